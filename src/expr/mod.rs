@@ -171,7 +171,8 @@ impl Func {
         }
     }
 
-    /// Evaluates the function in float64 with Rust's standard library (the reference).
+    /// Evaluates the function in float64 (the reference): Rust's standard library, except sin
+    /// and cos, which are [`crate::cpu::fastmath`]'s.
     ///
     /// `b` is ignored for one-argument functions.
     ///
@@ -182,8 +183,10 @@ impl Func {
     /// ```
     pub fn eval_f64(self, a: f64, b: f64) -> f64 {
         match self {
-            Func::Sin => a.sin(),
-            Func::Cos => a.cos(),
+            // Our vectorisable fdlibm sin/cos (≤ 1 ulp from std), so that the CPU engine's
+            // blocks and single points give the same bits.
+            Func::Sin => crate::cpu::fastmath::sin(a),
+            Func::Cos => crate::cpu::fastmath::cos(a),
             Func::Tan => a.tan(),
             Func::Asin => a.asin(),
             Func::Acos => a.acos(),
@@ -241,6 +244,8 @@ impl Func {
 }
 
 /// min that propagates NaN (Rust's `f64::min` drops it, which would hide domain errors).
+/// (`a != a` is the NaN test for a generic float.)
+#[allow(clippy::eq_op)]
 fn min_nan<T: PartialOrd + Copy>(a: T, b: T) -> T {
     if a != a || b != b {
         // NaN is the only value unequal to itself.
@@ -253,6 +258,7 @@ fn min_nan<T: PartialOrd + Copy>(a: T, b: T) -> T {
 }
 
 /// max that propagates NaN.
+#[allow(clippy::eq_op)]
 fn max_nan<T: PartialOrd + Copy>(a: T, b: T) -> T {
     if a != a || b != b {
         if a != a { a } else { b }
@@ -263,6 +269,7 @@ fn max_nan<T: PartialOrd + Copy>(a: T, b: T) -> T {
     }
 }
 
+#[allow(clippy::eq_op)]
 fn relu<T: PartialOrd + Copy + Default>(a: T) -> T {
     // `a > 0` is false for NaN, so NaN would become 0; keep it NaN.
     if a != a || a > T::default() {
@@ -272,6 +279,7 @@ fn relu<T: PartialOrd + Copy + Default>(a: T) -> T {
     }
 }
 
+#[allow(clippy::eq_op)]
 fn step<T: PartialOrd + Copy + From<u8>>(a: T) -> T {
     if a != a {
         a

@@ -1,0 +1,592 @@
+//! The block interpreter: runs a [`Program`] over a block of points of one grid row, one
+//! instruction at a time over the whole block (so each inner loop is a tight, vectorisable
+//! loop), optionally carrying a running error bound per value (see [`crate::tolerance`]).
+//!
+//! On 2-D grids each node is classified by what it depends on. Nodes of y alone are computed
+//! once per block (a block never crosses a row); nodes of x alone can come from a per-column
+//! cache filled once for the whole grid. This is loop-invariant hoisting: the values are the
+//! same bits as if every point computed them.
+
+use super::real::Real;
+use crate::expr::{Expr, Func, Node, Program, powi_chain};
+use crate::tolerance::ErrorModel;
+
+/// Points per block: enough to amortise the dispatch on each instruction, few enough that a
+/// block's registers stay in cache.
+pub(crate) const BLOCK: usize = 256;
+
+/// What a node's value depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dep {
+    Const,
+    X,
+    Y,
+    XY,
+}
+
+impl Dep {
+    fn join(self, other: Dep) -> Dep {
+        match (self, other) {
+            (Dep::Const, d) | (d, Dep::Const) => d,
+            (a, b) if a == b => a,
+            _ => Dep::XY,
+        }
+    }
+}
+
+/// A compiled program with the dependency class of each node.
+pub(crate) struct Plan {
+    pub(crate) prog: Program,
+    dep: Vec<Dep>,
+    /// For `sin(u)` with a `cos(u)` later in the program: the cos node, computed together.
+    cos_partner: Vec<Option<usize>>,
+    /// Nodes computed by an earlier partner.
+    done_early: Vec<bool>,
+}
+
+/// Values (and bounds) of the x-only nodes of one plan for every column, at one x shift.
+pub(crate) struct ColumnCache<T> {
+    vals: Vec<Vec<T>>,
+    errs: Vec<Vec<f64>>,
+}
+
+/// One block's inputs.
+pub(crate) struct Input<'a, T> {
+    /// x coordinates of the block's points (already shifted for a stencil term).
+    pub(crate) xs: &'a [T],
+    /// The row's y coordinate (0 on 1-D grids).
+    pub(crate) y: T,
+    /// The column cache and the block's first column, on 2-D grids.
+    pub(crate) cache: Option<(&'a ColumnCache<T>, usize)>,
+}
+
+/// Registers for one thread.
+pub(crate) struct Scratch<T> {
+    vals: Vec<T>,
+    errs: Vec<f64>,
+    sval: Vec<T>,
+    serr: Vec<f64>,
+    buf_a: Vec<T>,
+    buf_b: Vec<T>,
+    buf_ea: Vec<f64>,
+    buf_eb: Vec<f64>,
+}
+
+impl<T: Real> Scratch<T> {
+    pub(crate) fn new(nodes: usize, bounds: bool) -> Scratch<T> {
+        let e = if bounds { nodes * BLOCK } else { 0 };
+        Scratch {
+            vals: vec![T::default(); nodes * BLOCK],
+            errs: vec![0.0; e],
+            sval: vec![T::default(); nodes],
+            serr: vec![0.0; nodes],
+            buf_a: vec![T::default(); BLOCK],
+            buf_b: vec![T::default(); BLOCK],
+            buf_ea: vec![0.0; BLOCK],
+            buf_eb: vec![0.0; BLOCK],
+        }
+    }
+}
+
+/// Where an operand's values are for the current block.
+#[derive(Clone, Copy)]
+enum Loc {
+    Scalar,
+    Cached,
+    /// The node is x itself: read the input coordinates.
+    Input,
+    Register,
+}
+
+impl Plan {
+    pub(crate) fn new(exprs: &[&Expr]) -> Plan {
+        let prog = Program::compile(exprs);
+        let mut dep: Vec<Dep> = Vec::with_capacity(prog.nodes.len());
+        for n in &prog.nodes {
+            let d = match *n {
+                Node::Const(_) => Dep::Const,
+                Node::X => Dep::X,
+                Node::Y => Dep::Y,
+                Node::Neg(a) | Node::PowI(a, _) | Node::Call1(_, a) => dep[a as usize],
+                Node::Add(a, b)
+                | Node::Sub(a, b)
+                | Node::Mul(a, b)
+                | Node::Div(a, b)
+                | Node::Pow(a, b)
+                | Node::Call2(_, a, b) => dep[a as usize].join(dep[b as usize]),
+            };
+            dep.push(d);
+        }
+        let mut cos_partner = vec![None; prog.nodes.len()];
+        let mut done_early = vec![false; prog.nodes.len()];
+        for (n, node) in prog.nodes.iter().enumerate() {
+            if let Node::Call1(Func::Sin, a) = *node
+                && let Some(m) = prog
+                    .nodes
+                    .iter()
+                    .position(|k| *k == Node::Call1(Func::Cos, a))
+                && m > n
+            {
+                cos_partner[n] = Some(m);
+                done_early[m] = true;
+            }
+        }
+        Plan {
+            prog,
+            dep,
+            cos_partner,
+            done_early,
+        }
+    }
+
+    pub(crate) fn nodes(&self) -> usize {
+        self.prog.nodes.len()
+    }
+
+    /// How many nodes depend on x alone (the size of a column cache per column).
+    pub(crate) fn x_only(&self) -> usize {
+        self.dep.iter().filter(|&&d| d == Dep::X).count()
+    }
+
+    fn loc(&self, m: usize, cached: bool) -> Loc {
+        match self.dep[m] {
+            Dep::Const | Dep::Y => Loc::Scalar,
+            Dep::X if cached => Loc::Cached,
+            Dep::X if matches!(self.prog.nodes[m], Node::X) => Loc::Input,
+            _ => Loc::Register,
+        }
+    }
+
+    /// Evaluates every node over the block; with `model`, also the running error bounds.
+    pub(crate) fn eval<T: Real>(
+        &self,
+        inp: &Input<'_, T>,
+        model: Option<&ErrorModel>,
+        s: &mut Scratch<T>,
+    ) {
+        let len = inp.xs.len();
+        let cached = inp.cache.is_some();
+        for (n, node) in self.prog.nodes.iter().enumerate() {
+            match self.loc(n, cached) {
+                Loc::Cached | Loc::Input => {}
+                Loc::Scalar => {
+                    let (value, err) = match *node {
+                        Node::Const(c) => (
+                            T::from_f64(c),
+                            model.map_or(0.0, |m| (m.precision.round(c) - c).abs()),
+                        ),
+                        Node::Y => (inp.y, 0.0),
+                        _ => {
+                            let (a, b) = operands(node);
+                            let (va, vb) = (s.sval[a], s.sval[b]);
+                            let (ea, eb) = (s.serr[a], s.serr[b]);
+                            let mut out = [T::default()];
+                            apply(node, &[va], &[vb], &mut out);
+                            let mut e = [0.0];
+                            if let Some(m) = model {
+                                bound(node, &[va], &[ea], &[vb], &[eb], &out, &mut e, m);
+                            }
+                            (out[0], e[0])
+                        }
+                    };
+                    s.sval[n] = value;
+                    s.serr[n] = err;
+                }
+                Loc::Register => {
+                    if self.done_early[n] && model.is_none() {
+                        continue;
+                    }
+                    let (head, tail) = s.vals.split_at_mut(n * BLOCK);
+                    let (a, b) = operands(node);
+                    let va = self.fetch(a, cached, inp, head, &s.sval, &mut s.buf_a, len);
+                    let vb = self.fetch(b, cached, inp, head, &s.sval, &mut s.buf_b, len);
+                    match self.cos_partner[n] {
+                        Some(m) if model.is_none() => {
+                            // sin(u) now and cos(u) into its later register, in one pass.
+                            let (sin_regs, cos_regs) = tail.split_at_mut((m - n) * BLOCK);
+                            T::sincos_block(va, &mut sin_regs[..len], &mut cos_regs[..len]);
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let out = &mut tail[..len];
+                    apply(node, va, vb, out);
+                    if let Some(m) = model {
+                        let (ehead, etail) = s.errs.split_at_mut(n * BLOCK);
+                        let ea = self.fetch_err(a, cached, inp, ehead, &s.serr, &mut s.buf_ea, len);
+                        let eb = self.fetch_err(b, cached, inp, ehead, &s.serr, &mut s.buf_eb, len);
+                        bound(node, va, ea, vb, eb, out, &mut etail[..len], m);
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fetch<'a, T: Real>(
+        &self,
+        m: usize,
+        cached: bool,
+        inp: &Input<'a, T>,
+        head: &'a [T],
+        sval: &[T],
+        buf: &'a mut [T],
+        len: usize,
+    ) -> &'a [T] {
+        match self.loc(m, cached) {
+            Loc::Scalar => {
+                buf[..len].fill(sval[m]);
+                &buf[..len]
+            }
+            Loc::Cached => {
+                let (c, i0) = inp.cache.expect("cached location implies a cache");
+                &c.vals[m][i0..i0 + len]
+            }
+            Loc::Input => inp.xs,
+            Loc::Register => &head[m * BLOCK..m * BLOCK + len],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_err<'a, T: Real>(
+        &self,
+        m: usize,
+        cached: bool,
+        inp: &Input<'a, T>,
+        head: &'a [f64],
+        serr: &[f64],
+        buf: &'a mut [f64],
+        len: usize,
+    ) -> &'a [f64] {
+        match self.loc(m, cached) {
+            Loc::Scalar => {
+                buf[..len].fill(serr[m]);
+                &buf[..len]
+            }
+            Loc::Cached => {
+                let (c, i0) = inp.cache.expect("cached location implies a cache");
+                &c.errs[m][i0..i0 + len]
+            }
+            Loc::Input => {
+                // Coordinates are exact in the checked precision.
+                buf[..len].fill(0.0);
+                &buf[..len]
+            }
+            Loc::Register => &head[m * BLOCK..m * BLOCK + len],
+        }
+    }
+
+    /// Output `k` of the last [`Plan::eval`] over `len` points, without a copy unless it is a
+    /// scalar (then broadcast into a scratch buffer).
+    pub(crate) fn output<'s, T: Real>(
+        &self,
+        k: usize,
+        inp: &Input<'s, T>,
+        s: &'s mut Scratch<T>,
+    ) -> &'s [T] {
+        let m = self.prog.outputs[k] as usize;
+        let len = inp.xs.len();
+        let cached = inp.cache.is_some();
+        let (vals, sval) = (&s.vals[..], &s.sval[..]);
+        self.fetch(m, cached, inp, vals, sval, &mut s.buf_a, len)
+    }
+
+    /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`).
+    pub(crate) fn write_output<T: Real>(
+        &self,
+        k: usize,
+        inp: &Input<'_, T>,
+        s: &mut Scratch<T>,
+        dst: &mut [T],
+        dst_err: Option<&mut [f64]>,
+    ) {
+        let m = self.prog.outputs[k] as usize;
+        let len = dst.len();
+        let cached = inp.cache.is_some();
+        if let Some(de) = dst_err {
+            let (errs, serr) = (&s.errs[..], &s.serr[..]);
+            de.copy_from_slice(self.fetch_err(m, cached, inp, errs, serr, &mut s.buf_ea, len));
+        }
+        let (vals, sval) = (&s.vals[..], &s.sval[..]);
+        dst.copy_from_slice(self.fetch(m, cached, inp, vals, sval, &mut s.buf_a, len));
+    }
+
+    /// Fills a column cache: the x-only nodes at every column coordinate in `xs`.
+    pub(crate) fn column_cache<T: Real>(
+        &self,
+        xs: &[T],
+        model: Option<&ErrorModel>,
+    ) -> ColumnCache<T> {
+        let nodes = self.nodes();
+        let mut vals: Vec<Vec<T>> = (0..nodes)
+            .map(|n| {
+                if self.dep[n] == Dep::X {
+                    vec![T::default(); xs.len()]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut errs: Vec<Vec<f64>> = (0..nodes)
+            .map(|n| {
+                if self.dep[n] == Dep::X && model.is_some() {
+                    vec![0.0; xs.len()]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let mut s = Scratch::new(nodes, model.is_some());
+        for (c, chunk) in xs.chunks(BLOCK).enumerate() {
+            let inp = Input {
+                xs: chunk,
+                y: T::default(),
+                cache: None,
+            };
+            self.eval(&inp, model, &mut s);
+            let i0 = c * BLOCK;
+            for n in 0..nodes {
+                if self.dep[n] != Dep::X {
+                    continue;
+                }
+                let dst = i0..i0 + chunk.len();
+                let src = n * BLOCK..n * BLOCK + chunk.len();
+                if matches!(self.prog.nodes[n], Node::X) {
+                    vals[n][dst].copy_from_slice(chunk);
+                } else {
+                    vals[n][dst.clone()].copy_from_slice(&s.vals[src.clone()]);
+                    if model.is_some() {
+                        errs[n][dst].copy_from_slice(&s.errs[src]);
+                    }
+                }
+            }
+        }
+        ColumnCache { vals, errs }
+    }
+}
+
+/// Operand indices (the second is the first again for one-operand nodes).
+fn operands(node: &Node) -> (usize, usize) {
+    match *node {
+        Node::Neg(a) | Node::PowI(a, _) | Node::Call1(_, a) => (a as usize, a as usize),
+        Node::Add(a, b)
+        | Node::Sub(a, b)
+        | Node::Mul(a, b)
+        | Node::Div(a, b)
+        | Node::Pow(a, b)
+        | Node::Call2(_, a, b) => (a as usize, b as usize),
+        Node::Const(_) | Node::X | Node::Y => (0, 0),
+    }
+}
+
+/// One instruction over a block. Each arm is a plain loop the compiler vectorises.
+fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T]) {
+    match *node {
+        Node::Neg(_) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = -x),
+        Node::Add(..) => zip2(a, b, out, |x, y| x + y),
+        Node::Sub(..) => zip2(a, b, out, |x, y| x - y),
+        Node::Mul(..) => zip2(a, b, out, |x, y| x * y),
+        Node::Div(..) => zip2(a, b, out, |x, y| x / y),
+        Node::PowI(_, k) => out
+            .iter_mut()
+            .zip(a)
+            .for_each(|(o, &x)| *o = powi_chain(x, k)),
+        Node::Pow(..) => zip2(a, b, out, T::powf),
+        Node::Call1(f, _) | Node::Call2(f, _, _) => T::func_block(f, a, b, out),
+        Node::Const(_) | Node::X | Node::Y => unreachable!("leaves are not applied"),
+    }
+}
+
+#[inline(always)]
+fn zip2<T: Copy>(a: &[T], b: &[T], out: &mut [T], op: impl Fn(T, T) -> T) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = op(x, y);
+    }
+}
+
+/// The running error bound of one instruction: the operands' bounds carried through the
+/// operation's derivative, plus the operation's own rounding as the model allows.
+#[allow(clippy::too_many_arguments)]
+fn bound<T: Real>(
+    node: &Node,
+    a: &[T],
+    ea: &[f64],
+    b: &[T],
+    eb: &[f64],
+    r: &[T],
+    out: &mut [f64],
+    m: &ErrorModel,
+) {
+    for i in 0..out.len() {
+        let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
+        let (ex, ey) = (ea[i], eb[i]);
+        out[i] = match *node {
+            Node::Neg(_) => ex,
+            Node::Add(..) | Node::Sub(..) => ex + ey + m.basic(v),
+            Node::Mul(..) => y.abs() * ex + x.abs() * ey + ex * ey + m.basic(v),
+            Node::Div(..) => {
+                let room = y.abs() - ey;
+                if room > 0.0 {
+                    (ex + v.abs() * ey) / room + m.div(v)
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Node::PowI(_, k) => {
+                let steps = 2.0 * (32 - k.unsigned_abs().leading_zeros()) as f64;
+                let slope = (k as f64 * powi_chain(x, k - 1)).abs();
+                let own = steps * m.basic(v) + if k < 0 { m.div(v) } else { 0.0 };
+                slope * ex + own
+            }
+            Node::Pow(..) => {
+                let slope_a = (y * v / x).abs();
+                let slope_b = (v * x.abs().ln()).abs();
+                let prop = if ex == 0.0 { 0.0 } else { slope_a * ex }
+                    + if ey == 0.0 { 0.0 } else { slope_b * ey };
+                prop + m.pow(x, y, v)
+            }
+            Node::Call1(f, _) => func_bound(f, x, ex, v, m),
+            Node::Call2(f, _, _) => match f {
+                Func::Atan2 => {
+                    let d = x * x + y * y;
+                    (y.abs() * ex + x.abs() * ey) / d + m.func(f, x, y, v)
+                }
+                // min and max pass on the larger operand error.
+                _ => ex.max(ey),
+            },
+            Node::Const(_) | Node::X | Node::Y => 0.0,
+        };
+    }
+}
+
+/// Bound for a one-argument function: |f'| near the argument times its error, plus the
+/// function's own allowance. Bounded functions cap the total at their range.
+fn func_bound(f: Func, a: f64, ea: f64, r: f64, m: &ErrorModel) -> f64 {
+    if ea == 0.0 {
+        return m.func(f, a, 0.0, r);
+    }
+    let slope = match f {
+        // |sin'| = |cos| within ea of a: tighter than 1 where sin is flat.
+        Func::Sin => (a.cos().abs() + ea).min(1.0),
+        Func::Cos => (a.sin().abs() + ea).min(1.0),
+        Func::Abs | Func::Relu | Func::Softplus => 1.0,
+        Func::Tan => 1.0 + r * r,
+        Func::Asin | Func::Acos => 1.0 / (1.0 - (a.abs() + ea).min(1.0).powi(2)).sqrt(),
+        Func::Atan => 1.0 / (1.0 + a * a),
+        Func::Sinh => r.hypot(1.0),
+        Func::Cosh => r.abs(),
+        Func::Tanh => 1.0 - r * r,
+        Func::Exp => r.abs(),
+        Func::Log => {
+            let room = a.abs() - ea;
+            if room > 0.0 {
+                1.0 / room
+            } else {
+                f64::INFINITY
+            }
+        }
+        Func::Sqrt => {
+            if r > 0.0 {
+                1.0 / (2.0 * r)
+            } else {
+                // √ of an argument within ea of 0 is within √ea of 0.
+                return ea.sqrt() + m.func(f, a, 0.0, r);
+            }
+        }
+        Func::Sigmoid => 0.25,
+        Func::Step => {
+            // A jump of 1 where the argument's error could cross 0.
+            return if a.abs() <= ea { 1.0 } else { 0.0 };
+        }
+        Func::Atan2 | Func::Min | Func::Max => 1.0,
+    };
+    // Exponentials grow: include the second-order term via the value at a + ea.
+    let prop = match f {
+        Func::Exp | Func::Sinh | Func::Cosh => slope * ea.exp_m1().abs().max(ea),
+        _ => slope * ea,
+    };
+    let total = prop + m.func(f, a, 0.0, r);
+    match f {
+        Func::Sin | Func::Cos | Func::Tanh => total.min(2.0),
+        Func::Sigmoid => total.min(1.0),
+        _ => total,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{MathMode, Precision};
+
+    fn run(src: &str, xs: &[f64], y: f64) -> (Vec<f64>, Vec<f64>) {
+        let e = Expr::parse(src).unwrap();
+        let plan = Plan::new(&[&e]);
+        let mut s = Scratch::new(plan.nodes(), true);
+        let m = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
+        let inp = Input { xs, y, cache: None };
+        plan.eval(&inp, Some(&m), &mut s);
+        let mut v = vec![0.0; xs.len()];
+        let mut b = vec![0.0; xs.len()];
+        plan.write_output(0, &inp, &mut s, &mut v, Some(&mut b));
+        (v, b)
+    }
+
+    #[test]
+    fn block_values_match_the_tree_walk() {
+        let xs: Vec<f64> = (0..BLOCK).map(|i| -3.0 + 0.023 * i as f64).collect();
+        let src = "0.3*sin(3*x) + 0.5*x^2 + y*atan2(x, y) - max(x, y)";
+        let (v, _) = run(src, &xs, 0.7);
+        let e = Expr::parse(src).unwrap();
+        for (i, &x) in xs.iter().enumerate() {
+            assert_eq!(v[i], e.eval(x, 0.7), "x = {x}");
+        }
+    }
+
+    #[test]
+    fn bounds_grow_with_cancellation() {
+        // (1 + x) - 1 near x = 0 loses everything the f32 sum 1 + x rounded away.
+        let (v, b) = run("(1 + x) - 1", &[1e-9, 0.5], 0.0);
+        assert_eq!(v, vec![(1.0 + 1e-9) - 1.0, 0.5]);
+        assert!(
+            b[0] > 1e-9 * 10.0,
+            "absolute bound ~ulp(1)/2, not ~ulp(1e-9): {}",
+            b[0]
+        );
+        assert!(b[1] < 1e-6);
+        // The f32 constant 0.1 carries its own rounding.
+        let (_, b) = run("0.1", &[0.0], 0.0);
+        assert_eq!(b[0], ((0.1f32 as f64) - 0.1).abs());
+        // step can flip where its argument's error straddles zero.
+        let (_, b) = run("step(x - 0.1)", &[0.1, 0.5], 0.0);
+        assert_eq!(b, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn column_cache_gives_the_same_values_as_direct_evaluation() {
+        let e = Expr::parse("sin(3*x)*cos(y) + x^2").unwrap();
+        let plan = Plan::new(&[&e]);
+        assert_eq!(plan.x_only(), 4); // x, 3*x, sin(3*x), x^2 (the constant 3 is not)
+        let xs: Vec<f64> = (0..700).map(|i| i as f64 * 0.01).collect();
+        let cache = plan.column_cache::<f64>(&xs, None);
+        let mut s = Scratch::new(plan.nodes(), false);
+        for i0 in [0usize, 256, 512] {
+            let len = 100;
+            let direct = Input {
+                xs: &xs[i0..i0 + len],
+                y: 0.3,
+                cache: None,
+            };
+            let hoisted = Input {
+                xs: &xs[i0..i0 + len],
+                y: 0.3,
+                cache: Some((&cache, i0)),
+            };
+            let (mut a, mut b) = (vec![0.0; len], vec![0.0; len]);
+            plan.eval(&direct, None, &mut s);
+            plan.write_output(0, &direct, &mut s, &mut a, None);
+            plan.eval(&hoisted, None, &mut s);
+            plan.write_output(0, &hoisted, &mut s, &mut b, None);
+            assert_eq!(a, b);
+        }
+    }
+}

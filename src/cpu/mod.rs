@@ -1,0 +1,680 @@
+//! The CPU engine: f, finite differences and analytic gradients over a grid, in f32 or f64,
+//! block by block with rayon across blocks. In f64 with an [`ErrorModel`] it is the
+//! *reference* the GPU is checked against: the same coordinates and stencil as the checked
+//! engine, evaluated in float64, with a running error bound for every value.
+//!
+//! It mirrors `shaders/grid.wgsl`: coordinates from [`crate::grid::Axis`], the program's
+//! outputs at the point, then each stencil term in the scheme's order.
+//!
+//! ```
+//! use gradfield::cpu::CpuEngine;
+//! use gradfield::grid::{Axis, Field, Grid, Precision};
+//! use gradfield::spec::FieldSpec;
+//! let grid = Grid::line(Axis::new("x", 0.0, 1.0, 11)?);
+//! let spec = FieldSpec::new("x^2", grid)?.with_precision(Precision::F64);
+//! let tile = CpuEngine::<f64>::new(&spec, None)?.eval(0, grid.len());
+//! assert_eq!(tile.values(Field::F)[10], 1.0);
+//! assert_eq!(tile.values(Field::GradX)[5], 1.0);
+//! assert!((tile.values(Field::FdX)[5] - 1.0).abs() < 1e-12);
+//! # Ok::<(), gradfield::Error>(())
+//! ```
+
+mod block;
+pub mod fastmath;
+mod real;
+
+use rayon::prelude::*;
+
+use block::{BLOCK, ColumnCache, Input, Plan, Scratch};
+pub use real::Real;
+
+use crate::error::{Error, Result};
+use crate::grid::{Axis, Field};
+use crate::spec::FieldSpec;
+use crate::tolerance::ErrorModel;
+
+/// Column caches larger than this are not built (x-only nodes are then computed per point).
+const MAX_CACHE_BYTES: usize = 256 << 20;
+
+/// The values of some fields over a contiguous range of linear grid indices.
+#[derive(Clone, Debug, Default)]
+pub struct Tile<T> {
+    /// First linear index.
+    pub start: usize,
+    /// Number of points.
+    pub len: usize,
+    /// One array per [`Field`] (by [`Field::index`]); empty where not computed.
+    pub values: [Vec<T>; 5],
+    /// Running error bounds, when computed (reference engines only).
+    pub bounds: [Vec<f64>; 5],
+}
+
+impl<T> Tile<T> {
+    /// The values of one field (empty if not computed).
+    pub fn values(&self, f: Field) -> &[T] {
+        &self.values[f.index()]
+    }
+
+    /// The bounds of one field (empty if not computed).
+    pub fn bounds(&self, f: Field) -> &[f64] {
+        &self.bounds[f.index()]
+    }
+}
+
+/// A contiguous run of points within one grid row.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    row: usize,
+    col: usize,
+    len: usize,
+}
+
+/// One stencil term, ready to add: offset multiple, `T(o·h)` and weight.
+#[derive(Clone, Copy, Debug)]
+struct Term<T> {
+    o: i32,
+    offset: T,
+    weight: T,
+}
+
+/// Output slices of one run.
+struct RunOut<'a, T> {
+    vals: [Option<&'a mut [T]>; 5],
+    errs: [Option<&'a mut [f64]>; 5],
+}
+
+/// The CPU engine for one request, in type `T`.
+pub struct CpuEngine<T: Real> {
+    spec: FieldSpec,
+    model: Option<ErrorModel>,
+    fields: Vec<Field>,
+    /// f and the requested partial derivatives (all of them for a reference).
+    main: Plan,
+    /// f alone, for stencil points (a reference uses `main` there, for the slopes).
+    f_only: Plan,
+    terms: Vec<Term<T>>,
+    den_h: T,
+    /// Column caches: (plan is `main`, offset multiple o, cache).
+    caches: Vec<(bool, i32, ColumnCache<T>)>,
+}
+
+impl<T: Real> CpuEngine<T> {
+    /// Prepares an engine. Coordinates and stencil offsets are those of `spec.precision`,
+    /// values are computed in `T`; with `model` it also computes running error bounds for
+    /// values produced by that model's engine (`T` must then be f64).
+    pub fn new(spec: &FieldSpec, model: Option<ErrorModel>) -> Result<CpuEngine<T>> {
+        if model.is_none() && spec.precision != T::PRECISION {
+            return Err(Error::input(format!(
+                "a CPU engine in {} cannot produce {} values",
+                T::PRECISION,
+                spec.precision
+            )));
+        }
+        let reference = model.is_some();
+        let fields = spec.field_list();
+        let two_d = spec.grid.is_2d();
+        let want_gx = reference || fields.contains(&Field::GradX);
+        let want_gy = two_d && (reference || fields.contains(&Field::GradY));
+        let mut outs = vec![&spec.expr];
+        if want_gx || want_gy {
+            outs.push(&spec.grad_x);
+        }
+        if want_gy {
+            outs.push(&spec.grad_y);
+        }
+        let main = Plan::new(&outs);
+        let f_only = Plan::new(&[&spec.expr]);
+        let (stencil, den) = spec.stencil();
+        let terms: Vec<Term<T>> = stencil
+            .iter()
+            .map(|&(o, off, w)| Term {
+                o,
+                offset: T::from_f64(off),
+                weight: T::from_f64(w),
+            })
+            .collect();
+        let mut engine = CpuEngine {
+            spec: spec.clone(),
+            model,
+            fields,
+            main,
+            f_only,
+            terms,
+            den_h: T::from_f64(den),
+            caches: Vec::new(),
+        };
+        if two_d {
+            engine.build_caches();
+        }
+        Ok(engine)
+    }
+
+    fn wants(&self, f: Field) -> bool {
+        self.fields.contains(&f)
+    }
+
+    fn fd(&self) -> bool {
+        self.wants(Field::FdX)
+    }
+
+    fn stencil_plan(&self) -> &Plan {
+        if self.model.is_some() {
+            &self.main
+        } else {
+            &self.f_only
+        }
+    }
+
+    /// Column caches for the x-only nodes: `main` at the point, the stencil plan at each x
+    /// offset (and at 0 for y stencils).
+    fn build_caches(&mut self) {
+        let mut wanted: Vec<(bool, i32)> = vec![(true, 0)];
+        if self.fd() {
+            let main_is_stencil = self.model.is_some();
+            for t in &self.terms {
+                if t.o != 0 {
+                    wanted.push((main_is_stencil, t.o));
+                }
+            }
+            if !main_is_stencil {
+                wanted.push((false, 0));
+            }
+        }
+        let nx = self.spec.grid.x.n;
+        let per_value = std::mem::size_of::<T>() + if self.model.is_some() { 8 } else { 0 };
+        let bytes: usize = wanted
+            .iter()
+            .map(|&(m, _)| {
+                let plan = if m { &self.main } else { &self.f_only };
+                plan.x_only() * nx * per_value
+            })
+            .sum();
+        if bytes > MAX_CACHE_BYTES {
+            return;
+        }
+        let xs = coords::<T>(&self.spec.grid.x, self.spec.precision, 0, nx);
+        let mut caches = Vec::new();
+        for (is_main, o) in wanted {
+            let plan = if is_main { &self.main } else { &self.f_only };
+            let shifted: Vec<T> = match self.terms.iter().find(|t| t.o == o) {
+                Some(t) if o != 0 => xs.iter().map(|&x| x + t.offset).collect(),
+                _ => xs.clone(),
+            };
+            caches.push((is_main, o, plan.column_cache(&shifted, self.model.as_ref())));
+        }
+        self.caches = caches;
+    }
+
+    fn cache(&self, is_main: bool, o: i32) -> Option<&ColumnCache<T>> {
+        self.caches
+            .iter()
+            .find(|(m, off, _)| *m == is_main && *off == o)
+            .map(|(_, _, c)| c)
+    }
+
+    /// Computes the requested fields for linear indices `start .. start + len`.
+    pub fn eval(&self, start: usize, len: usize) -> Tile<T> {
+        let mut tile = Tile {
+            start,
+            len,
+            ..Tile::default()
+        };
+        for &f in &self.fields {
+            tile.values[f.index()] = zeroed(len);
+        }
+        if self.model.is_some() {
+            // A reference computes everything it may be compared against.
+            for f in self.reference_fields() {
+                tile.values[f.index()] = zeroed(len);
+                tile.bounds[f.index()] = zeroed(len);
+            }
+        }
+        self.eval_into(&mut tile);
+        tile
+    }
+
+    fn reference_fields(&self) -> Vec<Field> {
+        let mut all = crate::grid::Fields::ALL.list(&self.spec.grid);
+        if !self.fd() {
+            all.retain(|f| !matches!(f, Field::FdX | Field::FdY));
+        }
+        all
+    }
+
+    /// Computes into a tile whose `start`, `len` and arrays are set; arrays left empty are
+    /// skipped.
+    pub fn eval_into(&self, tile: &mut Tile<T>) {
+        let runs = runs(
+            &self.spec.grid.x,
+            self.spec.grid.is_2d(),
+            tile.start,
+            tile.len,
+        );
+        let mut outs: Vec<RunOut<'_, T>> = runs
+            .iter()
+            .map(|_| RunOut {
+                vals: [None, None, None, None, None],
+                errs: [None, None, None, None, None],
+            })
+            .collect();
+        for (k, vals) in tile.values.iter_mut().enumerate() {
+            if vals.is_empty() {
+                continue;
+            }
+            let mut rest: &mut [T] = vals;
+            for (r, out) in runs.iter().zip(outs.iter_mut()) {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len);
+                out.vals[k] = Some(head);
+                rest = tail;
+            }
+        }
+        for (k, errs) in tile.bounds.iter_mut().enumerate() {
+            if errs.is_empty() {
+                continue;
+            }
+            let mut rest: &mut [f64] = errs;
+            for (r, out) in runs.iter().zip(outs.iter_mut()) {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len);
+                out.errs[k] = Some(head);
+                rest = tail;
+            }
+        }
+        let nodes = self.main.nodes().max(self.f_only.nodes());
+        let bounds = self.model.is_some();
+        runs.par_iter()
+            .zip(outs.par_iter_mut())
+            .with_min_len(8)
+            .for_each_init(
+                || Work::new(nodes, bounds),
+                |work, (run, out)| self.run(run, work, out),
+            );
+    }
+
+    // Indexed loops read several parallel arrays at once; iterator zips would hide that.
+    #[allow(clippy::needless_range_loop)]
+    fn run(&self, run: &Run, w: &mut Work<T>, out: &mut RunOut<'_, T>) {
+        let grid = &self.spec.grid;
+        let p = self.spec.precision;
+        let len = run.len;
+        let model = self.model.as_ref();
+        fill_coords(&grid.x, p, run.col, &mut w.xs[..len]);
+        let y = grid
+            .y
+            .map_or(T::default(), |ax| T::from_f64(ax.coord(run.row, p)));
+        let cache_at = |is_main: bool, o: i32| self.cache(is_main, o).map(|c| (c, run.col));
+        // The point itself: f and the derivatives.
+        let inp = Input {
+            xs: &w.xs[..len],
+            y,
+            cache: cache_at(true, 0),
+        };
+        self.main.eval(&inp, model, &mut w.scratch);
+        let gy_out = if self.main.prog.outputs.len() == 3 {
+            2
+        } else {
+            1
+        };
+        self.main.write_output(
+            0,
+            &inp,
+            &mut w.scratch,
+            &mut w.f0[..len],
+            bounds_slot(model, &mut w.f0e[..len]),
+        );
+        if let Some(dst) = out.vals[Field::F.index()].as_deref_mut() {
+            dst.copy_from_slice(&w.f0[..len]);
+        }
+        if let Some(dst) = out.errs[Field::F.index()].as_deref_mut() {
+            dst.copy_from_slice(&w.f0e[..len]);
+        }
+        for (field, k) in [(Field::GradX, 1), (Field::GradY, gy_out)] {
+            if let Some(dst) = out.vals[field.index()].as_deref_mut() {
+                let errs = out.errs[field.index()].as_deref_mut();
+                self.main.write_output(k, &inp, &mut w.scratch, dst, errs);
+            }
+        }
+        if !self.fd() {
+            return;
+        }
+        let plan = self.stencil_plan();
+        let plan_is_main = std::ptr::eq(plan, &self.main);
+        let axes: &[(Field, usize)] = if grid.is_2d() {
+            &[(Field::FdX, 1), (Field::FdY, 2)]
+        } else {
+            &[(Field::FdX, 1)]
+        };
+        for &(field, slope_out) in axes {
+            let along_x = field == Field::FdX;
+            for (t_i, t) in self.terms.iter().enumerate() {
+                let first = t_i == 0;
+                if t.o == 0 {
+                    accumulate(&mut w.acc[..len], &w.f0[..len], t.weight, first);
+                    if let Some(m) = model {
+                        w.shift_err[..len].fill(0.0);
+                        let (fk, fke) = (&w.f0[..len], &w.f0e[..len]);
+                        accumulate_bound(
+                            m,
+                            &mut w.acce[..len],
+                            &w.acc[..len],
+                            fke,
+                            &w.shift_err[..len],
+                            fk,
+                            t.weight,
+                            first,
+                        );
+                    }
+                    continue;
+                }
+                // The stencil point: x shifted (on the cache for that shift) or y shifted.
+                let yk = if along_x { y } else { y + t.offset };
+                if along_x {
+                    for i in 0..len {
+                        w.xk[i] = w.xs[i] + t.offset;
+                    }
+                }
+                let xs_k = if along_x { &w.xk[..len] } else { &w.xs[..len] };
+                let inp = Input {
+                    xs: xs_k,
+                    y: yk,
+                    cache: cache_at(plan_is_main, if along_x { t.o } else { 0 }),
+                };
+                plan.eval(&inp, model, &mut w.scratch);
+                let Some(m) = model else {
+                    let fk = plan.output(0, &inp, &mut w.scratch);
+                    accumulate(&mut w.acc[..len], fk, t.weight, first);
+                    continue;
+                };
+                // Reference: the value, its bound, and the rounding of the shifted coordinate
+                // in the checked precision times the slope there.
+                plan.write_output(
+                    0,
+                    &inp,
+                    &mut w.scratch,
+                    &mut w.fk[..len],
+                    Some(&mut w.fke[..len]),
+                );
+                plan.write_output(slope_out, &inp, &mut w.scratch, &mut w.slope[..len], None);
+                for i in 0..len {
+                    let c = if along_x {
+                        xs_k[i].to_f64()
+                    } else {
+                        yk.to_f64()
+                    };
+                    w.shift_err[i] = (p.round(c) - c).abs() * w.slope[i].to_f64().abs();
+                }
+                accumulate(&mut w.acc[..len], &w.fk[..len], t.weight, first);
+                accumulate_bound(
+                    m,
+                    &mut w.acce[..len],
+                    &w.acc[..len],
+                    &w.fke[..len],
+                    &w.shift_err[..len],
+                    &w.fk[..len],
+                    t.weight,
+                    first,
+                );
+            }
+            if let Some(dst) = out.vals[field.index()].as_deref_mut() {
+                for (d, &a) in dst.iter_mut().zip(&w.acc[..len]) {
+                    *d = a / self.den_h;
+                }
+                if let (Some(m), Some(de)) = (model, out.errs[field.index()].as_deref_mut()) {
+                    let den = self.den_h.to_f64().abs();
+                    for i in 0..len {
+                        de[i] = w.acce[i] / den + m.div(dst[i].to_f64());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// acc = w·f (first term) or acc + w·f, in the scheme's order, as the shader sums.
+fn accumulate<T: Real>(acc: &mut [T], f: &[T], weight: T, first: bool) {
+    if first {
+        for (a, &v) in acc.iter_mut().zip(f) {
+            *a = weight * v;
+        }
+    } else {
+        for (a, &v) in acc.iter_mut().zip(f) {
+            *a = *a + weight * v;
+        }
+    }
+}
+
+/// The bound of the running stencil sum: each term's carried error (its value's bound and
+/// its coordinate's rounding) times |weight|, plus the rounding of each addition.
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::needless_range_loop)]
+fn accumulate_bound<T: Real>(
+    m: &ErrorModel,
+    acce: &mut [f64],
+    acc: &[T],
+    fke: &[f64],
+    shift_err: &[f64],
+    _fk: &[T],
+    weight: T,
+    first: bool,
+) {
+    let wabs = weight.to_f64().abs();
+    for i in 0..acce.len() {
+        let carried = wabs * (fke[i] + shift_err[i]);
+        acce[i] = if first {
+            carried
+        } else {
+            acce[i] + carried + m.basic(acc[i].to_f64())
+        };
+    }
+}
+
+fn bounds_slot<'a>(model: Option<&ErrorModel>, errs: &'a mut [f64]) -> Option<&'a mut [f64]> {
+    model.map(|_| errs)
+}
+
+/// A zeroed vector; large ones ask the kernel for transparent huge pages first (as NumPy
+/// does for its arrays), so that filling them costs one page fault per 2 MiB, not per 4 KiB.
+pub fn zeroed<T: bytemuck::Zeroable + Clone>(n: usize) -> Vec<T> {
+    // alloc_zeroed: a large block comes straight from mmap, zero and untouched, so the
+    // advice below applies before the first write and no user-space zeroing pass is made.
+    let v: Vec<T> = bytemuck::allocation::zeroed_vec(n);
+    let bytes = n * std::mem::size_of::<T>();
+    #[cfg(target_os = "linux")]
+    if bytes >= 4 << 20 {
+        const HUGE: usize = 2 << 20;
+        let start = (v.as_ptr() as usize).next_multiple_of(HUGE);
+        let end = (v.as_ptr() as usize + bytes) / HUGE * HUGE;
+        if end > start {
+            // SAFETY: the range lies inside this vector's own allocation; the advice changes
+            // only how the kernel backs it, never its contents.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    v
+}
+
+/// Per-thread buffers.
+struct Work<T> {
+    scratch: Scratch<T>,
+    xs: Vec<T>,
+    xk: Vec<T>,
+    f0: Vec<T>,
+    f0e: Vec<f64>,
+    fk: Vec<T>,
+    fke: Vec<f64>,
+    slope: Vec<T>,
+    shift_err: Vec<f64>,
+    acc: Vec<T>,
+    acce: Vec<f64>,
+}
+
+impl<T: Real> Work<T> {
+    fn new(nodes: usize, bounds: bool) -> Work<T> {
+        let z = || vec![T::default(); BLOCK];
+        let ze = || vec![0.0; BLOCK];
+        Work {
+            scratch: Scratch::new(nodes, bounds),
+            xs: z(),
+            xk: z(),
+            f0: z(),
+            f0e: ze(),
+            fk: z(),
+            fke: ze(),
+            slope: z(),
+            shift_err: ze(),
+            acc: z(),
+            acce: ze(),
+        }
+    }
+}
+
+/// Splits linear indices `start .. start + len` into runs within one row of at most BLOCK.
+fn runs(x: &Axis, two_d: bool, start: usize, len: usize) -> Vec<Run> {
+    let mut out = Vec::with_capacity(len / BLOCK + 2);
+    let end = start + len;
+    let mut k = start;
+    while k < end {
+        let (row, col) = if two_d { (k / x.n, k % x.n) } else { (0, k) };
+        let room = if two_d { x.n - col } else { end - k };
+        let n = room.min(end - k).min(BLOCK);
+        out.push(Run { row, col, len: n });
+        k += n;
+    }
+    out
+}
+
+/// Coordinates `first .. first + out.len()` of an axis in precision `p`, as `T`.
+fn fill_coords<T: Real>(axis: &Axis, p: crate::grid::Precision, first: usize, out: &mut [T]) {
+    let mut wide = [0.0; BLOCK];
+    for (chunk_i, chunk) in out.chunks_mut(BLOCK).enumerate() {
+        let wide = &mut wide[..chunk.len()];
+        axis.fill_coords(first + chunk_i * BLOCK, p, wide);
+        for (o, &c) in chunk.iter_mut().zip(wide.iter()) {
+            *o = T::from_f64(c);
+        }
+    }
+}
+
+fn coords<T: Real>(axis: &Axis, p: crate::grid::Precision, first: usize, n: usize) -> Vec<T> {
+    let mut v = vec![T::default(); n];
+    fill_coords(axis, p, first, &mut v);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{Fields, Grid, Precision, Scheme};
+
+    fn spec(src: &str, grid: Grid) -> FieldSpec {
+        FieldSpec::new(src, grid).unwrap()
+    }
+
+    #[test]
+    fn every_field_agrees_with_pointwise_evaluation() {
+        let gx = Axis::new("x", -2.0, 2.0, 37).unwrap();
+        let gy = Axis::new("y", -1.0, 3.0, 23).unwrap();
+        let grid = Grid::plane(gx, gy).unwrap();
+        for scheme in Scheme::ALL {
+            let s = spec("(1 - x)^2 + 100*(y - x^2)^2 + sin(3*x)*cos(y)", grid)
+                .with_precision(Precision::F64)
+                .with_scheme(scheme)
+                .with_h(1e-3)
+                .unwrap();
+            let e = CpuEngine::<f64>::new(&s, None).unwrap();
+            // An odd start and length cross rows mid-way.
+            let tile = e.eval(5, grid.len() - 9);
+            let (terms, den) = s.stencil();
+            for k in 0..tile.len {
+                let (j, i) = grid.index_of(5 + k);
+                let (x, y) = (gx.coord_f64(i), gy.coord_f64(j));
+                assert_eq!(tile.values(Field::F)[k], s.expr.eval(x, y));
+                assert_eq!(tile.values(Field::GradX)[k], s.grad_x.eval(x, y));
+                assert_eq!(tile.values(Field::GradY)[k], s.grad_y.eval(x, y));
+                let mut fdx = 0.0;
+                let mut fdy = 0.0;
+                for (t, &(_, off, wt)) in terms.iter().enumerate() {
+                    let a = wt * s.expr.eval(x + off, y);
+                    let b = wt * s.expr.eval(x, y + off);
+                    fdx = if t == 0 { a } else { fdx + a };
+                    fdy = if t == 0 { b } else { fdy + b };
+                }
+                assert_eq!(tile.values(Field::FdX)[k], fdx / den, "{scheme} at {k}");
+                assert_eq!(tile.values(Field::FdY)[k], fdy / den, "{scheme} at {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn f32_engine_uses_f32_coordinates_and_arithmetic() {
+        let ax = Axis::new("x", -3.0, 3.0, 1001).unwrap();
+        let s = spec("tanh(x)", Grid::line(ax));
+        let tile = CpuEngine::<f32>::new(&s, None).unwrap().eval(0, ax.n);
+        for i in (0..ax.n).step_by(7) {
+            let x = ax.coord_f32(i);
+            assert_eq!(tile.values(Field::F)[i], x.tanh());
+            let h = 1e-3f32;
+            let fd = ((x + h).tanh() - (x - h).tanh()) / 2e-3f32; // weights ±1 are exact
+            assert_eq!(tile.values(Field::FdX)[i], fd);
+        }
+        assert!(CpuEngine::<f64>::new(&s, None).is_err());
+    }
+
+    #[test]
+    fn only_requested_fields_are_computed() {
+        let ax = Axis::new("x", 0.0, 1.0, 10).unwrap();
+        let s = spec("x^3", Grid::line(ax))
+            .with_fields(Fields::parse_list("grad").unwrap())
+            .unwrap();
+        let tile = CpuEngine::<f32>::new(&s, None).unwrap().eval(0, 10);
+        assert!(tile.values(Field::F).is_empty() && tile.values(Field::FdX).is_empty());
+        assert_eq!(tile.values(Field::GradX)[9], 3.0);
+    }
+
+    #[test]
+    fn reference_bounds_cover_the_f32_engine() {
+        // The CPU f32 engine, checked against the f64 reference with the CPU model: every
+        // point must be inside its tolerance, and the tolerances must be tight enough that
+        // an error of 1e-4 would not be.
+        let gx = Axis::new("x", -5.0, 5.0, 101).unwrap();
+        let gy = Axis::new("y", -5.0, 5.0, 91).unwrap();
+        let grid = Grid::plane(gx, gy).unwrap();
+        let s = spec("ackley", grid).with_h(1e-2).unwrap();
+        let f32_tile = CpuEngine::<f32>::new(&s, None).unwrap().eval(0, grid.len());
+        let model = ErrorModel::cpu(Precision::F32);
+        let reference = CpuEngine::<f64>::new(&s, Some(model))
+            .unwrap()
+            .eval(0, grid.len());
+        for f in [Field::F, Field::GradX, Field::GradY, Field::FdX, Field::FdY] {
+            let (got, want, b) = (f32_tile.values(f), reference.values(f), reference.bounds(f));
+            let mut tols = Vec::new();
+            for k in 0..grid.len() {
+                let err = (got[k] as f64 - want[k]).abs();
+                if !want[k].is_finite() || !b[k].is_finite() {
+                    continue;
+                }
+                assert!(
+                    err <= model.tolerance(b[k]),
+                    "{f:?} at {k}: {err} > {}",
+                    b[k]
+                );
+                tols.push(model.tolerance(b[k]));
+            }
+            // Tight almost everywhere; only the cusp at the origin needs more.
+            tols.sort_by(f64::total_cmp);
+            let p99 = tols[tols.len() * 99 / 100];
+            // f reaches 14 and |∇f| 9 here: 2e-4 is about 2e-5 relative, and a stencil bug
+            // (another h, another scheme) is off by h·f'' ≈ 0.1, far beyond 1e-2.
+            let limit = if matches!(f, Field::FdX | Field::FdY) {
+                1e-2
+            } else {
+                2e-4
+            };
+            assert!(
+                p99 < limit,
+                "{f:?}: 99% of tolerances up to {p99} is too loose"
+            );
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Every tolerance in one place, each with the reason for its value.
+//!
+//! A check does not use one fixed tolerance per field. Beside the float64 reference, the CPU
+//! evaluates a first-order *running error bound* of the same instruction list (Wilkinson's
+//! running error analysis; Higham, *Accuracy and Stability of Numerical Algorithms*, §3.3):
+//! each node's bound is the propagated bound of its operands plus the rounding of the node
+//! itself, as this module allows for the engine being checked. A point passes when
+//! `|engine − reference| ≤ SAFETY · bound + floor`. Cancellation, large arguments and domain
+//! edges thus get the tolerance they need, point by point, while a wrong function (an error
+//! hundreds of times its bound) still fails.
+
+use crate::expr::Func;
+use crate::grid::{MathMode, Precision};
+
+/// Multiplier on the running error bound. First-order bounds drop products of errors and
+/// take |f'| at the computed argument; a factor 4 covers both. A wrong formula, a wrong
+/// coordinate or a garbage f64 transcendental is off by orders of magnitude more.
+pub const SAFETY: f64 = 4.0;
+
+/// Worst error of our accurate f32 library (`shaders/math_f32.wgsl`), in ulps of the result.
+pub const ACCURATE_F32_ULPS: f64 = 2.0;
+
+/// Worst error of our f64 library (`shaders/math_f64.wgsl`), in ulps of the result.
+pub const ACCURATE_F64_ULPS: f64 = 4.0;
+
+/// Error of the CPU's own functions (Rust's std, glibc; our vectorised f64 sin/cos), in ulps.
+pub const CPU_STD_ULPS: f64 = 1.0;
+
+/// WGSL/Vulkan: f32 division may be off by 2.5 ulp (for |b| in [2^-126, 2^126]).
+pub const WGSL_DIV_ULPS: f64 = 2.5;
+
+/// WGSL/Vulkan: f32 sqrt is inherited from 1/inverseSqrt (2 ulp) and a division.
+pub const WGSL_SQRT_ULPS: f64 = 4.5;
+
+/// WGSL/Vulkan: native sin and cos have absolute error ≤ 2^-11 on [-π, π].
+pub const NATIVE_SIN_ABS: f64 = 1.0 / 2048.0;
+
+/// Beyond [-π, π] the spec promises nothing for native sin/cos; we allow the error of a
+/// single-precision range reduction, |a|·2^-21, so the check still flags a broken builtin.
+pub const NATIVE_SIN_REDUCTION: f64 = 1.0 / 2_097_152.0;
+
+/// WGSL/Vulkan: native asin, acos, atan, atan2 may be off by 4096 ulp.
+pub const NATIVE_ATAN_ULPS: f64 = 4096.0;
+
+/// WGSL/Vulkan: native log has absolute error ≤ 2^-21 for arguments in [0.5, 2], else 3 ulp.
+pub const NATIVE_LOG_ABS: f64 = 1.0 / 2_097_152.0;
+
+/// Which arithmetic and function library produced the values being checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Library {
+    /// The CPU engine: correctly rounded + − × ÷ √ and std functions.
+    CpuStd,
+    /// WGSL builtins on a GPU.
+    WgslNative,
+    /// Our WGSL math libraries (`math_f32.wgsl`, `math_f64.wgsl`).
+    WgslAccurate,
+}
+
+/// The error allowances of one engine, used by the running error bound.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ErrorModel {
+    /// Precision of the checked values.
+    pub precision: Precision,
+    /// Function library and arithmetic.
+    pub library: Library,
+}
+
+impl ErrorModel {
+    /// The model for a GPU engine.
+    pub fn gpu(precision: Precision, math: MathMode) -> ErrorModel {
+        let library = match (precision, math) {
+            (Precision::F32, MathMode::Native) => Library::WgslNative,
+            _ => Library::WgslAccurate,
+        };
+        ErrorModel { precision, library }
+    }
+
+    /// The model for the CPU engine.
+    pub fn cpu(precision: Precision) -> ErrorModel {
+        ErrorModel {
+            precision,
+            library: Library::CpuStd,
+        }
+    }
+
+    /// Machine epsilon of the checked precision.
+    pub fn eps(&self) -> f64 {
+        self.precision.epsilon()
+    }
+
+    /// A bound on one ulp of `v`: ε·|v| (the gap at v is at most that).
+    pub fn ulp(&self, v: f64) -> f64 {
+        self.eps() * v.abs()
+    }
+
+    /// Rounding of one correctly rounded + − ×: half an ulp. For f64 engines the reference
+    /// rounds identically, so the two agree exactly on these.
+    pub fn basic(&self, r: f64) -> f64 {
+        if self.precision == Precision::F64 {
+            0.0
+        } else {
+            0.5 * self.ulp(r)
+        }
+    }
+
+    /// Rounding of a division.
+    pub fn div(&self, r: f64) -> f64 {
+        match self.library {
+            Library::CpuStd => self.basic(r),
+            // Vulkan only requires f64 to be as precise as f32 in ulps; allow the same count.
+            Library::WgslNative | Library::WgslAccurate => WGSL_DIV_ULPS * self.ulp(r),
+        }
+    }
+
+    /// Rounding of a square root.
+    pub fn sqrt(&self, r: f64) -> f64 {
+        match self.library {
+            Library::CpuStd => self.basic(r),
+            Library::WgslNative | Library::WgslAccurate => WGSL_SQRT_ULPS * self.ulp(r),
+        }
+    }
+
+    /// Allowed absolute error of `f(a, b)` evaluated to `r`, beyond what the arguments carry.
+    /// abs, min, max, relu and step are exact.
+    pub fn func(&self, f: Func, a: f64, b: f64, r: f64) -> f64 {
+        if matches!(
+            f,
+            Func::Abs | Func::Min | Func::Max | Func::Relu | Func::Step
+        ) {
+            return 0.0;
+        }
+        if f == Func::Sqrt {
+            return self.sqrt(r);
+        }
+        let reference = if self.precision == Precision::F64 {
+            // The reference's own error counts when the checked values are f64 too.
+            CPU_STD_ULPS * self.ulp(r)
+        } else {
+            0.0
+        };
+        let own = match self.library {
+            Library::CpuStd => match f {
+                // Composed from exp/log plus two roundings.
+                Func::Sigmoid | Func::Softplus => (CPU_STD_ULPS + 1.0) * self.ulp(r),
+                _ => CPU_STD_ULPS * self.ulp(r),
+            },
+            Library::WgslAccurate => {
+                let ulps = if self.precision == Precision::F32 {
+                    ACCURATE_F32_ULPS
+                } else {
+                    ACCURATE_F64_ULPS
+                };
+                // Near the zeros of sin/cos/tan the reduced argument's own rounding, about
+                // ε² relative to |a|, shows as an absolute error.
+                let reduction = match f {
+                    Func::Sin | Func::Cos | Func::Tan => self.eps() * self.eps() * a.abs(),
+                    _ => 0.0,
+                };
+                ulps * self.ulp(r) + reduction
+            }
+            Library::WgslNative => self.native(f, a, b, r),
+        };
+        own + reference
+    }
+
+    /// Allowed absolute error of a general power `a^b` evaluated to `r`.
+    pub fn pow(&self, a: f64, b: f64, r: f64) -> f64 {
+        match self.library {
+            // pow(a, b) = exp2(b·log2(a)): the log's error is multiplied by b·ln 2·|r|.
+            Library::WgslNative => {
+                let t = b * a.abs().log2();
+                let log_err = if (0.5..=2.0).contains(&a.abs()) {
+                    NATIVE_LOG_ABS
+                } else {
+                    3.0 * self.eps() * a.abs().log2().abs()
+                };
+                (3.0 + 2.0 * t.abs()) * self.ulp(r)
+                    + b.abs() * log_err * std::f64::consts::LN_2 * r.abs()
+            }
+            _ => self.func(Func::Exp, a, b, r),
+        }
+    }
+
+    fn native(&self, f: Func, a: f64, _b: f64, r: f64) -> f64 {
+        let eps = self.eps();
+        let exp_ulps = |x: f64| 3.0 + 2.0 * x.abs();
+        match f {
+            Func::Sin | Func::Cos => {
+                NATIVE_SIN_ABS + (a.abs() - std::f64::consts::PI).max(0.0) * NATIVE_SIN_REDUCTION
+            }
+            // tan = sin/cos: both errors, amplified by 1/cos² = 1 + tan².
+            Func::Tan => {
+                (NATIVE_SIN_ABS + a.abs() * NATIVE_SIN_REDUCTION) * (1.0 + r * r)
+                    + WGSL_DIV_ULPS * self.ulp(r)
+            }
+            Func::Exp => exp_ulps(a) * self.ulp(r),
+            Func::Log => {
+                if (0.5..=2.0).contains(&a) {
+                    NATIVE_LOG_ABS
+                } else {
+                    3.0 * self.ulp(r)
+                }
+            }
+            Func::Asin | Func::Acos | Func::Atan | Func::Atan2 => NATIVE_ATAN_ULPS * self.ulp(r),
+            // Inherited from (e^a ± e^-a)/2: each exponential's error, no relative guarantee
+            // near sinh's zero.
+            Func::Sinh | Func::Cosh => exp_ulps(a) * eps * a.cosh() + self.ulp(r),
+            Func::Tanh => (exp_ulps(a) + WGSL_DIV_ULPS) * eps,
+            // Generated from exp: 1/(1 + exp(-a)).
+            Func::Sigmoid => (exp_ulps(a) + WGSL_DIV_ULPS + 1.0) * self.ulp(r),
+            // Generated from exp and log: max(a, 0) + log(1 + exp(-|a|)).
+            Func::Softplus => {
+                NATIVE_LOG_ABS + exp_ulps(a) * eps * (-a.abs()).exp() + 2.0 * self.ulp(r)
+            }
+            Func::Abs | Func::Min | Func::Max | Func::Relu | Func::Step | Func::Sqrt => 0.0,
+        }
+    }
+
+    /// The smallest absolute tolerance, so that exact zeros and values below the normal
+    /// range compare sensibly.
+    pub fn floor(&self) -> f64 {
+        match self.precision {
+            Precision::F32 => f32::MIN_POSITIVE as f64,
+            Precision::F64 => f64::MIN_POSITIVE,
+        }
+    }
+
+    /// Tolerance for a point whose running error bound is `bound`.
+    pub fn tolerance(&self, bound: f64) -> f64 {
+        SAFETY * bound + self.floor()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_sin_allowance_is_the_spec_inside_pi() {
+        let m = ErrorModel::gpu(Precision::F32, MathMode::Native);
+        assert_eq!(m.func(Func::Sin, 1.0, 0.0, 1f64.sin()), NATIVE_SIN_ABS);
+        assert!(m.func(Func::Sin, 100.0, 0.0, 0.5) > NATIVE_SIN_ABS);
+    }
+
+    #[test]
+    fn accurate_is_tighter_than_native_and_f64_tighter_than_f32() {
+        let acc = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
+        let nat = ErrorModel::gpu(Precision::F32, MathMode::Native);
+        let f64m = ErrorModel::gpu(Precision::F64, MathMode::Accurate);
+        for f in [Func::Sin, Func::Exp, Func::Tanh, Func::Atan] {
+            let r = f.eval_f64(0.7, 0.0);
+            assert!(acc.func(f, 0.7, 0.0, r) < nat.func(f, 0.7, 0.0, r), "{f:?}");
+            assert!(
+                f64m.func(f, 0.7, 0.0, r) < acc.func(f, 0.7, 0.0, r) * 1e-8,
+                "{f:?}"
+            );
+        }
+        assert_eq!(acc.func(Func::Relu, 1.0, 0.0, 1.0), 0.0);
+    }
+}
