@@ -2,11 +2,15 @@
 //! dense 1-D and 2-D grids, on the GPU (WGSL compute shaders through wgpu) or the CPU, checks
 //! every point against a float64 reference, and draws figures.
 
+pub mod check;
 pub mod cpu;
 mod error;
 pub mod expr;
 pub mod grid;
 pub mod library;
+pub mod output;
+pub mod progress;
+pub mod run;
 pub mod spec;
 pub mod tolerance;
 

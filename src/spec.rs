@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Var};
-use crate::grid::{Field, Fields, Grid, MathMode, Precision, Scheme, check_step};
+use crate::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme, check_step};
 
 /// A validated request for fields on a grid.
 ///
@@ -38,6 +38,60 @@ pub struct FieldSpec {
     pub precision: Precision,
     /// f32 math library on the GPU.
     pub math: MathMode,
+}
+
+/// A grid as the command line gives it: any part may be left out, and is then taken from
+/// the library function's usual domain, or a default point count.
+#[derive(Clone, Debug, Default)]
+pub struct GridRequest {
+    /// x range `(a, b)`.
+    pub x: Option<(f64, f64)>,
+    /// x points.
+    pub nx: Option<usize>,
+    /// y range `(c, d)`.
+    pub y: Option<(f64, f64)>,
+    /// y points.
+    pub ny: Option<usize>,
+}
+
+/// Points per axis when none is given: 1001 on a line, 257 × 257 on a plane.
+pub const DEFAULT_N_1D: usize = 1001;
+/// See [`DEFAULT_N_1D`].
+pub const DEFAULT_N_2D: usize = 257;
+
+impl GridRequest {
+    /// Resolves the grid for `source` (an expression or a library name).
+    ///
+    /// ```
+    /// use gradfield::spec::GridRequest;
+    /// let g = GridRequest::default().resolve("rosenbrock")?;
+    /// assert_eq!((g.x.min, g.x.max, g.x.n), (-2.0, 2.0, 257));
+    /// assert_eq!(g.y.unwrap().max, 3.0);
+    /// assert!(GridRequest::default().resolve("x^2").is_err()); // no range to take
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn resolve(&self, source: &str) -> Result<Grid> {
+        let lib = crate::library::lookup(source.trim());
+        let expr = Expr::parse(source)?;
+        let two_d = expr.uses(Var::Y) || self.y.is_some() || self.ny.is_some();
+        let default_n = if two_d { DEFAULT_N_2D } else { DEFAULT_N_1D };
+        let (xa, xb) = self
+            .x
+            .or(lib.map(|l| l.x))
+            .ok_or_else(|| Error::input("give the x range with --x A:B (for example --x -3:3)"))?;
+        let x = Axis::new("x", xa, xb, self.nx.unwrap_or(default_n))?;
+        if !two_d {
+            return Ok(Grid::line(x));
+        }
+        let (ya, yb) = self.y.or(lib.and_then(|l| l.y)).ok_or_else(|| {
+            Error::input(format!(
+                "`{}` uses y; give the y range with --y C:D (for example --y -3:3)",
+                source.trim()
+            ))
+        })?;
+        let y = Axis::new("y", ya, yb, self.ny.or(self.nx).unwrap_or(default_n))?;
+        Grid::plane(x, y)
+    }
 }
 
 /// Default finite-difference step: near the optimum of a central difference in f32

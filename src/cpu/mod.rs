@@ -149,6 +149,11 @@ impl<T: Real> CpuEngine<T> {
         Ok(engine)
     }
 
+    /// The grid this engine computes.
+    pub fn grid(&self) -> &crate::grid::Grid {
+        &self.spec.grid
+    }
+
     fn wants(&self, f: Field) -> bool {
         self.fields.contains(&f)
     }

@@ -13,6 +13,8 @@ fn prec(e: &Expr) -> u8 {
         Expr::Mul(..) | Expr::Div(..) => 2,
         Expr::Neg(_) => 3,
         Expr::Num(c) if c.is_sign_negative() => 3,
+        // `20*pi` and `pi/2` are products.
+        Expr::Num(c) if format_number(*c).contains(['*', '/']) => 2,
         Expr::Pow(..) => 4,
         Expr::Num(_) | Expr::Var(_) | Expr::Call(..) => 5,
     }
@@ -21,9 +23,34 @@ fn prec(e: &Expr) -> u8 {
 /// Formats a number so it parses back to the same float64, in the shorter of the plain and
 /// scientific forms (`0.3`, `1e-10`, `2`).
 pub(crate) fn format_number(c: f64) -> String {
+    if let Some(text) = pi_multiple(c) {
+        return text;
+    }
     let plain = format!("{c}");
     let sci = format!("{c:e}");
     if sci.len() < plain.len() { sci } else { plain }
+}
+
+/// `pi`, `k*pi` or `pi/k` when `c` is exactly that float64 (so it parses back to the same
+/// bits), for the multiples that formulas use.
+fn pi_multiple(c: f64) -> Option<String> {
+    use std::f64::consts::PI;
+    let sign = if c < 0.0 { "-" } else { "" };
+    let a = c.abs();
+    if a == PI {
+        return Some(format!("{sign}pi"));
+    }
+    for k in 2..=1000 {
+        if a == k as f64 * PI {
+            return Some(format!("{sign}{k}*pi"));
+        }
+    }
+    for k in [2, 3, 4, 6, 8, 12] {
+        if a == PI / k as f64 {
+            return Some(format!("{sign}pi/{k}"));
+        }
+    }
+    None
 }
 
 fn write(e: &Expr, f: &mut fmt::Formatter<'_>, min_prec: u8, right: bool) -> fmt::Result {
@@ -124,6 +151,18 @@ mod tests {
         assert_eq!(format_number(1e-10), "1e-10");
         assert_eq!(format_number(1.5e300), "1.5e300");
         let pi = std::f64::consts::PI;
-        assert_eq!(format_number(pi).parse::<f64>().unwrap(), pi);
+        assert_eq!(format_number(pi), "pi");
+        assert_eq!(format_number(-20.0 * pi), "-20*pi");
+        assert_eq!(format_number(pi / 2.0), "pi/2");
+        for c in [pi, 2.0 * pi, -20.0 * pi, pi / 2.0, pi / 3.0] {
+            let back = Expr::parse(&format_number(c)).unwrap().eval(0.0, 0.0);
+            assert_eq!(back.to_bits(), c.to_bits());
+        }
+        // Products need parentheses where a number would not.
+        let e = Expr::Div(
+            Box::new(Expr::Var(crate::expr::Var::X)),
+            Box::new(Expr::Num(2.0 * pi)),
+        );
+        assert_eq!(e.to_string(), "x/(2*pi)");
     }
 }

@@ -99,6 +99,17 @@ pub(crate) fn neg(a: Expr) -> Expr {
     }
 }
 
+/// Whether a term prints with a leading minus: a negative number, a negation, or a product
+/// whose coefficient is negative.
+fn negative(e: &Expr) -> bool {
+    match e {
+        Expr::Num(c) => *c < 0.0,
+        Expr::Neg(_) => true,
+        Expr::Mul(l, _) => negative(l),
+        _ => false,
+    }
+}
+
 pub(crate) fn add(a: Expr, b: Expr) -> Expr {
     match (a, b) {
         (Expr::Num(p), Expr::Num(q)) => fold(fold_decimal(p, q, '+'), || {
@@ -106,9 +117,9 @@ pub(crate) fn add(a: Expr, b: Expr) -> Expr {
         }),
         (a, b) if is(&a, 0.0) => b,
         (a, b) if is(&b, 0.0) => a,
-        (a, Expr::Neg(q)) => sub(a, *q),
-        (Expr::Neg(p), b) => sub(b, *p),
-        (a, Expr::Num(q)) if q < 0.0 => sub(a, num(-q)),
+        (a, b) if negative(&b) => sub(a, neg(b)),
+        // A negative constant or term first reads better last: -1 + y → y - 1.
+        (a, b) if negative(&a) && !negative(&b) => sub(b, neg(a)),
         (a, b) => Expr::Add(Box::new(a), Box::new(b)),
     }
 }
@@ -120,37 +131,78 @@ pub(crate) fn sub(a: Expr, b: Expr) -> Expr {
         }),
         (a, b) if is(&b, 0.0) => a,
         (a, b) if is(&a, 0.0) => neg(b),
-        (a, Expr::Neg(q)) => add(a, *q),
-        (a, Expr::Num(q)) if q < 0.0 => add(a, num(-q)),
+        (a, b) if negative(&b) => add(a, neg(b)),
         (a, b) => Expr::Sub(Box::new(a), Box::new(b)),
     }
 }
 
-pub(crate) fn mul(a: Expr, b: Expr) -> Expr {
-    match (a, b) {
-        (Expr::Num(p), Expr::Num(q)) => fold(fold_decimal(p, q, '*'), || {
-            Expr::Mul(Box::new(num(p)), Box::new(num(q)))
-        }),
-        (a, _) if is(&a, 0.0) => num(0.0),
-        (_, b) if is(&b, 0.0) => num(0.0),
-        (a, b) if is(&a, 1.0) => b,
-        (a, b) if is(&b, 1.0) => a,
-        (a, b) if is(&a, -1.0) => neg(b),
-        (a, b) if is(&b, -1.0) => neg(a),
-        (Expr::Neg(p), b) => neg(mul(*p, b)),
-        (a, Expr::Neg(q)) => neg(mul(a, *q)),
-        // Constants go first: `2*x`, not `x*2`.
-        (a, Expr::Num(q)) => mul(num(q), a),
-        // c1*(c2*u) → (c1*c2)*u
-        (Expr::Num(p), Expr::Mul(l, r)) if as_num(&l).is_some() => {
-            let pq = fold_decimal(p, as_num(&l).unwrap_or(1.0), '*');
-            if pq.is_finite() {
-                mul(num(pq), *r)
-            } else {
-                Expr::Mul(Box::new(num(p)), Box::new(Expr::Mul(l, r)))
+/// Splits a product into its numeric coefficient and the rest (a left-deep chain whose
+/// coefficient, if any, sits at the leftmost leaf).
+fn split_coefficient(e: Expr) -> (f64, Option<Expr>) {
+    match e {
+        Expr::Num(c) => (c, None),
+        Expr::Neg(inner) => {
+            let (c, rest) = split_coefficient(*inner);
+            (-c, rest)
+        }
+        Expr::Mul(l, r) => {
+            let (c, rest) = split_coefficient(*l);
+            match rest {
+                Some(rest) => (c, Some(Expr::Mul(Box::new(rest), r))),
+                None => (c, Some(*r)),
             }
         }
-        (a, b) => Expr::Mul(Box::new(a), Box::new(b)),
+        other => (1.0, Some(other)),
+    }
+}
+
+/// Puts the coefficient at the leftmost leaf: `c*a*b`, not `c*(a*b)`.
+fn prepend(c: f64, rest: Expr) -> Expr {
+    match rest {
+        Expr::Mul(l, r) => Expr::Mul(Box::new(prepend(c, *l)), r),
+        other => Expr::Mul(Box::new(num(c)), Box::new(other)),
+    }
+}
+
+/// Products are kept as one numeric coefficient times a left-deep chain of the other
+/// factors: `2*(y - x^2)*(-2*x)*100` becomes `-400*(y - x^2)*x`.
+pub(crate) fn mul(a: Expr, b: Expr) -> Expr {
+    if is(&a, 0.0) || is(&b, 0.0) {
+        return num(0.0);
+    }
+    let (ca, ra) = split_coefficient(a);
+    let (cb, rb) = split_coefficient(b);
+    let c = fold_decimal(ca, cb, '*');
+    // Chain the factors left-deep: a*(b*c) becomes a*b*c.
+    fn chain(x: Expr, y: Expr) -> Expr {
+        match y {
+            Expr::Mul(l, r) => Expr::Mul(Box::new(chain(x, *l)), r),
+            other => Expr::Mul(Box::new(x), Box::new(other)),
+        }
+    }
+    let rest = match (ra, rb) {
+        (None, None) => {
+            return if c.is_finite() {
+                num(c)
+            } else {
+                Expr::Mul(Box::new(num(ca)), Box::new(num(cb)))
+            };
+        }
+        (Some(x), None) | (None, Some(x)) => x,
+        (Some(x), Some(y)) => chain(x, y),
+    };
+    if !c.is_finite() {
+        // Keep the two coefficients apart rather than fold them to infinity.
+        return Expr::Mul(Box::new(num(ca)), Box::new(prepend(cb, rest)));
+    }
+    if c == 0.0 {
+        num(0.0)
+    } else if c == 1.0 {
+        rest
+    } else if c == -1.0 {
+        neg(rest)
+    } else {
+        prepend(c, rest)
     }
 }
 
@@ -162,6 +214,16 @@ pub(crate) fn div(a: Expr, b: Expr) -> Expr {
         (a, b) if is(&a, 0.0) && !is(&b, 0.0) => num(0.0),
         (a, b) if is(&b, 1.0) => a,
         (a, b) if is(&b, -1.0) => neg(a),
+        // c·u / d → (c/d)·u when c/d is a short exact decimal: 6*x^5/6 → x^5.
+        (a, Expr::Num(d)) if as_num(&a).is_none() => {
+            let (c, rest) = split_coefficient(a.clone());
+            let q = c / d;
+            let short = decimal(q).is_some_and(|(m, _)| m.abs() < 1_000_000_000);
+            match rest {
+                Some(rest) if short && q * d == c => mul(num(q), rest),
+                _ => Expr::Div(Box::new(a), Box::new(num(d))),
+            }
+        }
         (Expr::Neg(p), b) => neg(div(*p, b)),
         (a, Expr::Neg(q)) => neg(div(a, *q)),
         (a, b) => Expr::Div(Box::new(a), Box::new(b)),
@@ -245,6 +307,8 @@ mod tests {
         assert_eq!(s("2*(3*x)"), "6*x");
         assert_eq!(s("-1*x"), "-x");
         assert_eq!(s("(-x)*y"), "-x*y");
+        assert_eq!(s("2*(y - x^2)*(-2*x)*100"), "-400*(y - x^2)*x");
+        assert_eq!(s("x*(2*y)"), "2*x*y");
         assert_eq!(s("-(x*y)"), "-x*y");
         assert_eq!(s("-(2*x)"), "-2*x");
         assert_eq!(s("x*(-y)"), "-x*y");
@@ -263,7 +327,10 @@ mod tests {
         assert_eq!(s("0.3*(3*x)"), "0.9*x");
         // Others fold in float64.
         assert_eq!(s("1/3*3"), "1");
-        assert_eq!(s("pi*2"), format!("{}", std::f64::consts::TAU));
+        assert_eq!(s("pi*2"), "2*pi");
+        assert_eq!(s("6*x^5/6"), "x^5");
+        assert_eq!(s("x/3"), "x/3");
+        assert_eq!(s("3*x/2"), "1.5*x");
         assert_eq!(call(Func::Step, vec![num(-1.0)]), num(0.0));
         assert_eq!(mul(num(2.0), Expr::Var(Var::X)).to_string(), "2*x");
     }

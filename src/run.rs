@@ -1,0 +1,490 @@
+//! One `field` run from request to report: an engine produces tiles; each tile is written to
+//! the `.npy` files, compared with the float64 reference and dropped, so memory is bounded by
+//! the tile size, not the grid. The report is what `--json` prints and `meta.json` holds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::check::{Checker, FieldStats};
+use crate::cpu::{CpuEngine, Real, Tile};
+use crate::error::{Error, Result};
+use crate::expr::Var;
+use crate::grid::{Axis, Field, Precision};
+use crate::output::{NpyWriter, write_text};
+use crate::progress::Progress;
+use crate::spec::FieldSpec;
+use crate::tolerance::ErrorModel;
+
+/// Time spent by an engine producing tiles.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct EngineTimes {
+    /// Computing the fields: GPU timestamps where the adapter has them, else wall time.
+    pub kernel: f64,
+    /// Whether `kernel` comes from GPU timestamp queries.
+    pub kernel_from_timestamps: bool,
+    /// Getting results into host memory (GPU only): copies, maps, waits.
+    pub readback: f64,
+}
+
+/// Something that computes a request's fields, tile by tile, in order.
+pub trait Engine<T: Real> {
+    /// Computes every tile of the grid, at most `tile_points` each, handing each to `sink`
+    /// in order; returns the time spent.
+    fn run(
+        &mut self,
+        tile_points: usize,
+        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+    ) -> Result<EngineTimes>;
+
+    /// A description of the device for the report.
+    fn device(&self) -> DeviceInfo;
+}
+
+/// Which device computed the fields.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceInfo {
+    /// `"gpu"` or `"cpu"`.
+    pub kind: String,
+    /// The adapter's name (GPU) or the CPU description.
+    pub name: String,
+    /// Backend (`vulkan`, `gl`, …) for a GPU.
+    pub backend: Option<String>,
+    /// Driver name and version for a GPU.
+    pub driver: Option<String>,
+}
+
+impl<T: Real> Engine<T> for CpuEngine<T> {
+    fn run(
+        &mut self,
+        tile_points: usize,
+        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+    ) -> Result<EngineTimes> {
+        let total = self.grid().len();
+        let mut times = EngineTimes::default();
+        let mut tile: Option<Tile<T>> = None;
+        let mut start = 0;
+        while start < total {
+            let len = tile_points.min(total - start);
+            let t0 = Instant::now();
+            let t = match tile.as_mut() {
+                Some(t) if t.len == len => {
+                    t.start = start;
+                    self.eval_into(t);
+                    t
+                }
+                _ => tile.insert(self.eval(start, len)),
+            };
+            times.kernel += t0.elapsed().as_secs_f64() * 1e3;
+            sink(t)?;
+            start += len;
+        }
+        Ok(times)
+    }
+
+    fn device(&self) -> DeviceInfo {
+        DeviceInfo {
+            kind: "cpu".into(),
+            name: format!("{} threads", rayon::current_num_threads()),
+            backend: None,
+            driver: None,
+        }
+    }
+}
+
+/// The grid as it appears in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct GridReport {
+    /// x axis: min, max, n.
+    pub x: AxisReport,
+    /// y axis, on 2-D grids.
+    pub y: Option<AxisReport>,
+    /// Array shape: `[nx]` or `[ny, nx]`.
+    pub shape: Vec<usize>,
+}
+
+/// One axis in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct AxisReport {
+    /// First coordinate.
+    pub min: f64,
+    /// Last coordinate.
+    pub max: f64,
+    /// Number of points.
+    pub n: usize,
+}
+
+impl From<&Axis> for AxisReport {
+    fn from(a: &Axis) -> AxisReport {
+        AxisReport {
+            min: a.min,
+            max: a.max,
+            n: a.n,
+        }
+    }
+}
+
+/// Symbolic derivatives as text.
+#[derive(Clone, Debug, Serialize)]
+pub struct Derivatives {
+    /// ∂f/∂x.
+    pub x: String,
+    /// ∂f/∂y, on 2-D grids.
+    pub y: Option<String>,
+}
+
+/// Wall-clock and kernel times in milliseconds.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timings {
+    /// Computing the fields (GPU timestamps where available).
+    pub kernel: f64,
+    /// Whether `kernel` comes from GPU timestamps.
+    pub kernel_from_timestamps: bool,
+    /// Results into host memory (GPU).
+    pub readback: f64,
+    /// Computing the float64 reference and comparing.
+    pub check: f64,
+    /// Writing files.
+    pub write: f64,
+    /// Everything, end to end.
+    pub total: f64,
+}
+
+/// The outcome of the check.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// Whether every checked point was within its tolerance.
+    pub passed: bool,
+    /// The tolerance rule applied.
+    pub tolerance: String,
+    /// One line per failing quantity.
+    pub failures: Vec<String>,
+}
+
+/// What `field` reports (`--json`, `meta.json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The expression as given.
+    pub expression: String,
+    /// The expression as parsed, printed back.
+    pub parsed: String,
+    /// Symbolic derivatives.
+    pub derivatives: Derivatives,
+    /// The grid.
+    pub grid: GridReport,
+    /// Finite-difference step.
+    pub h: f64,
+    /// Finite-difference scheme.
+    pub scheme: String,
+    /// `f32` or `f64`.
+    pub precision: String,
+    /// f32 math library (`accurate` or `native`).
+    pub math: String,
+    /// `gpu` or `cpu`.
+    pub device: String,
+    /// The device in detail.
+    pub adapter: DeviceInfo,
+    /// Number of grid points.
+    pub points: usize,
+    /// The arrays computed.
+    pub fields: Vec<String>,
+    /// Times in milliseconds.
+    pub timings_ms: Timings,
+    /// Error statistics by quantity (see [`crate::check`]).
+    pub errors: BTreeMap<String, FieldStats>,
+    /// Pass/fail of the check, when one ran.
+    pub check: Option<CheckReport>,
+    /// Files written.
+    pub files: Vec<String>,
+}
+
+/// Options of a run beyond the spec.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Write `.npy` files and `meta.json` here.
+    pub out_dir: Option<PathBuf>,
+    /// Compare with the float64 reference.
+    pub check: bool,
+    /// Points per tile (memory per tile ≈ points × fields × bytes).
+    pub tile_points: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            out_dir: None,
+            check: true,
+            tile_points: 1 << 22,
+        }
+    }
+}
+
+/// Runs the request on the CPU engine.
+pub fn run_cpu(spec: &FieldSpec, opts: &RunOptions, progress: &Progress) -> Result<Report> {
+    match spec.precision {
+        Precision::F32 => {
+            let mut e = CpuEngine::<f32>::new(spec, None)?;
+            run_with(
+                &mut e,
+                spec,
+                ErrorModel::cpu(Precision::F32),
+                opts,
+                progress,
+            )
+        }
+        Precision::F64 => {
+            let mut e = CpuEngine::<f64>::new(spec, None)?;
+            run_with(
+                &mut e,
+                spec,
+                ErrorModel::cpu(Precision::F64),
+                opts,
+                progress,
+            )
+        }
+    }
+}
+
+/// Runs a request on any engine: tiles → files and check → report.
+pub fn run_with<T: Real>(
+    engine: &mut dyn Engine<T>,
+    spec: &FieldSpec,
+    model: ErrorModel,
+    opts: &RunOptions,
+    progress: &Progress,
+) -> Result<Report> {
+    let started = Instant::now();
+    let fields = spec.field_list();
+    let grid = spec.grid;
+    let device = engine.device();
+    let is_cpu_f64 = device.kind == "cpu" && T::PRECISION == Precision::F64;
+    // The reference: the same coordinates, in float64, with running error bounds.
+    let reference = if opts.check {
+        Some(CpuEngine::<f64>::new(spec, Some(model))?)
+    } else {
+        None
+    };
+    let mut checker = opts.check.then(|| {
+        if is_cpu_f64 {
+            Checker::fd_only(&fields, grid, model)
+        } else {
+            Checker::new(&fields, grid, T::PRECISION, model)
+        }
+    });
+    let mut files = Vec::new();
+    let mut writers: Vec<(Field, NpyWriter)> = Vec::new();
+    let mut write_ms = 0.0;
+    if let Some(dir) = &opts.out_dir {
+        let t0 = Instant::now();
+        std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+            path: dir.clone(),
+            source,
+        })?;
+        write_coords(dir, "x", &grid.x, T::PRECISION, &mut files)?;
+        if let Some(y) = &grid.y {
+            write_coords(dir, "y", y, T::PRECISION, &mut files)?;
+        }
+        for &f in &fields {
+            let path = dir.join(format!("{}.npy", f.name()));
+            writers.push((f, NpyWriter::create(&path, T::PRECISION, &grid.shape())?));
+            files.push(path.display().to_string());
+        }
+        write_ms += t0.elapsed().as_secs_f64() * 1e3;
+    }
+    let mut check_ms = 0.0;
+    let bar = progress.bar(grid.len() as u64, "points");
+    let times = engine.run(opts.tile_points, &mut |tile: &Tile<T>| {
+        let t0 = Instant::now();
+        for (f, w) in writers.iter_mut() {
+            w.write(tile.values(*f))?;
+        }
+        write_ms += t0.elapsed().as_secs_f64() * 1e3;
+        if let (Some(c), Some(r)) = (checker.as_mut(), reference.as_ref()) {
+            let t0 = Instant::now();
+            let rt = r.eval(tile.start, tile.len);
+            c.add(tile, &rt);
+            check_ms += t0.elapsed().as_secs_f64() * 1e3;
+        }
+        bar.inc(tile.len as u64);
+        Ok(())
+    })?;
+    bar.finish();
+    let t0 = Instant::now();
+    for (_, w) in writers {
+        w.finish()?;
+    }
+    write_ms += t0.elapsed().as_secs_f64() * 1e3;
+    let errors: BTreeMap<String, FieldStats> = checker
+        .as_ref()
+        .map(|c| {
+            c.results()
+                .into_iter()
+                .map(|(k, s)| (k.to_string(), s.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let check = checker.as_ref().map(|c| CheckReport {
+        passed: c.passed(),
+        tolerance: format!(
+            "|value - reference| <= {} x running error bound ({:?} model, {})",
+            crate::tolerance::SAFETY,
+            c.model().library,
+            c.model().precision
+        ),
+        failures: c.failure_lines(),
+    });
+    let mut report = Report {
+        expression: spec.source.clone(),
+        parsed: spec.expr.to_string(),
+        derivatives: Derivatives {
+            x: spec.derivative_text(Var::X),
+            y: grid.is_2d().then(|| spec.derivative_text(Var::Y)),
+        },
+        grid: GridReport {
+            x: (&grid.x).into(),
+            y: grid.y.as_ref().map(AxisReport::from),
+            shape: grid.shape(),
+        },
+        h: spec.h,
+        scheme: spec.scheme.name().into(),
+        precision: T::PRECISION.name().into(),
+        math: spec.math.name().into(),
+        device: device.kind.clone(),
+        adapter: device,
+        points: grid.len(),
+        fields: fields.iter().map(|f| f.name().to_string()).collect(),
+        timings_ms: Timings {
+            kernel: times.kernel,
+            kernel_from_timestamps: times.kernel_from_timestamps,
+            readback: times.readback,
+            check: check_ms,
+            write: write_ms,
+            total: 0.0,
+        },
+        errors,
+        check,
+        files: files.clone(),
+    };
+    if let Some(dir) = &opts.out_dir {
+        let meta = dir.join("meta.json");
+        report.files.push(meta.display().to_string());
+        report.timings_ms.total = started.elapsed().as_secs_f64() * 1e3;
+        let text = serde_json::to_string_pretty(&report).expect("a report serialises");
+        write_text(&meta, &(text + "\n"))?;
+    }
+    report.timings_ms.total = started.elapsed().as_secs_f64() * 1e3;
+    Ok(report)
+}
+
+fn write_coords(
+    dir: &Path,
+    name: &str,
+    axis: &Axis,
+    precision: Precision,
+    files: &mut Vec<String>,
+) -> Result<()> {
+    let path = dir.join(format!("{name}.npy"));
+    let mut w = NpyWriter::create(&path, precision, &[axis.n])?;
+    let coords = axis.coords(precision);
+    match precision {
+        Precision::F32 => w.write(&coords.iter().map(|&c| c as f32).collect::<Vec<_>>())?,
+        Precision::F64 => w.write(&coords)?,
+    }
+    w.finish()?;
+    files.push(path.display().to_string());
+    Ok(())
+}
+
+impl Report {
+    /// The human-readable summary printed on stderr.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "f(x{}) = {}",
+            if self.grid.y.is_some() { ", y" } else { "" },
+            self.parsed
+        );
+        let _ = writeln!(s, "  ∂f/∂x = {}", self.derivatives.x);
+        if let Some(y) = &self.derivatives.y {
+            let _ = writeln!(s, "  ∂f/∂y = {y}");
+        }
+        let shape: Vec<String> = self.grid.shape.iter().map(|d| d.to_string()).collect();
+        let _ = writeln!(
+            s,
+            "  grid {} ({} points), {} differences with h = {}, {} ({} math) on {} {}",
+            shape.join(" × "),
+            self.points,
+            self.scheme,
+            self.h,
+            self.precision,
+            self.math,
+            self.adapter.kind,
+            self.adapter.name
+        );
+        if !self.errors.is_empty() {
+            let _ = writeln!(
+                s,
+                "  {:<15} {:>11} {:>11} {:>14} {:>9} {:>11}  check",
+                "quantity", "max |err|", "max rel", "at", "nonfinite", "worst/tol"
+            );
+            for (k, e) in &self.errors {
+                let at = format!("{:?}", e.at);
+                let verdict = if !e.checked {
+                    "(reported)".to_string()
+                } else if e.passed() {
+                    "pass".to_string()
+                } else {
+                    format!("FAIL ({} points)", e.failures)
+                };
+                let ratio = if e.checked {
+                    format!("{:.3}", e.worst_ratio)
+                } else {
+                    "-".into()
+                };
+                let _ = writeln!(
+                    s,
+                    "  {k:<15} {:>11.3e} {:>11.3e} {at:>14} {:>9} {ratio:>11}  {verdict}",
+                    e.max_abs, e.max_rel, e.nonfinite
+                );
+            }
+        }
+        let t = &self.timings_ms;
+        let _ = writeln!(
+            s,
+            "  time: kernel {:.3} ms{}, readback {:.3} ms, check {:.1} ms, write {:.1} ms, total {:.1} ms",
+            t.kernel,
+            if t.kernel_from_timestamps {
+                " (GPU timestamps)"
+            } else {
+                ""
+            },
+            t.readback,
+            t.check,
+            t.write,
+            t.total
+        );
+        if let Some(c) = &self.check {
+            if c.passed {
+                let _ = writeln!(s, "  check passed: {}", c.tolerance);
+            } else {
+                let _ = writeln!(s, "  CHECK FAILED ({})", c.tolerance);
+                for line in &c.failures {
+                    let _ = writeln!(s, "    {line}");
+                }
+            }
+        }
+        if !self.files.is_empty() {
+            let _ = writeln!(
+                s,
+                "  wrote {} files: {}",
+                self.files.len(),
+                self.files.join(", ")
+            );
+        }
+        s
+    }
+}

@@ -1,0 +1,265 @@
+//! The command line as a user runs it: outputs, exit codes, and bad input answered with a
+//! clear message and exit code 2, never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gradfield(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gradfield"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn functions_lists_the_library_with_gradients() {
+    let o = gradfield(&["functions"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    for f in &gradfield::library::LIBRARY {
+        assert!(text.contains(f.name), "{} missing", f.name);
+    }
+    assert!(text.contains("∂f/∂x = 0.9*cos(3*x) + x"));
+    assert!(text.contains("∂f/∂y = 200*(y - x^2)"));
+}
+
+#[test]
+fn field_on_the_cpu_writes_arrays_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("D");
+    let o = gradfield(&[
+        "field",
+        "--device",
+        "cpu",
+        "--f",
+        "rosenbrock",
+        "--x",
+        "-2:2",
+        "--nx",
+        "257",
+        "--y",
+        "-1:3",
+        "--ny",
+        "129",
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    for key in [
+        "expression",
+        "derivatives",
+        "grid",
+        "h",
+        "scheme",
+        "precision",
+        "device",
+        "points",
+        "timings_ms",
+        "errors",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(v["points"], 257 * 129);
+    assert_eq!(v["derivatives"]["y"], "200*(y - x^2)");
+    assert_eq!(v["grid"]["shape"], serde_json::json!([129, 257]));
+    assert_eq!(v["errors"]["f"]["checked"], true);
+    assert_eq!(v["check"]["passed"], true);
+    for f in ["x", "y", "f", "fd_x", "grad_x", "fd_y", "grad_y", "meta"] {
+        let ext = if f == "meta" { "json" } else { "npy" };
+        assert!(out.join(format!("{f}.{ext}")).exists(), "{f}.{ext}");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["expression"], "rosenbrock");
+    // Human text goes to stderr.
+    assert!(stderr(&o).contains("check passed"));
+    // No temporary files are left.
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+/// (arguments, text the message must contain)
+const BAD: &[(&[&str], &str)] = &[
+    (
+        &["field", "--device", "cpu", "--f", "sin(x +)", "--x", "0:1"],
+        "  sin(x +)\n         ^",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "tanhh(x)", "--x", "0:1"],
+        "did you mean `tanh`?",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "z^2", "--x", "0:1"],
+        "unknown name `z`",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "x^2", "--x", "1:0"],
+        "reversed",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "x^2", "--x", "1:1"],
+        "empty",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--nx", "1",
+        ],
+        "at least 2 points",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--h", "0",
+        ],
+        "positive finite",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--h", "-1e-3",
+        ],
+        "positive finite",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--h", "nan",
+        ],
+        "positive finite",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--y", "0:1",
+        ],
+        "does not use y",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "x*y", "--x", "0:1"],
+        "uses y",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "x^2"],
+        "give the x range",
+    ),
+    (
+        &["field", "--device", "cpu", "--f", "x^2", "--x", "a:b"],
+        "not of the form A:B",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x^2", "--x", "0:1", "--scheme", "sideways",
+        ],
+        "unknown scheme",
+    ),
+    (
+        &[
+            "field",
+            "--device",
+            "cpu",
+            "--f",
+            "x^2",
+            "--x",
+            "0:1",
+            "--precision",
+            "f16",
+        ],
+        "unknown precision",
+    ),
+    (
+        &[
+            "field",
+            "--device",
+            "cpu",
+            "--f",
+            "x^2",
+            "--x",
+            "0:1",
+            "--fields",
+            "f,hessian",
+        ],
+        "unknown field",
+    ),
+    (
+        &["field", "--device", "tpu", "--f", "x^2", "--x", "0:1"],
+        "unknown device",
+    ),
+    (
+        &[
+            "field", "--device", "cpu", "--f", "x*y", "--x", "0:1", "--y", "0:1", "--nx", "70000",
+            "--ny", "70000",
+        ],
+        "32-bit indices",
+    ),
+    (
+        &[
+            "field",
+            "--device",
+            "cpu",
+            "--f",
+            "x^2",
+            "--x",
+            "0:1",
+            "--out-dir",
+            "/proc/nope/D",
+        ],
+        "cannot write",
+    ),
+    (&["field", "--nonsense"], "unexpected argument"),
+];
+
+#[test]
+fn bad_input_exits_2_with_a_clear_message() {
+    for (args, want) in BAD {
+        let o = gradfield(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err:?} lacks {want:?}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn very_deep_parentheses_are_an_error_not_a_crash() {
+    // (100 000 levels are tested in the parser's unit tests: the OS refuses a single argument
+    // over 128 KiB.)
+    let deep = format!("{}x{}", "(".repeat(60_000), ")".repeat(60_000));
+    let o = gradfield(&["field", "--device", "cpu", "--f", &deep, "--x", "0:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bytes long"));
+    let deep = format!("{}x{}", "(".repeat(20_000), ")".repeat(20_000));
+    let o = gradfield(&["field", "--device", "cpu", "--f", &deep, "--x", "0:1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nests too deeply"));
+}
+
+#[test]
+fn domain_errors_are_counted_not_fatal() {
+    let o = gradfield(&[
+        "field", "--device", "cpu", "--f", "log(x)", "--x", "-1:1", "--nx", "101", "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // log of the 50 negative points is NaN and of 0 is -inf: 51 non-finite values of f.
+    assert_eq!(v["errors"]["f"]["nonfinite"], 51);
+    assert_eq!(v["check"]["passed"], true);
+}
+
+#[test]
+fn help_shows_worked_examples() {
+    for cmd in ["field", "functions"] {
+        let o = gradfield(&[cmd, "--help"]);
+        assert!(o.status.success());
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("Example"), "{cmd} --help has no example");
+        assert!(text.contains("gradfield "), "{cmd}");
+    }
+    assert!(Path::new(env!("CARGO_BIN_EXE_gradfield")).exists());
+}
