@@ -21,6 +21,7 @@ fn points(name: &str, count: usize) -> Vec<(f64, f64)> {
 }
 
 type Oracle = fn(f64, f64) -> (f64, [f64; 2]);
+type ClosedForm = fn(f64, f64) -> [f64; 2];
 
 #[test]
 fn optimisation_functions_match_argmin_testfunctions() {
@@ -96,7 +97,7 @@ fn optimisation_functions_match_argmin_testfunctions() {
 
 #[test]
 fn the_articles_functions_match_their_closed_forms() {
-    let closed: &[(&str, fn(f64, f64) -> [f64; 2])] = &[
+    let closed: &[(&str, ClosedForm)] = &[
         ("sin", |x, _| [x.sin(), x.cos()]),
         ("tanh", |x, _| [x.tanh(), 1.0 - x.tanh().powi(2)]),
         ("loss", |x, _| {
