@@ -283,13 +283,17 @@ impl Checker {
             .filter(|(_, s)| !s.passed())
             .map(|(k, s)| {
                 format!(
-                    "{k}: {} of {} points outside tolerance; worst at {:?}: error {:.3e} > tolerance {:.3e} ({:.1}×)",
+                    "{k}: {} of {} points outside tolerance; worst at {:?}: error {:.3e} > tolerance {:.3e} ({}×)",
                     s.failures,
                     s.compared + s.nonfinite,
                     s.worst_at,
                     s.worst_err,
                     s.worst_tol,
-                    s.worst_ratio
+                    if s.worst_ratio < 1e4 {
+                        format!("{:.1}", s.worst_ratio)
+                    } else {
+                        format!("{:.1e}", s.worst_ratio)
+                    }
                 )
             })
             .collect()

@@ -6,6 +6,7 @@ pub mod check;
 pub mod cpu;
 mod error;
 pub mod expr;
+pub mod gpu;
 pub mod grid;
 pub mod library;
 pub mod output;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use gradfield::gpu::GpuOptions;
 use gradfield::grid::{Axis, Fields, MathMode, Precision, Scheme};
 use gradfield::progress::Progress;
 use gradfield::run::{Report, RunOptions};
@@ -29,6 +30,11 @@ enum Command {
     /// Evaluate f, its finite differences and its gradient over a grid, and check them.
     #[command(after_help = FIELD_EXAMPLES)]
     Field(FieldArgs),
+    /// List the GPU adapters wgpu finds, best first.
+    #[command(
+        after_help = "Examples:\n  gradfield adapters\n  gradfield adapters --backend gl\n  gradfield adapters --json"
+    )]
+    Adapters(AdaptersArgs),
     /// List the built-in functions with their domains and gradients.
     #[command(
         after_help = "Example:\n  gradfield functions\n  gradfield field --f himmelblau   # a name stands for its formula and domain"
@@ -45,6 +51,15 @@ const FIELD_EXAMPLES: &str = "Examples:
   gradfield field --f \"x^2 + 0.5*y^2\" --x -2:2 --y -2:2 --nx 512 --scheme five-point --h 1e-2 --device cpu
 
 Exit codes: 0 ok, 1 the check failed, 2 bad input, 3 the machine failed (no adapter, GPU error).";
+
+#[derive(Args, Clone)]
+struct AdaptersArgs {
+    #[command(flatten)]
+    gpu: GpuArgs,
+    /// Print a JSON array on stdout.
+    #[arg(long)]
+    json: bool,
+}
 
 /// What to evaluate and where.
 #[derive(Args, Clone)]
@@ -86,6 +101,26 @@ struct EvalArgs {
     fields: Fields,
 }
 
+/// Which GPU.
+#[derive(Args, Clone)]
+struct GpuArgs {
+    /// GPU backend: vulkan, gl, metal or dx12 (default: all, or WGPU_BACKEND).
+    #[arg(long)]
+    backend: Option<String>,
+    /// Use the adapter whose name contains this (see `gradfield adapters`).
+    #[arg(long, value_name = "NAME")]
+    adapter: Option<String>,
+}
+
+impl GpuArgs {
+    fn options(&self) -> GpuOptions {
+        GpuOptions {
+            backend: self.backend.clone(),
+            adapter: self.adapter.clone(),
+        }
+    }
+}
+
 #[derive(Args, Clone)]
 struct FieldArgs {
     #[command(flatten)]
@@ -93,8 +128,10 @@ struct FieldArgs {
     #[command(flatten)]
     eval: EvalArgs,
     /// Where to compute: gpu or cpu.
-    #[arg(long, default_value = "cpu")]
+    #[arg(long, default_value = "gpu")]
     device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
     /// Write one .npy per array and meta.json into this folder.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
@@ -145,6 +182,7 @@ fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     let progress = Progress::new(a.quiet || a.json);
     let report: Report = match a.device.as_str() {
         "cpu" => gradfield::run::run_cpu(&spec, &opts, &progress)?,
+        "gpu" => gradfield::gpu::run_gpu(None, &a.gpu.options(), &spec, &opts, &progress)?,
         other => {
             return Err(Error::input(format!(
                 "unknown device `{other}`; use gpu or cpu"
@@ -198,6 +236,40 @@ fn functions() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn adapters(a: &AdaptersArgs) -> Result<ExitCode, Error> {
+    let rows = gradfield::gpu::list_adapters(&a.gpu.options())?;
+    if a.json {
+        out(&(serde_json::to_string(&rows).expect("rows serialise") + "\n"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        eprintln!(
+            "no GPU adapter found. On Linux without a GPU: apt-get install mesa-vulkan-drivers"
+        );
+        return Ok(ExitCode::from(3));
+    }
+    let mut text = format!(
+        "{:<40} {:<7} {:<12} {:>12} {:>12} {:>4} {:>10}  driver\n",
+        "adapter", "backend", "type", "max binding", "max buffer", "f64", "timestamps"
+    );
+    let mib = |b: u64| format!("{} MiB", b >> 20);
+    for r in &rows {
+        text += &format!(
+            "{:<40} {:<7} {:<12} {:>12} {:>12} {:>4} {:>10}  {}\n",
+            r.name,
+            r.backend,
+            r.device_type,
+            mib(r.max_storage_binding),
+            mib(r.max_buffer),
+            if r.f64 { "yes" } else { "no" },
+            if r.timestamps { "yes" } else { "no" },
+            r.driver
+        );
+    }
+    out(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run() -> Result<ExitCode, Error> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -211,6 +283,7 @@ fn run() -> Result<ExitCode, Error> {
     match &cli.command {
         Command::Field(a) => field(a),
         Command::Functions => Ok(functions()),
+        Command::Adapters(a) => adapters(a),
     }
 }
 

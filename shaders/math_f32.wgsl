@@ -1,0 +1,359 @@
+// math_f32.wgsl: `--math accurate`, our own f32 functions. The WGSL builtins promise little
+// (sin and cos: absolute error 2^-11 on [-π, π] and nothing outside), and a tool that
+// measures derivatives must not add its own error to what it measures.
+//
+// Method: Cody–Waite range reduction whose products are exact by construction (π/2 and ln 2
+// cut into pieces of 8 to 12 bits), the reduced argument kept as a double-f32 hi + lo, then
+// the minimax polynomials of Cephes' single-precision library (S. L. Moshier). Divisions and
+// square roots get one correction from their exact residual. Targets, measured by
+// tests/gpu_math.rs against f64 over ≥ 10^6 points per function: ≤ 2 ulp over each
+// function's useful range; sin/cos/tan accurate for |x| ≤ 1e5.
+//
+// Two things no GPU compiler promises are avoided: `fma` need not be fused (lavapipe's is
+// not), so exact products use Dekker's algorithm; and float arithmetic may be reassociated,
+// so every intermediate of an error-free transformation passes through `gf_opaque` (defined
+// by the kernel, shaders/grid.wgsl).
+
+const GF_F32_MAX: f32 = 3.4028234663852886e38f;
+// π/2 in 8-bit pieces: k·piece is exact for |k| < 2^16, i.e. |x| ≤ 1e5.
+const GF_PIO2_0: f32 = 1.5703125f;
+const GF_PIO2_1: f32 = 0.000484466552734375f;
+const GF_PIO2_2: f32 = -6.407499313354492e-07f;
+const GF_PIO2_3: f32 = 9.89530235528946e-10f;
+const GF_PIO2_4: f32 = 2.5579538487363607e-12f;
+const GF_PIO2_5: f32 = 5.384581669432009e-15f;
+const GF_PIO2_6: f32 = 5.719166459861036e-18f;
+const GF_PIO2_7: f32 = 2.0249381395298117e-21f;
+const GF_PIO2_HI: f32 = 1.5707963705062866f;       // π/2 = HI + LO (for adding constants)
+const GF_PIO2_LO: f32 = -4.371138828673793e-08f;
+const GF_PI_HI: f32 = 3.1415927410125732f;
+const GF_PI_LO: f32 = -8.742277657347586e-08f;
+const GF_PIO4_HI: f32 = 0.7853981852531433f;
+const GF_PIO4_LO: f32 = -2.1855694143368964e-08f;
+const GF_TWO_OVER_PI: f32 = 0.6366197466850281f;
+// ln 2 = L1 + L2 + L3 with L1 9 bits and L2 12 bits: e·L1 and e·L2 are exact for |e| ≤ 2^11.
+const GF_LN2_L1: f32 = 0.693359375f;
+const GF_LN2_L2: f32 = -0.00021219253540039062f;
+const GF_LN2_L3: f32 = -1.9046542121259336e-09f;
+const GF_LOG2E: f32 = 1.4426950216293335f;
+
+fn gf_inf() -> f32 {
+    return bitcast<f32>(0x7f800000u);
+}
+
+fn gf_nan() -> f32 {
+    return bitcast<f32>(0x7fc00000u);
+}
+
+fn gf_finite(x: f32) -> bool {
+    return abs(x) <= GF_F32_MAX;
+}
+
+// a + b = s + e exactly (Knuth's TwoSum): vec2(s, e).
+fn gf_two_sum(x: f32, y: f32) -> vec2<f32> {
+    // The arguments are materialised first: an inlined compound argument could otherwise be
+    // regrouped differently at each of its uses, and the identity needs one value of each.
+    let a = gf_opaque(x);
+    let b = gf_opaque(y);
+    let s = gf_opaque(a + b);
+    let bb = gf_opaque(s - a);
+    let av = gf_opaque(s - bb);
+    return vec2<f32>(s, gf_opaque(a - av) + gf_opaque(b - bb));
+}
+
+// a = hi + lo with 12 significant bits each (Veltkamp).
+fn gf_split(a: f32) -> vec2<f32> {
+    let c = gf_opaque(4097.0 * a);
+    let hi = gf_opaque(c - gf_opaque(c - a));
+    return vec2<f32>(hi, a - hi);
+}
+
+// a·b = p + e exactly (Dekker), whether or not the hardware fuses fma: vec2(p, e).
+fn gf_two_prod(x: f32, y: f32) -> vec2<f32> {
+    let a = gf_opaque(x);
+    let b = gf_opaque(y);
+    let p = gf_opaque(a * b);
+    let sa = gf_split(a);
+    let sb = gf_split(b);
+    // Each partial sum is exact; materialised so that the order stays Dekker's.
+    let e1 = gf_opaque(sa.x * sb.x - p);
+    let e2 = gf_opaque(e1 + sa.x * sb.y);
+    let e3 = gf_opaque(e2 + sa.y * sb.x);
+    return vec2<f32>(p, e3 + sa.y * sb.y);
+}
+
+// a / b with one correction from the exact residual a − q·b: correctly rounded in almost
+// every case (WGSL allows `/` 2.5 ulp).
+fn gf_div(a: f32, b: f32) -> f32 {
+    let q = a / b;
+    let qb = gf_two_prod(q, b);
+    let r = gf_opaque(a - qb.x) - qb.y;
+    let c = q + r / b;
+    return select(q, c, gf_finite(c) && q != 0.0 && gf_finite(b));
+}
+
+fn gf_sqrt(a: f32) -> f32 {
+    let s = sqrt(a);
+    let ss = gf_two_prod(s, s);
+    let r = gf_opaque(a - ss.x) - ss.y;
+    return select(s, s + r * (0.5 / s), s > 0.0 && gf_finite(s));
+}
+
+// x = k·π/2 + hi + lo with |hi| ≤ π/4 (a little more at the edges): vec3(k, hi, lo).
+fn gf_reduce_pio2(x: f32) -> vec3<f32> {
+    let k = round(x * GF_TWO_OVER_PI);
+    // x − k·P0 is exact (Sterbenz); every later product is exact and summed exactly.
+    var hi = x - k * GF_PIO2_0;
+    var lo = 0.0;
+    var s = gf_two_sum(hi, -k * GF_PIO2_1);
+    hi = s.x;
+    lo = lo + s.y;
+    s = gf_two_sum(hi, -k * GF_PIO2_2);
+    hi = s.x;
+    lo = lo + s.y;
+    s = gf_two_sum(hi, -k * GF_PIO2_3);
+    hi = s.x;
+    lo = lo + s.y;
+    lo = lo - k * GF_PIO2_4 - k * GF_PIO2_5 - k * GF_PIO2_6 - k * GF_PIO2_7;
+    let r = gf_two_sum(hi, lo);
+    return vec3<f32>(k, r.x, r.y);
+}
+
+// sin(hi + lo) for |hi| ≤ π/4 (Cephes sinf polynomial).
+fn gf_sin_kernel(hi: f32, lo: f32) -> f32 {
+    let z = hi * hi;
+    let p = fma(fma(-1.9515295891e-4f, z, 8.3321608736e-3f), z, -1.6666654611e-1f);
+    return hi + fma(hi * z, p, lo * (1.0 - 0.5 * z));
+}
+
+// cos(hi + lo) for |hi| ≤ π/4 (Cephes cosf polynomial; 1 − z/2 with its rounding kept).
+fn gf_cos_kernel(hi: f32, lo: f32) -> f32 {
+    let z = hi * hi;
+    let p = fma(fma(2.443315711809948e-5f, z, -1.388731625493765e-3f), z, 4.166664568298827e-2f);
+    let hz = 0.5 * z;
+    let w = gf_opaque(1.0 - hz);
+    return w + (((1.0 - w) - hz) + fma(z * z, p, -hi * lo));
+}
+
+fn gf_sin(x: f32) -> f32 {
+    let red = gf_reduce_pio2(x);
+    let q = i32(red.x) & 3;
+    let s = gf_sin_kernel(red.y, red.z);
+    let c = gf_cos_kernel(red.y, red.z);
+    var r = select(s, c, (q & 1) == 1);
+    r = select(r, -r, (q & 2) == 2);
+    return select(gf_nan(), r, gf_finite(x));
+}
+
+fn gf_cos(x: f32) -> f32 {
+    let red = gf_reduce_pio2(x);
+    let q = i32(red.x) & 3;
+    let s = gf_sin_kernel(red.y, red.z);
+    let c = gf_cos_kernel(red.y, red.z);
+    var r = select(c, s, (q & 1) == 1);
+    r = select(r, -r, ((q + 1) & 2) == 2);
+    return select(gf_nan(), r, gf_finite(x));
+}
+
+fn gf_tan(x: f32) -> f32 {
+    let red = gf_reduce_pio2(x);
+    let hi = red.y;
+    let z = hi * hi;
+    // Cephes tanf: tan(r) = r + r³·P(r²) on [-π/4, π/4]; tan' = 1 + tan² carries lo.
+    let p = fma(fma(fma(fma(fma(9.38540185543e-3f, z, 3.11992232697e-3f), z, 2.44301354525e-2f),
+        z, 5.34112807005e-2f), z, 1.33387994085e-1f), z, 3.33331568548e-1f);
+    let t = hi + fma(hi * z, p, red.z * (1.0 + z));
+    let odd = (i32(red.x) & 1) == 1;
+    return select(gf_nan(), select(t, -gf_div(1.0, t), odd), gf_finite(x));
+}
+
+// e^(x + xl) = m·2^k for |x| ≤ 110: vec2(m, k).
+fn gf_exp_parts(x: f32, xl: f32) -> vec2<f32> {
+    let k = round(x * GF_LOG2E);
+    // Cephes: x − k·L1 is exact; the rest of k·ln 2 is below 2^-12 of it.
+    let r1 = gf_opaque(x - k * GF_LN2_L1);
+    let r = gf_opaque(r1 - k * GF_LN2_L2) - k * GF_LN2_L3 + xl;
+    // Cephes expf polynomial for (e^r − 1 − r)/r² on [-ln2/2, ln2/2].
+    let p = fma(fma(fma(fma(fma(1.9875691500e-4f, r, 1.3981999507e-3f), r, 8.3334519073e-3f), r,
+        4.1665795894e-2f), r, 1.6666665459e-1f), r, 5.0000001201e-1f);
+    return vec2<f32>(1.0 + fma(r * r, p, r), k);
+}
+
+// m·2^k, scaled in two steps that each stay in range; the product overflows or underflows
+// as IEEE arithmetic does.
+fn gf_scale(m: f32, k: f32) -> f32 {
+    let k1 = floor(0.5 * k);
+    return ldexp(m, i32(k1)) * ldexp(1.0, i32(k - k1));
+}
+
+// e^x · 2^s without overflow in between (s a small integer).
+fn gf_exp_scaled(x: f32, s: f32) -> f32 {
+    let mk = gf_exp_parts(clamp(x, -110.0, 90.0), 0.0);
+    return select(gf_scale(mk.x, mk.y + s), x, x != x);
+}
+
+fn gf_exp(x: f32) -> f32 {
+    return gf_exp_scaled(x, 0.0);
+}
+
+// log(x) for finite x > 0 as a double-f32 vec2(hi, lo), relative error about 2^-40.
+// log(1 + f) = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + … with s = f/(2 + f), |s| ≤ 0.172: the
+// leading 2s is exact given s as hi + lo, and the series tail is small, so its rounding is
+// too (Cephes' logf polynomial is only good to 2^-24, too little for pow).
+fn gf_log_dd(x: f32) -> vec2<f32> {
+    let fe = frexp(x);
+    let small = fe.fract < 0.70710678118654752f;
+    let m = select(fe.fract, fe.fract + fe.fract, small);
+    let e = f32(fe.exp) - select(0.0, 1.0, small);
+    let f = m - 1.0;                               // exact (Sterbenz)
+    let d = gf_two_sum(2.0, f);                    // 2 + f = d.x + d.y
+    let s = gf_opaque(f / d.x);
+    let sd = gf_two_prod(s, d.x);
+    let res = gf_opaque(gf_opaque(f - sd.x) - sd.y);
+    let sl = gf_opaque(res - s * d.y) / d.x;      // s + sl = f/(2 + f)
+    let z = s * s;
+    let tail = s * z * fma(fma(fma(fma(fma(0.15384615384615385f, z, 0.18181818181818182f), z,
+        0.2222222222222222f), z, 0.2857142857142857f), z, 0.4f), z, 0.6666666666666666f);
+    let a = vec2<f32>(2.0 * s, 2.0 * sl + tail);
+    // + e·ln 2: e·L1 and e·L2 exact, summed exactly.
+    let b = gf_two_sum(e * GF_LN2_L1, a.x);
+    let c = gf_two_sum(b.x, e * GF_LN2_L2);
+    let lo = (b.y + c.y) + (a.y + e * GF_LN2_L3);
+    return gf_two_sum(c.x, lo);
+}
+
+fn gf_log(x: f32) -> f32 {
+    var r = gf_log_dd(select(x, 1.0, !(x > 0.0) || !gf_finite(x))).x;
+    r = select(r, -gf_inf(), x == 0.0);
+    r = select(r, x, x == gf_inf());
+    return select(r, gf_nan(), x < 0.0 || x != x);
+}
+
+// log(1 + t) for t ≥ 0 without losing t below the rounding of 1 + t (Goldberg): the
+// quotient t/((1 + t) − 1) corrects log(1 + t) for that rounding.
+fn gf_log1p(t: f32) -> f32 {
+    let u = gf_opaque(1.0 + t);
+    let d = gf_opaque(u - 1.0);
+    return select(gf_log(u) * gf_div(t, d), t, d == 0.0);
+}
+
+fn gf_pow(a: f32, b: f32) -> f32 {
+    let x = abs(a);
+    // b·log|a| as a double-f32, then e^(hi + lo).
+    let l = gf_log_dd(select(x, 1.0, x == 0.0 || !gf_finite(x)));
+    let p = gf_two_prod(b, l.x);
+    let plo = p.y + b * l.y;
+    let pc = clamp(p.x, -110.0, 90.0);
+    let mk = gf_exp_parts(pc, select(0.0, plo, pc == p.x));
+    var r = gf_scale(mk.x, mk.y);
+    // Negative bases: integer exponents only; odd ones keep the sign.
+    let integer = b == round(b);
+    let odd = integer && abs(b) < 16777216.0 && round(0.5 * b) != 0.5 * b;
+    r = select(r, -r, a < 0.0 && odd);
+    r = select(r, gf_nan(), a < 0.0 && !integer);
+    // Zeros and infinities of the base.
+    let zero_or_inf = select(gf_inf(), 0.0, (x == 0.0) == (b > 0.0));
+    r = select(r, select(zero_or_inf, -zero_or_inf, a < 0.0 && odd), x == 0.0 || x == gf_inf());
+    r = select(r, gf_nan(), a != a || b != b);
+    return select(r, 1.0, b == 0.0 || a == 1.0);
+}
+
+// atan on [0, ∞) (Cephes atanf), the constant added as hi + lo.
+fn gf_atan_pos(a: f32) -> f32 {
+    let big = a > 2.414213562373095f;
+    let mid = a > 0.4142135623730950f;
+    var t = select(a, gf_div(a - 1.0, a + 1.0), mid);
+    t = select(t, -gf_div(1.0, a), big);
+    let base_hi = select(select(0.0, GF_PIO4_HI, mid), GF_PIO2_HI, big);
+    let base_lo = select(select(0.0, GF_PIO4_LO, mid), GF_PIO2_LO, big);
+    let z = t * t;
+    let p = fma(fma(fma(8.05374449538e-2f, z, -1.38776856032e-1f), z, 1.99777106478e-1f), z,
+        -3.33329491539e-1f);
+    return base_hi + (fma(t * z, p, t) + base_lo);
+}
+
+fn gf_atan(x: f32) -> f32 {
+    let r = gf_atan_pos(abs(x));
+    return select(r, -r, x < 0.0);
+}
+
+fn gf_atan2(y: f32, x: f32) -> f32 {
+    let ax = abs(x);
+    let ay = abs(y);
+    let swap = ay > ax;
+    let t = gf_div(select(ay, ax, swap), select(ax, ay, swap));
+    var a = gf_atan_pos(select(t, 1.0, ax == ay));
+    a = select(a, (GF_PIO2_HI - a) + GF_PIO2_LO, swap);
+    a = select(a, (GF_PI_HI - a) + GF_PI_LO, x < 0.0);
+    a = select(a, select(0.0, GF_PI_HI, x < 0.0), ax == 0.0 && ay == 0.0);
+    return select(a, -a, y < 0.0);
+}
+
+// asin for |t| ≤ 0.5 given z = t² (Cephes asinf polynomial); also used at t = √((1−|x|)/2).
+fn gf_asin_poly(t: f32, z: f32) -> f32 {
+    let p = fma(fma(fma(fma(4.2163199048e-2f, z, 2.4181311049e-2f), z, 4.5470025998e-2f), z,
+        7.4953002686e-2f), z, 1.6666752422e-1f);
+    return fma(t * z, p, t);
+}
+
+fn gf_asin(x: f32) -> f32 {
+    let a = abs(x);
+    let zb = 0.5 * (1.0 - a);                      // exact for a in [0.5, 1]
+    let sb = gf_sqrt(zb);
+    let small = gf_asin_poly(a, a * a);
+    let big = (GF_PIO2_HI - 2.0 * gf_asin_poly(sb, zb)) + GF_PIO2_LO;
+    let r = select(small, big, a > 0.5);
+    return select(select(r, -r, x < 0.0), gf_nan(), a > 1.0 || x != x);
+}
+
+fn gf_acos(x: f32) -> f32 {
+    let a = abs(x);
+    let zb = 0.5 * (1.0 - a);
+    let sb = gf_sqrt(zb);
+    let tail = 2.0 * gf_asin_poly(sb, zb);
+    let small = (GF_PIO2_HI - gf_asin_poly(x, x * x)) + GF_PIO2_LO;
+    let neg = (GF_PI_HI - tail) + GF_PI_LO;
+    let r = select(small, select(neg, tail, x > 0.0), a > 0.5);
+    return select(r, gf_nan(), a > 1.0 || x != x);
+}
+
+fn gf_sinh(x: f32) -> f32 {
+    let a = abs(x);
+    let z = a * a;
+    // |x| < 1: Cephes sinhf polynomial (relative accuracy near 0).
+    let small = fma(a * z, fma(fma(2.03721912945e-4f, z, 8.33028376239e-3f), z, 1.66667160211e-1f), a);
+    let e = gf_exp(min(a, 10.0));
+    let mid = 0.5 * (e - gf_div(1.0, e));
+    let large = gf_exp_scaled(a, -1.0);            // e^a/2; e^-a is below an ulp
+    let r = select(select(mid, large, a > 9.0), small, a < 1.0);
+    return select(r, -r, x < 0.0);
+}
+
+fn gf_cosh(x: f32) -> f32 {
+    let a = abs(x);
+    let e = gf_exp(min(a, 10.0));
+    let mid = 0.5 * (e + gf_div(1.0, e));
+    return select(mid, gf_exp_scaled(a, -1.0), a > 9.0);
+}
+
+fn gf_tanh(x: f32) -> f32 {
+    let a = abs(x);
+    let z = a * a;
+    // |x| < 0.625: Cephes tanhf polynomial; else 1 − 2/(e^{2|x|} + 1).
+    let small = fma(a * z, fma(fma(fma(fma(-5.70498872745e-3f, z, 2.06390887954e-2f), z,
+        -5.37397155531e-2f), z, 1.33314422036e-1f), z, -3.33332819422e-1f), a);
+    let e = gf_exp(2.0 * min(a, 10.0));
+    let big = 1.0 - gf_div(2.0, e + 1.0);
+    let r = select(big, small, a < 0.625);
+    return select(select(r, -r, x < 0.0), x, x != x);
+}
+
+fn gf_sigmoid(a: f32) -> f32 {
+    let e = gf_exp(-abs(a));                       // ≤ 1: no overflow
+    let d = 1.0 + e;
+    return select(gf_div(1.0, d), gf_div(e, d), a < 0.0);
+}
+
+fn gf_softplus(a: f32) -> f32 {
+    return max(a, 0.0) + gf_log1p(gf_exp(-abs(a)));
+}

@@ -1,0 +1,478 @@
+//! The tiled grid engine on the GPU. A grid larger than one storage binding, than 65535
+//! workgroups per dimension, or than the memory budget runs as several dispatches over tiles
+//! of consecutive points. Two slots of buffers alternate: while the host consumes tile k from
+//! one slot's mapped staging buffers, the GPU computes tile k+1 into the other's.
+//!
+//! The shader is `shaders/grid.wgsl` filled by [`super::codegen`]; its CPU twin is
+//! [`crate::cpu::CpuEngine`].
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytemuck::{Pod, Zeroable};
+
+use super::{GpuContext, GpuOptions, OUTPUT_BINDINGS, codegen};
+use crate::cpu::{Real, Tile};
+use crate::error::{Error, Result};
+use crate::grid::{Field, Precision};
+use crate::progress::Progress;
+use crate::run::{DeviceInfo, Engine, EngineTimes, Report, RunOptions, run_with};
+use crate::spec::FieldSpec;
+use crate::tolerance::ErrorModel;
+
+/// Per-dispatch parameters. Must match `Params` in `shaders/grid.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct GridParams {
+    nx: u32,
+    ny: u32,
+    tile_start: u32,
+    tile_len: u32,
+    x_bases: u32,
+    y_bases: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
+/// Where the segment bases start in the constants buffer (after the named constants
+/// `C_STEP_X` … `C_DEN` of `shaders/grid.wgsl`).
+const BASES_AT: usize = 16;
+
+/// Host memory the buffers of one run may use, all slots together (outputs and staging).
+pub const DEFAULT_BUDGET_BYTES: usize = 256 << 20;
+
+struct Timer {
+    set: wgpu::QuerySet,
+    resolve: wgpu::Buffer,
+    read: wgpu::Buffer,
+}
+
+struct Pending {
+    start: usize,
+    len: usize,
+    index: wgpu::SubmissionIndex,
+    mapped: Arc<AtomicUsize>,
+    failed: Arc<Mutex<Option<wgpu::BufferAsyncError>>>,
+    maps: usize,
+}
+
+struct Slot {
+    params: wgpu::Buffer,
+    outputs: Vec<Option<wgpu::Buffer>>,
+    staging: Vec<Option<wgpu::Buffer>>,
+    bind_group: wgpu::BindGroup,
+    timer: Option<Timer>,
+    pending: Option<Pending>,
+}
+
+/// The GPU engine for one request, producing values of type `T` (f32 or f64).
+pub struct GpuEngine<'c, T: Real> {
+    ctx: &'c GpuContext,
+    spec: FieldSpec,
+    fields: Vec<Field>,
+    pipeline: Arc<wgpu::ComputePipeline>,
+    consts: wgpu::Buffer,
+    x_bases: u32,
+    y_bases: u32,
+    tile_cap: usize,
+    _values: PhantomData<T>,
+}
+
+impl<'c, T: Real> GpuEngine<'c, T> {
+    /// Compiles (or reuses) the kernel and uploads the constants. `tile_points` caps the
+    /// tile size below what the adapter's limits and `budget_bytes` allow.
+    pub fn new(
+        ctx: &'c GpuContext,
+        spec: &FieldSpec,
+        tile_points: usize,
+        budget_bytes: usize,
+    ) -> Result<GpuEngine<'c, T>> {
+        if spec.precision != T::PRECISION {
+            return Err(Error::input("the engine's type must match the precision"));
+        }
+        if spec.precision == Precision::F64 && !ctx.f64 {
+            return Err(Error::Unsupported(format!(
+                "the adapter {} has no f64 in shaders (SHADER_F64); use --precision f32, \
+                 a Vulkan adapter (lavapipe has f64), or --device cpu",
+                ctx.describe()
+            )));
+        }
+        let source = codegen::grid_source_for(spec, ctx.target())?;
+        let pipeline = ctx.pipeline(&source)?;
+        let fields = spec.field_list();
+        let grid = spec.grid;
+        let (stencil, den) = spec.stencil();
+        let p = spec.precision;
+        let mut consts = vec![0.0f64; BASES_AT];
+        consts[0] = p.round(grid.x.step());
+        consts[2] = grid.x.max;
+        consts[4] = 1.0;
+        if let Some(y) = grid.y {
+            consts[1] = p.round(y.step());
+            consts[3] = y.max;
+        }
+        for (k, &(_, off, _)) in stencil.iter().enumerate() {
+            consts[5 + k] = off;
+        }
+        consts[9] = den;
+        let x_bases = consts.len() as u32;
+        consts.extend(grid.x.segment_bases(p));
+        let y_bases = consts.len() as u32;
+        if let Some(y) = grid.y {
+            consts.extend(y.segment_bases(p));
+        }
+        let values: Vec<T> = consts.iter().map(|&c| T::from_f64(c)).collect();
+        let consts = wgpu::util::DeviceExt::create_buffer_init(
+            &ctx.device,
+            &wgpu::util::BufferInitDescriptor {
+                label: Some("consts"),
+                contents: bytemuck::cast_slice(&values),
+                usage: wgpu::BufferUsages::STORAGE,
+            },
+        );
+        let bytes = std::mem::size_of::<T>();
+        let per_field_cap = (ctx.limits.max_storage_buffer_binding_size as usize)
+            .min(ctx.limits.max_buffer_size as usize)
+            / bytes;
+        // Two slots, each with an output and a staging buffer per field.
+        let budget_cap = budget_bytes / (4 * fields.len().max(1) * bytes);
+        let tile_cap = tile_points
+            .min(per_field_cap)
+            .min(budget_cap)
+            .min(u32::MAX as usize / 2)
+            .max(1);
+        Ok(GpuEngine {
+            ctx,
+            spec: spec.clone(),
+            fields,
+            pipeline,
+            consts,
+            x_bases,
+            y_bases,
+            tile_cap,
+            _values: PhantomData,
+        })
+    }
+
+    /// Points per tile this engine uses.
+    pub fn tile_points(&self) -> usize {
+        self.tile_cap
+    }
+
+    fn slot(&self, cap: usize) -> Slot {
+        let d = &self.ctx.device;
+        let bytes = (cap * std::mem::size_of::<T>()) as u64;
+        let params = d.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("params"),
+            size: std::mem::size_of::<GridParams>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        // Unrequested outputs get a small buffer the kernel never touches.
+        let dummy = d.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("unused output"),
+            size: 16,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
+        let mut outputs = Vec::new();
+        let mut staging = Vec::new();
+        for f in Field::ALL {
+            if self.fields.contains(&f) {
+                outputs.push(Some(d.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(f.name()),
+                    size: bytes.max(16),
+                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                    mapped_at_creation: false,
+                })));
+                staging.push(Some(d.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("staging"),
+                    size: bytes.max(16),
+                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                    mapped_at_creation: false,
+                })));
+            } else {
+                outputs.push(None);
+                staging.push(None);
+            }
+        }
+        let mut entries = vec![
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: params.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: self.consts.as_entire_binding(),
+            },
+        ];
+        for (k, out) in outputs.iter().enumerate().take(OUTPUT_BINDINGS as usize) {
+            entries.push(wgpu::BindGroupEntry {
+                binding: 2 + k as u32,
+                resource: out.as_ref().unwrap_or(&dummy).as_entire_binding(),
+            });
+        }
+        let bind_group = d.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("grid"),
+            layout: &self.ctx.layout,
+            entries: &entries,
+        });
+        let timer = self.ctx.timestamps.then(|| Timer {
+            set: d.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("kernel time"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            }),
+            resolve: d.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("timestamps"),
+                size: 16,
+                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            }),
+            read: d.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("timestamps read"),
+                size: 16,
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }),
+        });
+        Slot {
+            params,
+            outputs,
+            staging,
+            bind_group,
+            timer,
+            pending: None,
+        }
+    }
+
+    fn submit(&self, slot: &mut Slot, start: usize, len: usize) {
+        let grid = &self.spec.grid;
+        let params = GridParams {
+            nx: grid.x.n as u32,
+            ny: grid.y.map_or(1, |y| y.n as u32),
+            tile_start: start as u32,
+            tile_len: len as u32,
+            x_bases: self.x_bases,
+            y_bases: self.y_bases,
+            pad0: 0,
+            pad1: 0,
+        };
+        let q = &self.ctx.queue;
+        q.write_buffer(&slot.params, 0, bytemuck::bytes_of(&params));
+        let mut enc = self
+            .ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("tile"),
+            });
+        {
+            let timestamp_writes = slot
+                .timer
+                .as_ref()
+                .map(|t| wgpu::ComputePassTimestampWrites {
+                    query_set: &t.set,
+                    beginning_of_pass_write_index: Some(0),
+                    end_of_pass_write_index: Some(1),
+                });
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("grid"),
+                timestamp_writes,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &slot.bind_group, &[]);
+            let (wx, wy) = self.dispatch_size(len);
+            pass.dispatch_workgroups(wx, wy, 1);
+        }
+        let bytes = (len * std::mem::size_of::<T>()) as u64;
+        for (out, stage) in slot.outputs.iter().zip(&slot.staging) {
+            if let (Some(o), Some(s)) = (out, stage) {
+                enc.copy_buffer_to_buffer(o, 0, s, 0, bytes);
+            }
+        }
+        if let Some(t) = &slot.timer {
+            enc.resolve_query_set(&t.set, 0..2, &t.resolve, 0);
+            enc.copy_buffer_to_buffer(&t.resolve, 0, &t.read, 0, 16);
+        }
+        let index = q.submit([enc.finish()]);
+        let mapped = Arc::new(AtomicUsize::new(0));
+        let failed = Arc::new(Mutex::new(None));
+        let mut maps = 0;
+        let mut map = |buf: &wgpu::Buffer, size: u64| {
+            let (m, f) = (mapped.clone(), failed.clone());
+            buf.map_async(wgpu::MapMode::Read, 0..size, move |r| {
+                if let Err(e) = r
+                    && let Ok(mut f) = f.lock()
+                {
+                    *f = Some(e);
+                }
+                m.fetch_add(1, Ordering::SeqCst);
+            });
+            maps += 1;
+        };
+        for s in slot.staging.iter().flatten() {
+            map(s, bytes);
+        }
+        if let Some(t) = &slot.timer {
+            map(&t.read, 16);
+        }
+        slot.pending = Some(Pending {
+            start,
+            len,
+            index,
+            mapped,
+            failed,
+            maps,
+        });
+    }
+
+    /// Workgroups for `len` points: 1-D while it fits the per-dimension limit, else 2-D
+    /// (the kernel linearises the workgroup id).
+    fn dispatch_size(&self, len: usize) -> (u32, u32) {
+        let per_group = 256 * codegen::POINTS_PER_INVOCATION as usize;
+        let groups = len.div_ceil(per_group).max(1);
+        let max = self.ctx.limits.max_compute_workgroups_per_dimension.max(1) as usize;
+        let wx = groups.min(max);
+        (wx as u32, groups.div_ceil(wx) as u32)
+    }
+
+    /// Waits for a slot's tile and copies it into `tile`; returns the kernel time (ms) if
+    /// timestamps were taken.
+    fn collect(&self, slot: &mut Slot, tile: &mut Tile<T>) -> Result<Option<f64>> {
+        let p = slot.pending.take().expect("a submitted slot");
+        self.ctx.wait(p.index)?;
+        // Map callbacks run inside poll; give them a bounded number of extra polls.
+        let deadline = Instant::now() + super::GPU_TIMEOUT;
+        while p.mapped.load(Ordering::SeqCst) < p.maps {
+            if Instant::now() > deadline {
+                return Err(Error::Gpu("a buffer map never completed".into()));
+            }
+            self.ctx
+                .device
+                .poll(wgpu::PollType::Poll)
+                .map_err(|e| Error::Gpu(e.to_string()))?;
+            std::thread::yield_now();
+        }
+        if let Some(e) = p.failed.lock().expect("not poisoned").take() {
+            return Err(e.into());
+        }
+        tile.start = p.start;
+        tile.len = p.len;
+        let bytes = (p.len * std::mem::size_of::<T>()) as u64;
+        for (k, s) in slot.staging.iter().enumerate() {
+            let Some(s) = s else { continue };
+            let dst = &mut tile.values[k];
+            dst.resize(p.len, T::default());
+            {
+                let view = s
+                    .get_mapped_range(0..bytes)
+                    .map_err(|e| Error::Gpu(e.to_string()))?;
+                dst.copy_from_slice(bytemuck::cast_slice(&view));
+            }
+            s.unmap();
+        }
+        let kernel_ms = match &slot.timer {
+            Some(t) => {
+                let ticks: [u64; 2] = {
+                    let view = t
+                        .read
+                        .get_mapped_range(0..16)
+                        .map_err(|e| Error::Gpu(e.to_string()))?;
+                    bytemuck::pod_read_unaligned(&view)
+                };
+                t.read.unmap();
+                let period = self.ctx.queue.get_timestamp_period() as f64;
+                Some(ticks[1].saturating_sub(ticks[0]) as f64 * period * 1e-6)
+            }
+            None => None,
+        };
+        Ok(kernel_ms)
+    }
+}
+
+impl<T: Real> Engine<T> for GpuEngine<'_, T> {
+    fn run(
+        &mut self,
+        tile_points: usize,
+        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+    ) -> Result<EngineTimes> {
+        let total = self.spec.grid.len();
+        let cap = self.tile_cap.min(tile_points.max(1));
+        let ranges: Vec<(usize, usize)> = (0..total)
+            .step_by(cap)
+            .map(|s| (s, cap.min(total - s)))
+            .collect();
+        let mut slots: Vec<Slot> = (0..ranges.len().min(2)).map(|_| self.slot(cap)).collect();
+        let mut times = EngineTimes::default();
+        let started = Instant::now();
+        for (k, &(s, l)) in ranges.iter().enumerate().take(2) {
+            self.submit(&mut slots[k], s, l);
+        }
+        let mut tile = Tile::default();
+        let mut all_timed = true;
+        for k in 0..ranges.len() {
+            let t0 = Instant::now();
+            let kernel = self.collect(&mut slots[k % 2], &mut tile)?;
+            times.readback += t0.elapsed().as_secs_f64() * 1e3;
+            match kernel {
+                Some(ms) => times.kernel += ms,
+                None => all_timed = false,
+            }
+            sink(&tile)?;
+            if let Some(&(s, l)) = ranges.get(k + 2) {
+                self.submit(&mut slots[k % 2], s, l);
+            }
+        }
+        times.kernel_from_timestamps = all_timed;
+        if !all_timed {
+            // Without timestamps, the wall time of the GPU work is the best we have.
+            times.kernel = started.elapsed().as_secs_f64() * 1e3;
+        }
+        Ok(times)
+    }
+
+    fn device(&self) -> DeviceInfo {
+        DeviceInfo {
+            kind: "gpu".into(),
+            name: self.ctx.info.name.clone(),
+            backend: Some(format!("{:?}", self.ctx.info.backend).to_lowercase()),
+            driver: Some(
+                format!("{} {}", self.ctx.info.driver, self.ctx.info.driver_info)
+                    .trim()
+                    .to_string(),
+            ),
+        }
+    }
+}
+
+/// Runs a request on the GPU: opens the adapter `gpu` selects (or uses `ctx`), builds the
+/// kernel, streams tiles into files and the check.
+pub fn run_gpu(
+    ctx: Option<&GpuContext>,
+    gpu: &GpuOptions,
+    spec: &FieldSpec,
+    opts: &RunOptions,
+    progress: &Progress,
+) -> Result<Report> {
+    let owned;
+    let ctx = match ctx {
+        Some(c) => c,
+        None => {
+            owned = GpuContext::new(gpu)?;
+            &owned
+        }
+    };
+    let model = ErrorModel::gpu(spec.precision, spec.math);
+    match spec.precision {
+        Precision::F32 => {
+            let mut e = GpuEngine::<f32>::new(ctx, spec, opts.tile_points, DEFAULT_BUDGET_BYTES)?;
+            run_with(&mut e, spec, model, opts, progress)
+        }
+        Precision::F64 => {
+            let mut e = GpuEngine::<f64>::new(ctx, spec, opts.tile_points, DEFAULT_BUDGET_BYTES)?;
+            run_with(&mut e, spec, model, opts, progress)
+        }
+    }
+}
