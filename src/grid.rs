@@ -371,7 +371,7 @@ impl Axis {
         if first + out.len() == self.n
             && let Some(last) = out.last_mut()
         {
-            *last = self.max;
+            *last = precision.round(self.max);
         }
     }
 
@@ -609,7 +609,12 @@ mod tests {
             }
             let mut last = vec![0.0; 2];
             a.fill_coords(a.n - 2, p, &mut last);
-            assert_eq!(last, vec![a.coord(a.n - 2, p), a.max]);
+            assert_eq!(last, vec![a.coord(a.n - 2, p), a.coord(a.n - 1, p)]);
+            assert_eq!(
+                last[1],
+                p.round(a.max),
+                "the last point is b in the precision"
+            );
         }
     }
 

@@ -13,6 +13,7 @@ pub mod output;
 pub mod progress;
 pub mod run;
 pub mod spec;
+pub mod suite;
 pub mod tolerance;
 
 pub use error::{Error, Result};

@@ -30,6 +30,9 @@ enum Command {
     /// Evaluate f, its finite differences and its gradient over a grid, and check them.
     #[command(after_help = FIELD_EXAMPLES)]
     Field(FieldArgs),
+    /// Check every library function (or one expression) point by point against float64.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
     /// List the GPU adapters wgpu finds, best first.
     #[command(
         after_help = "Examples:\n  gradfield adapters\n  gradfield adapters --backend gl\n  gradfield adapters --json"
@@ -59,6 +62,112 @@ struct AdaptersArgs {
     /// Print a JSON array on stdout.
     #[arg(long)]
     json: bool,
+}
+
+const CHECK_EXAMPLES: &str = "Examples:
+  # The built-in suite: 14 functions x 4 schemes x (f32 accurate, f32 native, f64):
+  gradfield check
+  # One expression, f32 only, on the GL backend:
+  gradfield check --f \"x*exp(-y^2)\" --x -2:2 --y -2:2 --precision f32 --backend gl
+
+Exit codes: 0 all pass, 1 a check failed, 2 bad input, 3 the machine failed.";
+
+#[derive(Args, Clone)]
+struct CheckArgs {
+    /// An expression or library name to check (default: every library function).
+    #[arg(long = "f", value_name = "EXPR", allow_hyphen_values = true)]
+    f: Option<String>,
+    /// x range A:B for --f (default: the library domain).
+    #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+    x: Option<String>,
+    /// Points along x.
+    #[arg(long, value_name = "N")]
+    nx: Option<usize>,
+    /// y range C:D for --f.
+    #[arg(long, value_name = "C:D", allow_hyphen_values = true)]
+    y: Option<String>,
+    /// Points along y.
+    #[arg(long, value_name = "M")]
+    ny: Option<usize>,
+    /// Precisions to check (comma list of f32, f64).
+    #[arg(long, default_value = "f32,f64")]
+    precision: String,
+    /// f32 math libraries to check (comma list of accurate, native).
+    #[arg(long, default_value = "accurate,native")]
+    math: String,
+    /// Schemes (comma list).
+    #[arg(long, default_value = "forward,backward,central,five-point")]
+    schemes: String,
+    /// Finite-difference step.
+    #[arg(long, default_value_t = gradfield::spec::DEFAULT_H, allow_hyphen_values = true)]
+    h: f64,
+    /// Where to compute: gpu or cpu.
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    /// Print the rows as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn list<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<Vec<T>, Error> {
+    s.split(',').map(|p| p.trim().parse()).collect()
+}
+
+fn check(a: &CheckArgs) -> Result<ExitCode, Error> {
+    use gradfield::suite::{SuiteOptions, run_suite_with_notes, table};
+    let precisions: Vec<Precision> = list(&a.precision)?;
+    let maths: Vec<MathMode> = list(&a.math)?;
+    let mut modes = Vec::new();
+    for &p in &precisions {
+        match p {
+            Precision::F32 => modes.extend(maths.iter().map(|&m| (p, m))),
+            Precision::F64 => modes.push((p, MathMode::Accurate)),
+        }
+    }
+    let mut opts = SuiteOptions {
+        schemes: list(&a.schemes)?,
+        modes,
+        h: gradfield::grid::check_step(a.h)?,
+        cpu: match a.device.as_str() {
+            "cpu" => true,
+            "gpu" => false,
+            other => {
+                return Err(Error::input(format!(
+                    "unknown device `{other}`; use gpu or cpu"
+                )));
+            }
+        },
+        gpu: a.gpu.options(),
+        ..SuiteOptions::default()
+    };
+    if let Some(f) = &a.f {
+        let request = GridRequest {
+            x: parse_range("x", &a.x)?,
+            nx: a.nx,
+            y: parse_range("y", &a.y)?,
+            ny: a.ny,
+        };
+        opts.grid = Some(request.resolve(f)?);
+        opts.functions = vec![f.clone()];
+    }
+    let (rows, notes) = run_suite_with_notes(&opts, &Progress::new(a.quiet || a.json))?;
+    eprint!("{}", table(&rows));
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    if a.json {
+        out(&(serde_json::to_string(&rows).expect("rows serialise") + "\n"));
+    }
+    Ok(if rows.iter().all(|r| r.passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// What to evaluate and where.
@@ -284,6 +393,7 @@ fn run() -> Result<ExitCode, Error> {
         Command::Field(a) => field(a),
         Command::Functions => Ok(functions()),
         Command::Adapters(a) => adapters(a),
+        Command::Check(a) => check(a),
     }
 }
 

@@ -5,6 +5,24 @@ use crate::error::{Error, Result};
 use crate::expr::{Expr, Var};
 use crate::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme, check_step};
 
+/// The expression as quoted in a message: whole if short, else its start and end.
+fn quoted(source: &str) -> String {
+    let s = source.trim();
+    if s.chars().count() <= 80 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(50).collect();
+    let tail: String = s
+        .chars()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("{head}…{tail}")
+}
+
 /// A validated request for fields on a grid.
 ///
 /// ```
@@ -86,7 +104,7 @@ impl GridRequest {
         let (ya, yb) = self.y.or(lib.and_then(|l| l.y)).ok_or_else(|| {
             Error::input(format!(
                 "`{}` uses y; give the y range with --y C:D (for example --y -3:3)",
-                source.trim()
+                quoted(source)
             ))
         })?;
         let y = Axis::new("y", ya, yb, self.ny.or(self.nx).unwrap_or(default_n))?;
@@ -106,17 +124,27 @@ impl FieldSpec {
         if expr.uses(Var::Y) && !grid.is_2d() {
             return Err(Error::input(format!(
                 "`{}` uses y; give a y range and count (--y C:D --ny M) for a 2-D grid",
-                source.trim()
+                quoted(source)
             )));
         }
         if !expr.uses(Var::Y) && grid.is_2d() {
             return Err(Error::input(format!(
                 "`{}` does not use y; drop --y/--ny for a 1-D grid",
-                source.trim()
+                quoted(source)
             )));
         }
         let grad_x = expr.derivative(Var::X);
         let grad_y = expr.derivative(Var::Y);
+        // Derivatives nest deeper than their function (the quotient rule adds levels); refuse
+        // what would print deeper than the parser reads back.
+        if grad_x.depth().max(grad_y.depth()) > crate::expr::MAX_DEPTH {
+            return Err(Error::input(format!(
+                "the derivative of `{}` nests more than {} levels deep; write the function \
+                 with less nesting",
+                quoted(source),
+                crate::expr::MAX_DEPTH
+            )));
+        }
         Ok(FieldSpec {
             source: source.trim().to_string(),
             expr,

@@ -83,6 +83,33 @@ fn numpy_reads_a_2d_field_with_shape_ny_nx() {
 }
 
 #[test]
+fn numpy_reads_the_gpus_output() {
+    let (report, np) = run_case(&[
+        "field",
+        "--device",
+        "gpu",
+        "--f",
+        "himmelblau",
+        "--x",
+        "-5:5",
+        "--nx",
+        "257",
+        "--y",
+        "-5:5",
+        "--ny",
+        "129",
+    ]);
+    assert_eq!(report["device"], "gpu");
+    assert_eq!(report["grid"]["shape"], serde_json::json!([129, 257]));
+    let ours = report["errors"]["f"]["max_abs"].as_f64().unwrap();
+    let theirs = np["numpy_max_abs_f"].as_f64().unwrap();
+    assert!(
+        (ours - theirs).abs() <= 1e-9 * (1.0 + theirs),
+        "{ours} vs {theirs}"
+    );
+}
+
+#[test]
 fn numpy_reads_a_1d_float64_field() {
     let (report, np) = run_case(&[
         "field",

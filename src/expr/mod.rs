@@ -348,6 +348,10 @@ impl Expr {
 
     /// The symbolic partial derivative with respect to `var`, simplified.
     ///
+    /// Its printed text parses back to the same function when its [`Expr::depth`] is at most
+    /// [`MAX_DEPTH`] (derivatives nest deeper than their function; [`crate::spec::FieldSpec`]
+    /// refuses functions whose derivatives would not).
+    ///
     /// At the kinks of `abs`, `relu`, `min` and `max` the derivative takes the branch where
     /// the argument is ≥ 0 (for `max(a, b)`: where a ≥ b; for `min(a, b)`: where a ≤ b), so
     /// `abs'(0) = 1` and `relu'(0) = 1`; this is written with `step(u)`, which is 1 for u ≥ 0.

@@ -272,10 +272,13 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
             for (t, &(o, w)) in stencil.iter().enumerate() {
                 let value = if o == 0 {
                     "m.f".to_string()
+                // The stencil point is the rounded coordinate x + T(o·h), materialised so
+                // that the compiler cannot cancel it against f(x) algebraically (it would
+                // turn (−x) + (x + h) into h, a difference no rounding could produce).
                 } else if *axis == "x" {
-                    format!("eval_f(x + consts[C_OFFSETS + {t}u], y)")
+                    format!("eval_f(gf_opaque(x + consts[C_OFFSETS + {t}u]), y)")
                 } else {
-                    format!("eval_f(x, y + consts[C_OFFSETS + {t}u])")
+                    format!("eval_f(x, gf_opaque(y + consts[C_OFFSETS + {t}u]))")
                 };
                 // Weights ±1 and ±8 are exact, so `w * v` is exact and the sum's order is all
                 // that matters (the host sums in the same order).

@@ -1,0 +1,212 @@
+//! The `check` suite: every library function on its usual domain (1-D functions on lines,
+//! 2-D ones on planes), every scheme, in each requested precision and math mode, run on the
+//! GPU (or the CPU) and compared point by point with the float64 reference.
+//!
+//! ```no_run
+//! use gradfield::suite::{SuiteOptions, run_suite};
+//! use gradfield::progress::Progress;
+//! let rows = run_suite(&SuiteOptions::default(), &Progress::hidden())?;
+//! assert!(rows.iter().all(|r| r.passed));
+//! # Ok::<(), gradfield::Error>(())
+//! ```
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::gpu::{GpuContext, GpuOptions};
+use crate::grid::{Axis, Grid, MathMode, Precision, Scheme};
+use crate::library::LIBRARY;
+use crate::progress::Progress;
+use crate::run::{Report, RunOptions};
+use crate::spec::{DEFAULT_H, FieldSpec};
+
+/// What the suite runs.
+#[derive(Clone, Debug)]
+pub struct SuiteOptions {
+    /// Expressions to check (library names or formulas); all library functions when empty.
+    pub functions: Vec<String>,
+    /// A grid for all of them instead of each function's domain (needed for formulas).
+    pub grid: Option<Grid>,
+    /// Schemes.
+    pub schemes: Vec<Scheme>,
+    /// (precision, math mode) pairs.
+    pub modes: Vec<(Precision, MathMode)>,
+    /// Finite-difference step.
+    pub h: f64,
+    /// Points along each axis of a 1-D grid.
+    pub n_1d: usize,
+    /// Points along each axis of a 2-D grid.
+    pub n_2d: usize,
+    /// Compute on the CPU instead of the GPU.
+    pub cpu: bool,
+    /// Adapter choice.
+    pub gpu: GpuOptions,
+}
+
+impl Default for SuiteOptions {
+    fn default() -> SuiteOptions {
+        SuiteOptions {
+            functions: Vec::new(),
+            grid: None,
+            schemes: Scheme::ALL.to_vec(),
+            modes: vec![
+                (Precision::F32, MathMode::Accurate),
+                (Precision::F32, MathMode::Native),
+                (Precision::F64, MathMode::Accurate),
+            ],
+            h: DEFAULT_H,
+            n_1d: 4097,
+            n_2d: 129,
+            cpu: false,
+            gpu: GpuOptions::default(),
+        }
+    }
+}
+
+/// One quantity of one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct SuiteRow {
+    /// Function (library name or formula).
+    pub function: String,
+    /// `f32 accurate`, `f32 native`, `f64`.
+    pub mode: String,
+    /// Finite-difference scheme.
+    pub scheme: String,
+    /// `f`, `grad_x`, `fd_x_roundoff`, …
+    pub quantity: String,
+    /// Largest absolute error.
+    pub max_abs: f64,
+    /// Where: `[i]` or `[j, i]`.
+    pub at: Vec<usize>,
+    /// Tolerance at the worst point (error/tolerance is largest there).
+    pub tolerance: f64,
+    /// Largest error/tolerance ratio (≤ 1 passes).
+    pub worst_ratio: f64,
+    /// Whether every point passed.
+    pub passed: bool,
+}
+
+fn mode_name(p: Precision, m: MathMode) -> String {
+    match p {
+        Precision::F32 => format!("f32 {m}"),
+        Precision::F64 => "f64".into(),
+    }
+}
+
+/// Runs the suite; rows for every checked quantity (the total finite-difference errors,
+/// which have no tolerance, are left out).
+pub fn run_suite(opts: &SuiteOptions, progress: &Progress) -> Result<Vec<SuiteRow>> {
+    run_suite_with_notes(opts, progress).map(|(rows, _)| rows)
+}
+
+/// As [`run_suite`], with notes on what was skipped and why (f64 on an adapter without it).
+pub fn run_suite_with_notes(
+    opts: &SuiteOptions,
+    progress: &Progress,
+) -> Result<(Vec<SuiteRow>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let ctx = if opts.cpu {
+        None
+    } else {
+        Some(GpuContext::new(&opts.gpu)?)
+    };
+    let names: Vec<String> = if opts.functions.is_empty() {
+        LIBRARY.iter().map(|f| f.name.to_string()).collect()
+    } else {
+        opts.functions.clone()
+    };
+    let mut specs = Vec::new();
+    for name in &names {
+        let grid = match (opts.grid, crate::library::lookup(name)) {
+            (Some(g), _) => g,
+            (None, Some(f)) => match f.y {
+                Some((c, d)) => Grid::plane(
+                    Axis::new("x", f.x.0, f.x.1, opts.n_2d)?,
+                    Axis::new("y", c, d, opts.n_2d)?,
+                )?,
+                None => Grid::line(Axis::new("x", f.x.0, f.x.1, opts.n_1d)?),
+            },
+            (None, None) => {
+                return Err(crate::Error::input(format!(
+                    "`{name}` is not a library function; give a grid (--x, --nx, …) to check it"
+                )));
+            }
+        };
+        for &(precision, math) in &opts.modes {
+            if let Some(c) = ctx
+                .as_ref()
+                .filter(|c| precision == Precision::F64 && !c.f64)
+            {
+                let note = format!("f64 skipped: {} has no f64 in shaders", c.describe());
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+                continue;
+            }
+            for &scheme in &opts.schemes {
+                let spec = FieldSpec::new(name, grid)?
+                    .with_h(opts.h)?
+                    .with_scheme(scheme)
+                    .with_precision(precision)
+                    .with_math(math);
+                specs.push(spec);
+            }
+        }
+    }
+    let bar = progress.bar(specs.len() as u64, "runs");
+    let run_opts = RunOptions::default();
+    let mut rows = Vec::new();
+    for spec in &specs {
+        bar.message(format!("{} {}", spec.source, spec.scheme));
+        let report: Report = match &ctx {
+            Some(c) => {
+                crate::gpu::run_gpu(Some(c), &opts.gpu, spec, &run_opts, &Progress::hidden())?
+            }
+            None => crate::run::run_cpu(spec, &run_opts, &Progress::hidden())?,
+        };
+        for (quantity, e) in &report.errors {
+            if !e.checked {
+                continue;
+            }
+            rows.push(SuiteRow {
+                function: spec.source.clone(),
+                mode: mode_name(spec.precision, spec.math),
+                scheme: spec.scheme.name().into(),
+                quantity: quantity.clone(),
+                max_abs: e.max_abs,
+                at: e.at.clone(),
+                tolerance: e.worst_tol,
+                worst_ratio: e.worst_ratio,
+                passed: e.passed(),
+            });
+        }
+        bar.inc(1);
+    }
+    bar.finish();
+    Ok((rows, notes))
+}
+
+/// The suite as a table: function, mode, scheme, quantity, max error, where, tolerance, pass.
+pub fn table(rows: &[SuiteRow]) -> String {
+    let mut s = format!(
+        "{:<17} {:<13} {:<10} {:<14} {:>10} {:>12} {:>10} {:>9}  {}\n",
+        "function", "mode", "scheme", "quantity", "max |err|", "at", "tolerance", "err/tol", "pass"
+    );
+    for r in rows {
+        s += &format!(
+            "{:<17} {:<13} {:<10} {:<14} {:>10.2e} {:>12} {:>10.2e} {:>9.3}  {}\n",
+            r.function,
+            r.mode,
+            r.scheme,
+            r.quantity,
+            r.max_abs,
+            format!("{:?}", r.at),
+            r.tolerance,
+            r.worst_ratio,
+            if r.passed { "pass" } else { "FAIL" }
+        );
+    }
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    s += &format!("{} quantities checked, {} failed\n", rows.len(), failed);
+    s
+}
