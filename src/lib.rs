@@ -4,16 +4,20 @@
 
 pub mod check;
 pub mod cpu;
+pub mod demo;
+pub mod draw;
 mod error;
 pub mod expr;
 pub mod gpu;
 pub mod grid;
 pub mod library;
 pub mod output;
+pub mod plot;
 pub mod progress;
 pub mod run;
 pub mod spec;
 pub mod suite;
+pub mod sweep;
 pub mod tolerance;
 
 pub use error::{Error, Result};

@@ -30,6 +30,17 @@ enum Command {
     /// Evaluate f, its finite differences and its gradient over a grid, and check them.
     #[command(after_help = FIELD_EXAMPLES)]
     Field(FieldArgs),
+    /// Draw f′(x) three ways (exact, analytic, finite difference) with their errors.
+    #[command(after_help = CURVE_EXAMPLES)]
+    Curve(CurveArgs),
+    /// Max error of finite differences against the step h, per scheme and precision.
+    #[command(after_help = SWEEP_EXAMPLES)]
+    Sweep(SweepArgs),
+    /// The article's demos and exercises: figures and a measured report.
+    #[command(
+        after_help = "Examples:\n  gradfield demo                 # figures/ and figures/report.md\n  gradfield demo --out /tmp/d --device cpu"
+    )]
+    Demo(DemoArgs),
     /// Check every library function (or one expression) point by point against float64.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
@@ -45,6 +56,13 @@ enum Command {
     Functions,
 }
 
+const CURVE_EXAMPLES: &str = "Examples:
+  # The article's Demo 1 in float32 on the GPU, with its errors:
+  gradfield curve --f \"sin(x)\" --x -pi:pi --n 400 --h 1e-4 --png sin.png
+  # tanh against 1 - tanh^2 (Exercise 2), and the loss with 41 slope arrows (Demo 2):
+  gradfield curve --f \"tanh(x)\" --x -3:3 --n 400 --png t.png
+  gradfield curve --f loss --n 400 --slopes 41 --png slopes.png";
+
 const FIELD_EXAMPLES: &str = "Examples:
   # Rosenbrock on its usual domain, on the CPU, arrays and meta.json into out/:
   gradfield field --f rosenbrock --device cpu --out-dir out --json
@@ -52,6 +70,8 @@ const FIELD_EXAMPLES: &str = "Examples:
   gradfield field --f \"0.3*sin(3*x) + 0.5*x^2\" --x -3:3 --nx 1000000 --precision f64 --device cpu
   # A 2-D field, five-point stencil, step 1e-2:
   gradfield field --f \"x^2 + 0.5*y^2\" --x -2:2 --y -2:2 --nx 512 --scheme five-point --h 1e-2 --device cpu
+  # Himmelblau's gradient field as a figure: heatmap of f, contours, arrows:
+  gradfield field --f himmelblau --nx 512 --png h.png --arrows 24 --contours 14
 
 Exit codes: 0 ok, 1 the check failed, 2 bad input, 3 the machine failed (no adapter, GPU error).";
 
@@ -62,6 +82,143 @@ struct AdaptersArgs {
     /// Print a JSON array on stdout.
     #[arg(long)]
     json: bool,
+}
+
+const SWEEP_EXAMPLES: &str = "Examples:
+  # The article's Exercise 1 made quantitative: where is the best h for tanh?
+  gradfield sweep --f \"tanh(x)\" --x -3:3 --n 4096 --h-min 1e-10 --h-max 1 --steps 41 --png sweep.png --json
+  # Only central differences in float32:
+  gradfield sweep --f \"sin(x)\" --x -pi:pi --schemes central --precision f32";
+
+#[derive(Args, Clone)]
+struct SweepArgs {
+    /// The function.
+    #[arg(long = "f", value_name = "EXPR", allow_hyphen_values = true)]
+    f: String,
+    /// x range A:B (default: the library domain).
+    #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+    x: Option<String>,
+    /// Points along x.
+    #[arg(long, alias = "nx", value_name = "N", default_value_t = 4096)]
+    n: usize,
+    /// y range for functions of x and y (the sweep differentiates along x).
+    #[arg(long, value_name = "C:D", allow_hyphen_values = true)]
+    y: Option<String>,
+    /// Points along y.
+    #[arg(long, value_name = "M")]
+    ny: Option<usize>,
+    /// Smallest step.
+    #[arg(long, default_value_t = 1e-10, allow_hyphen_values = true)]
+    h_min: f64,
+    /// Largest step.
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    h_max: f64,
+    /// Steps, log-spaced.
+    #[arg(long, default_value_t = 41)]
+    steps: usize,
+    /// Schemes (comma list).
+    #[arg(long, default_value = "forward,central,five-point")]
+    schemes: String,
+    /// Precisions (comma list).
+    #[arg(long, default_value = "f32,f64")]
+    precision: String,
+    /// f32 math library.
+    #[arg(long, default_value = "accurate")]
+    math: MathMode,
+    /// Where to compute: gpu or cpu.
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    /// Draw the error curves.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    #[command(flatten)]
+    size: SizeArgs,
+    /// Print the curves as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
+    use gradfield::sweep::{SweepOptions, run_sweep, sweep_png, sweep_table};
+    let request = GridRequest {
+        x: parse_range("x", &a.x)?,
+        nx: Some(a.n),
+        y: parse_range("y", &a.y)?,
+        ny: a.ny,
+    };
+    let grid = request.resolve(&a.f)?;
+    let opts = SweepOptions {
+        h_min: a.h_min,
+        h_max: a.h_max,
+        steps: a.steps,
+        schemes: list(&a.schemes)?,
+        precisions: list(&a.precision)?,
+        math: a.math,
+    };
+    let ctx = match a.device.as_str() {
+        "gpu" => Some(gradfield::gpu::GpuContext::new(&a.gpu.options())?),
+        "cpu" => None,
+        other => {
+            return Err(Error::input(format!(
+                "unknown device `{other}`; use gpu or cpu"
+            )));
+        }
+    };
+    let s = run_sweep(&a.f, grid, &opts, ctx.as_ref())?;
+    eprint!("{}", sweep_table(&s));
+    if let Some(c) = s.curves.first() {
+        eprintln!("  computed on {}", c.device);
+    }
+    if let Some(png) = &a.png {
+        sweep_png(&s, a.size.size(), png)?;
+        eprintln!("  figure: {}", png.display());
+    }
+    if a.json {
+        out(&(serde_json::to_string(&s).expect("a sweep serialises") + "\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Clone)]
+struct DemoArgs {
+    /// Output folder.
+    #[arg(long, default_value = "figures")]
+    out: PathBuf,
+    /// Where to compute: gpu (falls back to the CPU when there is no adapter) or cpu.
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    #[command(flatten)]
+    size: SizeArgs,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn demo(a: &DemoArgs) -> Result<ExitCode, Error> {
+    let opts = gradfield::demo::DemoOptions {
+        out: a.out.clone(),
+        gpu: a.gpu.options(),
+        cpu: match a.device.as_str() {
+            "cpu" => true,
+            "gpu" => false,
+            other => {
+                return Err(Error::input(format!(
+                    "unknown device `{other}`; use gpu or cpu"
+                )));
+            }
+        },
+        size: a.size.size(),
+    };
+    let (figs, report) = gradfield::demo::run_demo(&opts, &Progress::new(a.quiet))?;
+    for f in &figs {
+        eprintln!("{}: {}", a.out.join(&f.file).display(), f.what);
+    }
+    eprintln!("report: {}", report.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 const CHECK_EXAMPLES: &str = "Examples:
@@ -256,6 +413,86 @@ struct FieldArgs {
     /// Points per tile (bounds memory; results do not depend on it).
     #[arg(long, default_value_t = 1 << 22)]
     tile_points: usize,
+    /// Draw the field (2-D: heatmap, contours, arrows; 1-D: the derivative curves).
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    #[command(flatten)]
+    plot: PlotArgs,
+}
+
+/// How the field figure looks.
+#[derive(Args, Clone)]
+struct PlotArgs {
+    /// Background: f, magnitude (|∇f|) or none.
+    #[arg(long, default_value = "f")]
+    background: gradfield::plot::Background,
+    /// Contour levels of f (0 for none).
+    #[arg(long, default_value_t = 12)]
+    contours: usize,
+    /// Arrows per axis.
+    #[arg(long, default_value_t = 20)]
+    arrows: usize,
+    /// Data units of arrow per unit of gradient (default: the longest arrow ≈ one cell).
+    #[arg(long)]
+    arrow_scale: Option<f64>,
+    /// Arrow pivot: tail, mid or tip.
+    #[arg(long, default_value = "mid")]
+    pivot: gradfield::plot::quiver::Pivot,
+    /// Unit-length arrows; colour carries the magnitude.
+    #[arg(long)]
+    normalize: bool,
+    /// Draw −∇f, the direction gradient descent takes.
+    #[arg(long)]
+    descent: bool,
+    #[command(flatten)]
+    size: SizeArgs,
+}
+
+/// Figure size.
+#[derive(Args, Clone)]
+struct SizeArgs {
+    /// Width in pixels.
+    #[arg(long, default_value_t = 1600)]
+    width: u32,
+    /// Height in pixels.
+    #[arg(long, default_value_t = 1200)]
+    height: u32,
+}
+
+impl SizeArgs {
+    fn size(&self) -> gradfield::plot::FigureSize {
+        gradfield::plot::FigureSize {
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct CurveArgs {
+    #[command(flatten)]
+    grid: GridArgs,
+    #[command(flatten)]
+    eval: EvalArgs,
+    /// Where to compute: gpu or cpu.
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    /// The figure to write.
+    #[arg(long, value_name = "FILE")]
+    png: PathBuf,
+    /// Draw f with this many slope arrows instead of the derivative curves.
+    #[arg(long, value_name = "K")]
+    slopes: Option<usize>,
+    #[command(flatten)]
+    size: SizeArgs,
+    /// Print the run's JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn parse_range(name: &str, s: &Option<String>) -> Result<Option<(f64, f64)>, Error> {
@@ -283,22 +520,41 @@ fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     if a.tile_points == 0 {
         return Err(Error::input("--tile-points must be at least 1"));
     }
+    let sample = a.png.as_ref().map(|_| {
+        if spec.grid.is_2d() {
+            gradfield::draw::FIELD_SAMPLES
+        } else {
+            gradfield::draw::CURVE_SAMPLES
+        }
+    });
     let opts = RunOptions {
         out_dir: a.out_dir.clone(),
         check: !a.no_check,
         tile_points: a.tile_points,
+        sample_per_axis: sample,
     };
     let progress = Progress::new(a.quiet || a.json);
-    let report: Report = match a.device.as_str() {
-        "cpu" => gradfield::run::run_cpu(&spec, &opts, &progress)?,
-        "gpu" => gradfield::gpu::run_gpu(None, &a.gpu.options(), &spec, &opts, &progress)?,
-        other => {
-            return Err(Error::input(format!(
-                "unknown device `{other}`; use gpu or cpu"
-            )));
-        }
-    };
+    let report = compute(&a.device, &a.gpu, &spec, &opts, &progress)?;
     eprint!("{}", report.summary());
+    if let Some(png) = &a.png {
+        if spec.grid.is_2d() {
+            let p = &a.plot;
+            let plot = gradfield::draw::FieldPlot {
+                background: p.background,
+                contours: p.contours,
+                arrows: p.arrows,
+                arrow_scale: p.arrow_scale,
+                pivot: p.pivot,
+                normalize: p.normalize,
+                descent: p.descent,
+                size: p.size.size(),
+            };
+            gradfield::draw::field_png(&report, &spec, &plot, png)?;
+        } else {
+            gradfield::draw::curve_png(&report, &spec, a.plot.size.size(), png)?;
+        }
+        eprintln!("  figure: {}", png.display());
+    }
     if a.json {
         out(&(serde_json::to_string(&report).expect("a report serialises") + "\n"));
     }
@@ -315,6 +571,60 @@ fn out(text: &str) {
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|_| stdout.flush());
+}
+
+fn compute(
+    device: &str,
+    gpu: &GpuArgs,
+    spec: &FieldSpec,
+    opts: &RunOptions,
+    progress: &Progress,
+) -> Result<Report, Error> {
+    match device {
+        "cpu" => gradfield::run::run_cpu(spec, opts, progress),
+        "gpu" => gradfield::gpu::run_gpu(None, &gpu.options(), spec, opts, progress),
+        other => Err(Error::input(format!(
+            "unknown device `{other}`; use gpu or cpu"
+        ))),
+    }
+}
+
+fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
+    let spec = build_spec(&a.grid, &a.eval)?;
+    if spec.grid.is_2d() {
+        return Err(Error::input(
+            "curve draws functions of x alone; use `field --png` for functions of x and y",
+        ));
+    }
+    if let Some(k) = a.slopes
+        && k < 2
+    {
+        return Err(Error::input("--slopes needs at least 2 arrows"));
+    }
+    let opts = RunOptions {
+        sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
+        ..RunOptions::default()
+    };
+    let report = compute(
+        &a.device,
+        &a.gpu,
+        &spec,
+        &opts,
+        &Progress::new(a.quiet || a.json),
+    )?;
+    eprint!("{}", report.summary());
+    match a.slopes {
+        Some(k) => gradfield::draw::slopes_png(&report, &spec, k, a.size.size(), &a.png)?,
+        None => gradfield::draw::curve_png(&report, &spec, a.size.size(), &a.png)?,
+    }
+    eprintln!("  figure: {}", a.png.display());
+    if a.json {
+        out(&(serde_json::to_string(&report).expect("a report serialises") + "\n"));
+    }
+    Ok(match &report.check {
+        Some(c) if !c.passed => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
 fn functions() -> ExitCode {
@@ -391,9 +701,12 @@ fn run() -> Result<ExitCode, Error> {
     };
     match &cli.command {
         Command::Field(a) => field(a),
+        Command::Curve(a) => curve(a),
         Command::Functions => Ok(functions()),
         Command::Adapters(a) => adapters(a),
         Command::Check(a) => check(a),
+        Command::Sweep(a) => sweep(a),
+        Command::Demo(a) => demo(a),
     }
 }
 

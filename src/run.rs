@@ -198,6 +198,112 @@ pub struct Report {
     pub check: Option<CheckReport>,
     /// Files written.
     pub files: Vec<String>,
+    /// Values kept for figures, when asked for.
+    #[serde(skip)]
+    pub samples: Option<Samples>,
+}
+
+/// Values kept for figures: the grid subsampled evenly to at most a given number of points per
+/// axis (both ends included), for the engine's fields and, when the run checks, the reference's
+/// f and exact derivatives (`ref_f`, `ref_grad_x`, `ref_grad_y`). Memory is bounded by the
+/// sample, not the grid.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Sampled column indices.
+    pub cols: Vec<usize>,
+    /// Sampled row indices (`[0]` on a 1-D grid).
+    pub rows: Vec<usize>,
+    /// x coordinates of the sampled columns (in the run's precision).
+    pub xs: Vec<f64>,
+    /// y coordinates of the sampled rows.
+    pub ys: Vec<f64>,
+    /// Values by name, row-major over (rows, cols).
+    pub values: BTreeMap<String, Vec<f64>>,
+}
+
+/// Evenly spread indices 0 … n−1, at most `m` of them, both ends included.
+fn spread(n: usize, m: usize) -> Vec<usize> {
+    let m = m.clamp(2, n.max(2)).min(n);
+    if m == n {
+        return (0..n).collect();
+    }
+    (0..m)
+        .map(|k| (k * (n - 1) + (m - 1) / 2) / (m - 1))
+        .collect()
+}
+
+impl Samples {
+    fn new(grid: &crate::grid::Grid, per_axis: usize, precision: Precision) -> Samples {
+        let cols = spread(grid.x.n, per_axis);
+        let rows = grid.y.map_or(vec![0], |y| spread(y.n, per_axis));
+        Samples {
+            xs: cols.iter().map(|&i| grid.x.coord(i, precision)).collect(),
+            ys: grid.y.map_or(vec![0.0], |y| {
+                rows.iter().map(|&j| y.coord(j, precision)).collect()
+            }),
+            cols,
+            rows,
+            values: BTreeMap::new(),
+        }
+    }
+
+    fn add<T: Real>(&mut self, nx: usize, tile: &Tile<T>, reference: Option<&Tile<f64>>) {
+        let (start, end) = (tile.start, tile.start + tile.len);
+        let count = self.cols.len() * self.rows.len();
+        let mut names: Vec<(String, Vec<f64>)> = Vec::new();
+        for f in Field::ALL {
+            if !tile.values(f).is_empty() {
+                names.push((
+                    f.name().to_string(),
+                    tile.values(f).iter().map(|v| v.to_f64()).collect(),
+                ));
+            }
+        }
+        if let Some(r) = reference {
+            for (f, name) in [
+                (Field::F, "ref_f"),
+                (Field::GradX, "ref_grad_x"),
+                (Field::GradY, "ref_grad_y"),
+            ] {
+                if !r.values(f).is_empty() {
+                    names.push((name.to_string(), r.values(f).to_vec()));
+                }
+            }
+        }
+        for (ri, &row) in self.rows.iter().enumerate() {
+            let row_start = row * nx;
+            if row_start >= end || row_start + nx <= start {
+                continue;
+            }
+            for (ci, &col) in self.cols.iter().enumerate() {
+                let k = row_start + col;
+                if k < start || k >= end {
+                    continue;
+                }
+                for (name, vals) in &names {
+                    let dst = self
+                        .values
+                        .entry(name.clone())
+                        .or_insert_with(|| vec![f64::NAN; count]);
+                    dst[ri * self.cols.len() + ci] = vals[k - start];
+                }
+            }
+        }
+    }
+
+    /// A named quantity as a lattice for plotting.
+    pub fn lattice(&self, name: &str) -> Option<crate::plot::Lattice> {
+        self.values.get(name).map(|v| crate::plot::Lattice {
+            xs: self.xs.clone(),
+            ys: self.ys.clone(),
+            v: v.clone(),
+        })
+    }
+
+    /// A named quantity (row-major), if kept.
+    pub fn get(&self, name: &str) -> Option<&[f64]> {
+        self.values.get(name).map(|v| v.as_slice())
+    }
 }
 
 /// Options of a run beyond the spec.
@@ -209,6 +315,8 @@ pub struct RunOptions {
     pub check: bool,
     /// Points per tile (memory per tile ≈ points × fields × bytes).
     pub tile_points: usize,
+    /// Keep an evenly spread sample of at most this many points per axis for figures.
+    pub sample_per_axis: Option<usize>,
 }
 
 impl Default for RunOptions {
@@ -217,6 +325,7 @@ impl Default for RunOptions {
             out_dir: None,
             check: true,
             tile_points: 1 << 22,
+            sample_per_axis: None,
         }
     }
 }
@@ -294,6 +403,9 @@ pub fn run_with<T: Real>(
         write_ms += t0.elapsed().as_secs_f64() * 1e3;
     }
     let mut check_ms = 0.0;
+    let mut samples = opts
+        .sample_per_axis
+        .map(|m| Samples::new(&grid, m, T::PRECISION));
     let bar = progress.bar(grid.len() as u64, "points");
     let times = engine.run(opts.tile_points, &mut |tile: &Tile<T>| {
         let t0 = Instant::now();
@@ -301,11 +413,16 @@ pub fn run_with<T: Real>(
             w.write(tile.values(*f))?;
         }
         write_ms += t0.elapsed().as_secs_f64() * 1e3;
+        let mut reference_tile = None;
         if let (Some(c), Some(r)) = (checker.as_mut(), reference.as_ref()) {
             let t0 = Instant::now();
             let rt = r.eval(tile.start, tile.len);
             c.add(tile, &rt);
             check_ms += t0.elapsed().as_secs_f64() * 1e3;
+            reference_tile = Some(rt);
+        }
+        if let Some(s) = samples.as_mut() {
+            s.add(grid.x.n, tile, reference_tile.as_ref());
         }
         bar.inc(tile.len as u64);
         Ok(())
@@ -366,6 +483,7 @@ pub fn run_with<T: Real>(
         errors,
         check,
         files: files.clone(),
+        samples: None,
     };
     if let Some(dir) = &opts.out_dir {
         let meta = dir.join("meta.json");
@@ -375,6 +493,7 @@ pub fn run_with<T: Real>(
         write_text(&meta, &(text + "\n"))?;
     }
     report.timings_ms.total = started.elapsed().as_secs_f64() * 1e3;
+    report.samples = samples;
     Ok(report)
 }
 

@@ -23,6 +23,9 @@ use crate::grid::{Field, MathMode, Precision};
 use crate::spec::FieldSpec;
 
 const TEMPLATE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/grid.wgsl"));
+const SWEEP_TEMPLATE: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/sweep.wgsl"));
+const COMMON: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/common.wgsl"));
 const MATH_COMMON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/shaders/math_common.wgsl"
@@ -318,19 +321,135 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
     let config = format!(
         "const TWO_D: bool = {two_d};\nconst POINTS_PER_INVOCATION: u32 = {POINTS_PER_INVOCATION}u;"
     );
-    let mut out = String::with_capacity(TEMPLATE.len() + functions.len() + b.len() + math.len());
-    for line in TEMPLATE.lines() {
-        match line.trim() {
-            "//@SCALAR" => out.push_str(&scalar),
-            "//@CONFIG" => out.push_str(&config),
-            "//@MATH" => out.push_str(&math),
-            "//@OPAQUE" => out.push_str(&opaque(precision, target)),
-            "//@FUNCTIONS" => out.push_str(&functions),
-            "//@BODY" => out.push_str(&b),
-            _ => out.push_str(line),
+    let out = fill(
+        TEMPLATE,
+        &[
+            ("//@SCALAR", scalar),
+            ("//@CONFIG", config),
+            (
+                "//@COMMON",
+                fill(COMMON, &[("//@OPAQUE", opaque(precision, target))]),
+            ),
+            ("//@MATH", math),
+            ("//@FUNCTIONS", functions),
+            ("//@BODY", b),
+        ],
+    );
+    if precision == Precision::F64 && uses_builtin_transcendental(&out) {
+        return Err(Error::Gpu(
+            "internal: generated f64 code calls a WGSL builtin transcendental".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Replaces each template line that is exactly a slot marker with its text.
+fn fill(template: &str, slots: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len() * 2);
+    for line in template.lines() {
+        match slots.iter().find(|(marker, _)| line.trim() == *marker) {
+            Some((_, text)) => out.push_str(text),
+            None => out.push_str(line),
         }
         out.push('\n');
     }
+    out
+}
+
+/// Constants per step in a sweep's constants buffer: offsets T(h), T(−h), T(2h), T(−2h)
+/// and denominators T(h), T(2h), T(12h). Must match `sweep.wgsl`.
+pub const SWEEP_STEP_CONSTS: usize = 7;
+
+/// The stencil sum of `scheme` at step `k` in the sweep kernel, in the scheme's order.
+fn sweep_stencil(scheme: crate::grid::Scheme, precision: Precision, lib: Library) -> String {
+    let (terms, den) = scheme.stencil();
+    let mut s = String::new();
+    for (t, &(o, w)) in terms.iter().enumerate() {
+        let slot = match o {
+            1 => Some(0),
+            -1 => Some(1),
+            2 => Some(2),
+            -2 => Some(3),
+            _ => None,
+        };
+        let value = match slot {
+            None => "f0".to_string(),
+            Some(k) => format!("eval_f(gf_opaque(x + consts[base + {k}u]), y)"),
+        };
+        let term = match w {
+            1.0 => value,
+            -1.0 => format!("-{value}"),
+            _ => format!("{} * {value}", literal(w, precision)),
+        };
+        if t == 0 {
+            let _ = writeln!(s, "        var acc = {term};");
+        } else {
+            let _ = writeln!(s, "        acc = acc + {term};");
+        }
+    }
+    let den_slot = match den as u32 {
+        1 => 4,
+        2 => 5,
+        _ => 6,
+    };
+    let quotient = if lib == Library::Native {
+        format!("acc / consts[base + {den_slot}u]")
+    } else {
+        format!("gf_div(acc, consts[base + {den_slot}u])")
+    };
+    let _ = writeln!(s, "        fd = {quotient};");
+    s
+}
+
+/// The sweep kernel: finite differences of `spec.expr` along x for every (point, step) pair,
+/// their errors against the exact derivative, reduced to a maximum per workgroup, step and
+/// scheme on the GPU.
+pub fn sweep_source_for(
+    spec: &FieldSpec,
+    schemes: &[crate::grid::Scheme],
+    target: Target,
+) -> Result<String> {
+    let precision = spec.precision;
+    let lib = Library::of(precision, spec.math);
+    let f_only = Program::compile(&[&spec.expr]);
+    let mut functions = String::from("fn eval_f(x: T, y: T) -> T {\n");
+    functions.push_str(&body(&f_only, precision, lib, "{}"));
+    functions.push_str("}\n");
+    let mut b = String::new();
+    let needs_f0 = schemes
+        .iter()
+        .any(|s| s.stencil().0.iter().any(|t| t.0 == 0));
+    if needs_f0 {
+        let _ = writeln!(b, "    let f0 = eval_f(x, y);");
+    }
+    for (si, &scheme) in schemes.iter().enumerate() {
+        let _ = writeln!(b, "    {{");
+        let _ = writeln!(b, "        var fd: T;");
+        b.push_str(&sweep_stencil(scheme, precision, lib));
+        let _ = writeln!(
+            b,
+            "        reduce_max({si}u, abs((fd - reference[2u * i]) - reference[2u * i + 1u]), valid, lid, wid);"
+        );
+        let _ = writeln!(b, "    }}");
+    }
+    let math = lib.source();
+    let out = fill(
+        SWEEP_TEMPLATE,
+        &[
+            ("//@SCALAR", format!("alias T = {};", precision.name())),
+            (
+                "//@CONFIG",
+                format!("const TWO_D: bool = {};", spec.grid.is_2d()),
+            ),
+            (
+                "//@COMMON",
+                fill(COMMON, &[("//@OPAQUE", opaque(precision, target))]),
+            ),
+            ("//@MATH", math),
+            ("//@FUNCTIONS", functions),
+            ("//@BODY", b),
+        ],
+    );
     if precision == Precision::F64 && uses_builtin_transcendental(&out) {
         return Err(Error::Gpu(
             "internal: generated f64 code calls a WGSL builtin transcendental".into(),
