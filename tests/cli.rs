@@ -254,7 +254,15 @@ fn domain_errors_are_counted_not_fatal() {
 
 #[test]
 fn help_shows_worked_examples() {
-    for cmd in ["field", "functions"] {
+    for cmd in [
+        "field",
+        "curve",
+        "sweep",
+        "check",
+        "demo",
+        "adapters",
+        "functions",
+    ] {
         let o = gradfield(&[cmd, "--help"]);
         assert!(o.status.success());
         let text = String::from_utf8_lossy(&o.stdout);
@@ -262,4 +270,152 @@ fn help_shows_worked_examples() {
         assert!(text.contains("gradfield "), "{cmd}");
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_gradfield")).exists());
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let p = tiny_skia::Pixmap::load_png(path).expect("a PNG");
+    (p.width(), p.height())
+}
+
+#[test]
+fn curve_and_field_write_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t.png");
+    let o = gradfield(&[
+        "curve",
+        "--f",
+        "tanh(x)",
+        "--x",
+        "-3:3",
+        "--n",
+        "400",
+        "--png",
+        t.to_str().unwrap(),
+        "--width",
+        "800",
+        "--height",
+        "600",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(png_size(&t), (800, 600));
+    let h = dir.path().join("h.png");
+    let o = gradfield(&[
+        "field",
+        "--f",
+        "himmelblau",
+        "--nx",
+        "128",
+        "--png",
+        h.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(png_size(&h), (1600, 1200));
+    let s = dir.path().join("s.png");
+    let o = gradfield(&[
+        "curve",
+        "--f",
+        "loss",
+        "--slopes",
+        "41",
+        "--png",
+        s.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A function of x and y is not a curve.
+    let o = gradfield(&["curve", "--f", "rosenbrock", "--png", s.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("field --png"));
+}
+
+#[test]
+fn sweep_finds_the_optimal_steps_the_theory_predicts() {
+    let o = gradfield(&[
+        "sweep", "--f", "tanh(x)", "--x", "-3:3", "--n", "4096", "--h-min", "1e-10", "--h-max",
+        "1", "--steps", "41", "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let curves = v["curves"].as_array().unwrap();
+    assert_eq!(curves.len(), 6);
+    let best = |scheme: &str, p: &str| {
+        let c = curves
+            .iter()
+            .find(|c| c["scheme"] == scheme && c["precision"] == p)
+            .unwrap();
+        for key in [
+            "h",
+            "max_abs_err",
+            "best_h",
+            "best_err",
+            "theory_best_h",
+            "theory_best_err",
+        ] {
+            assert!(c.get(key).is_some(), "{key}");
+        }
+        (
+            c["best_h"].as_f64().unwrap(),
+            c["theory_best_h"].as_f64().unwrap(),
+        )
+    };
+    // The optima the error model predicts (√ε, ε^(1/3) scaled by the function), within a
+    // small factor: the measured V bottoms out where theory says.
+    for (scheme, p, expect) in [
+        ("forward", "f32", 3e-4),
+        ("central", "f32", 5e-3),
+        ("central", "f64", 6e-6),
+    ] {
+        let (h, theory) = best(scheme, p);
+        assert!(
+            h / expect < 4.0 && expect / h < 4.0,
+            "{scheme} {p}: best h {h}"
+        );
+        assert!(
+            h / theory < 4.0 && theory / h < 4.0,
+            "{scheme} {p}: {h} vs model {theory}"
+        );
+    }
+    let bad = gradfield(&[
+        "sweep", "--f", "tanh(x)", "--x", "-3:3", "--h-min", "1", "--h-max", "1e-3",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("0 < --h-min < --h-max"));
+}
+
+#[test]
+fn demo_writes_every_figure_and_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let o = gradfield(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--width",
+        "640",
+        "--height",
+        "480",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "demo1_sin_f64.png",
+        "demo1_sin_f32.png",
+        "demo2_slopes.png",
+        "exercise1_sweep_article.png",
+        "exercise1_sweep_full.png",
+        "exercise2_tanh.png",
+        "exercise3_quiver.png",
+    ] {
+        assert_eq!(png_size(&out.join(f)), (640, 480), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Adapter:"));
+    assert!(
+        report.contains("| f32 |") && report.contains("| f64 |"),
+        "tanh error table"
+    );
+    assert!(report.contains("best h"), "the best step per precision");
+    assert!(!report.contains("within tolerance: NO"), "{report}");
 }

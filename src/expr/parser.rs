@@ -461,6 +461,15 @@ impl Parser<'_> {
             Tok::Minus => {
                 self.bump();
                 let inner = self.unary(nest + 1)?;
+                // A minus directly on a number is that negative number, so that `x^-5` has
+                // the integer exponent −5 (printed `x^(-5)`, it must parse back the same).
+                // `-2^2` is unaffected: the minus applies to the power, not to the 2.
+                if let Expr::Num(c) = inner.expr {
+                    return Ok(Parsed {
+                        expr: Expr::Num(-c),
+                        depth: 1,
+                    });
+                }
                 let depth = inner.depth + 1;
                 self.check_depth(depth, span)?;
                 Ok(Parsed {
@@ -839,6 +848,25 @@ mod tests {
         // Within the limit is fine.
         let ok = format!("{}x{}", "(".repeat(150), ")".repeat(150));
         assert_eq!(p(&ok), Expr::Var(Var::X));
+    }
+
+    #[test]
+    fn a_minus_on_a_number_is_a_negative_number() {
+        assert_eq!(p("-5"), Expr::Num(-5.0));
+        assert_eq!(
+            p("x^-5"),
+            Expr::Pow(Box::new(Expr::Var(Var::X)), Box::new(Expr::Num(-5.0)))
+        );
+        assert_eq!(p("-2^2").eval(0.0, 0.0), -4.0);
+        // Found by fuzzing: a printed derivative with a negative integer power parses back to
+        // the same function, bit for bit.
+        let f = p("3+tanh(6*x)^-04");
+        let d = f.derivative(Var::X);
+        let back = p(&d.to_string());
+        assert_eq!(
+            back.eval(0.5, -0.25).to_bits(),
+            d.eval(0.5, -0.25).to_bits()
+        );
     }
 
     #[test]
