@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cpu::{Real, Tile};
+use crate::cpu::{Real, Tile, TileView};
 use crate::grid::{Field, Grid, Precision};
 use crate::tolerance::ErrorModel;
 
@@ -99,7 +99,7 @@ impl FieldStats {
 /// let model = ErrorModel::cpu(Precision::F32);
 /// let reference = CpuEngine::<f64>::new(&spec, Some(model))?.eval(0, grid.len());
 /// let mut checker = Checker::new(&spec.field_list(), grid, Precision::F32, model);
-/// checker.add(&tile, &reference);
+/// checker.add(&tile.view(), &reference);
 /// assert!(checker.passed());
 /// assert!(checker.stats("f").unwrap().max_abs < 1e-7);
 /// # Ok::<(), gradfield::Error>(())
@@ -162,7 +162,7 @@ impl Checker {
     }
 
     /// Compares one engine tile with the reference tile of the same range.
-    pub fn add<T: Real>(&mut self, tile: &Tile<T>, reference: &Tile<f64>) {
+    pub fn add<T: Real>(&mut self, tile: &TileView<'_, T>, reference: &Tile<f64>) {
         assert_eq!((tile.start, tile.len), (reference.start, reference.len));
         let start = tile.start;
         let model = self.model;
@@ -317,13 +317,13 @@ mod tests {
             .unwrap()
             .eval(0, 500);
         let mut good = Checker::new(&spec.field_list(), grid, Precision::F32, model);
-        good.add(&tile, &reference);
+        good.add(&tile.view(), &reference);
         assert!(good.passed(), "{:?}", good.failure_lines());
         // One value off by 1e-5 (a few dozen ulps of e^1.6 ≈ 5) must fail, at that index.
         tile.values[Field::F.index()][400] += 1e-5;
         tile.values[Field::GradX.index()][3] = f32::NAN;
         let mut bad = Checker::new(&spec.field_list(), grid, Precision::F32, model);
-        bad.add(&tile, &reference);
+        bad.add(&tile.view(), &reference);
         assert!(!bad.passed());
         let f = bad.stats("f").unwrap();
         assert_eq!(

@@ -2,6 +2,7 @@
 //! dense 1-D and 2-D grids, on the GPU (WGSL compute shaders through wgpu) or the CPU, checks
 //! every point against a float64 reference, and draws figures.
 
+pub mod bench;
 pub mod check;
 pub mod cpu;
 pub mod demo;

@@ -36,6 +36,9 @@ enum Command {
     /// Max error of finite differences against the step h, per scheme and precision.
     #[command(after_help = SWEEP_EXAMPLES)]
     Sweep(SweepArgs),
+    /// GPU against CPU throughput over a range of grid sizes.
+    #[command(after_help = BENCH_EXAMPLES)]
+    Bench(BenchArgs),
     /// The article's demos and exercises: figures and a measured report.
     #[command(
         after_help = "Examples:\n  gradfield demo                 # figures/ and figures/report.md\n  gradfield demo --out /tmp/d --device cpu"
@@ -177,6 +180,91 @@ fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
     }
     if a.json {
         out(&(serde_json::to_string(&s).expect("a sweep serialises") + "\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const BENCH_EXAMPLES: &str = "Examples:
+  gradfield bench --png bench.png
+  gradfield bench --cases sin1d --sizes 2^20,2^24,2^26,2^28 --reps 7 --json   # on a big GPU";
+
+#[derive(Args, Clone)]
+struct BenchArgs {
+    /// Cases (comma list of sin1d, loss2d, rosenbrock, rastrigin).
+    #[arg(long, default_value = "sin1d,loss2d,rosenbrock,rastrigin")]
+    cases: String,
+    /// Sizes in points (comma list; 2^k allowed).
+    #[arg(long, default_value = "2^12,2^14,2^16,2^18,2^20,2^22")]
+    sizes: String,
+    /// Repetitions after one warm-up (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    reps: usize,
+    /// Largest size the CPU engine runs.
+    #[arg(long, default_value = "2^24")]
+    cpu_max: String,
+    /// gpu (GPU and CPU) or cpu (CPU only).
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[command(flatten)]
+    gpu: GpuArgs,
+    /// Print the measurements as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Draw throughput against size.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    #[command(flatten)]
+    size: SizeArgs,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// A size: a number or 2^k.
+fn size(s: &str) -> Result<usize, Error> {
+    let s = s.trim();
+    let bad = || Error::input(format!("`{s}` is not a size (a number or 2^k)"));
+    let n = match s.split_once('^') {
+        Some(("2", k)) => 1usize
+            .checked_shl(k.trim().parse::<u32>().map_err(|_| bad())?)
+            .ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+        None => s.parse().map_err(|_| bad())?,
+    };
+    if n < 4 || n as u64 > gradfield::grid::MAX_POINTS {
+        return Err(Error::input(format!(
+            "size {n} is out of range (4 to 2^32 − 1)"
+        )));
+    }
+    Ok(n)
+}
+
+fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
+    use gradfield::bench::{BenchOptions, bench_png, run_bench, table};
+    let opts = BenchOptions {
+        cases: list(&a.cases)?,
+        sizes: a.sizes.split(',').map(size).collect::<Result<_, _>>()?,
+        reps: a.reps,
+        gpu: a.device == "gpu",
+        cpu_max: size(&a.cpu_max)?,
+    };
+    let ctx = match a.device.as_str() {
+        "gpu" => Some(gradfield::gpu::GpuContext::new(&a.gpu.options())?),
+        "cpu" => None,
+        other => {
+            return Err(Error::input(format!(
+                "unknown device `{other}`; use gpu or cpu"
+            )));
+        }
+    };
+    let b = run_bench(&opts, ctx.as_ref(), &Progress::new(a.quiet || a.json))?;
+    eprint!("{}", table(&b));
+    if let Some(png) = &a.png {
+        bench_png(&b, a.size.size(), png)?;
+        eprintln!("figure: {}", png.display());
+    }
+    if a.json {
+        out(&(serde_json::to_string(&b).expect("a bench serialises") + "\n"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -410,9 +498,10 @@ struct FieldArgs {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
-    /// Points per tile (bounds memory; results do not depend on it).
-    #[arg(long, default_value_t = 1 << 22)]
-    tile_points: usize,
+    /// Points per tile (bounds memory; results do not depend on it). Default: the GPU's
+    /// memory budget, or 1 Mi points on the CPU.
+    #[arg(long)]
+    tile_points: Option<usize>,
     /// Draw the field (2-D: heatmap, contours, arrows; 1-D: the derivative curves).
     #[arg(long, value_name = "FILE")]
     png: Option<PathBuf>,
@@ -517,7 +606,7 @@ fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
 
 fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
-    if a.tile_points == 0 {
+    if a.tile_points == Some(0) {
         return Err(Error::input("--tile-points must be at least 1"));
     }
     let sample = a.png.as_ref().map(|_| {
@@ -707,6 +796,7 @@ fn run() -> Result<ExitCode, Error> {
         Command::Check(a) => check(a),
         Command::Sweep(a) => sweep(a),
         Command::Demo(a) => demo(a),
+        Command::Bench(a) => bench(a),
     }
 }
 

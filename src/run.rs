@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::check::{Checker, FieldStats};
-use crate::cpu::{CpuEngine, Real, Tile};
+use crate::cpu::{CpuEngine, Real, Tile, TileView};
 use crate::error::{Error, Result};
 use crate::expr::Var;
 use crate::grid::{Axis, Field, Precision};
@@ -17,6 +17,13 @@ use crate::output::{NpyWriter, write_text};
 use crate::progress::Progress;
 use crate::spec::FieldSpec;
 use crate::tolerance::ErrorModel;
+
+/// Points per tile of the CPU engine: 1 Mi points keeps a tile of five f64 fields at 40 MB.
+pub const CPU_TILE_POINTS: usize = 1 << 20;
+
+/// The reference is computed and compared in pieces of at most this many points: with its
+/// error bounds it holds ten f64 arrays, 80 MB per piece.
+pub const REFERENCE_TILE_POINTS: usize = 1 << 20;
 
 /// Time spent by an engine producing tiles.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -31,12 +38,12 @@ pub struct EngineTimes {
 
 /// Something that computes a request's fields, tile by tile, in order.
 pub trait Engine<T: Real> {
-    /// Computes every tile of the grid, at most `tile_points` each, handing each to `sink`
-    /// in order; returns the time spent.
+    /// Computes every tile of the grid, at most `tile_points` each (`None`: the engine's own
+    /// choice), handing a view of each to `sink` in order; returns the time spent.
     fn run(
         &mut self,
-        tile_points: usize,
-        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+        tile_points: Option<usize>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<EngineTimes>;
 
     /// A description of the device for the report.
@@ -59,10 +66,11 @@ pub struct DeviceInfo {
 impl<T: Real> Engine<T> for CpuEngine<T> {
     fn run(
         &mut self,
-        tile_points: usize,
-        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+        tile_points: Option<usize>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<EngineTimes> {
         let total = self.grid().len();
+        let tile_points = tile_points.unwrap_or(CPU_TILE_POINTS).max(1);
         let mut times = EngineTimes::default();
         let mut tile: Option<Tile<T>> = None;
         let mut start = 0;
@@ -78,7 +86,7 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
                 _ => tile.insert(self.eval(start, len)),
             };
             times.kernel += t0.elapsed().as_secs_f64() * 1e3;
-            sink(t)?;
+            sink(&t.view())?;
             start += len;
         }
         Ok(times)
@@ -247,7 +255,7 @@ impl Samples {
         }
     }
 
-    fn add<T: Real>(&mut self, nx: usize, tile: &Tile<T>, reference: Option<&Tile<f64>>) {
+    fn add<T: Real>(&mut self, nx: usize, tile: &TileView<'_, T>, reference: Option<&Tile<f64>>) {
         let (start, end) = (tile.start, tile.start + tile.len);
         let count = self.cols.len() * self.rows.len();
         let mut names: Vec<(String, Vec<f64>)> = Vec::new();
@@ -313,8 +321,9 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Compare with the float64 reference.
     pub check: bool,
-    /// Points per tile (memory per tile ≈ points × fields × bytes).
-    pub tile_points: usize,
+    /// Points per tile (memory per tile ≈ points × fields × bytes); `None`: the engine's
+    /// choice (the GPU's memory budget, or [`CPU_TILE_POINTS`]).
+    pub tile_points: Option<usize>,
     /// Keep an evenly spread sample of at most this many points per axis for figures.
     pub sample_per_axis: Option<usize>,
 }
@@ -324,7 +333,7 @@ impl Default for RunOptions {
         RunOptions {
             out_dir: None,
             check: true,
-            tile_points: 1 << 22,
+            tile_points: None,
             sample_per_axis: None,
         }
     }
@@ -407,22 +416,29 @@ pub fn run_with<T: Real>(
         .sample_per_axis
         .map(|m| Samples::new(&grid, m, T::PRECISION));
     let bar = progress.bar(grid.len() as u64, "points");
-    let times = engine.run(opts.tile_points, &mut |tile: &Tile<T>| {
+    let times = engine.run(opts.tile_points, &mut |tile: &TileView<'_, T>| {
         let t0 = Instant::now();
         for (f, w) in writers.iter_mut() {
             w.write(tile.values(*f))?;
         }
         write_ms += t0.elapsed().as_secs_f64() * 1e3;
-        let mut reference_tile = None;
-        if let (Some(c), Some(r)) = (checker.as_mut(), reference.as_ref()) {
-            let t0 = Instant::now();
-            let rt = r.eval(tile.start, tile.len);
-            c.add(tile, &rt);
-            check_ms += t0.elapsed().as_secs_f64() * 1e3;
-            reference_tile = Some(rt);
-        }
-        if let Some(s) = samples.as_mut() {
-            s.add(grid.x.n, tile, reference_tile.as_ref());
+        // The reference in pieces, so that its memory stays bounded whatever the tile size.
+        let mut offset = 0;
+        while offset < tile.len {
+            let len = REFERENCE_TILE_POINTS.min(tile.len - offset);
+            let piece = tile.slice(offset, len);
+            let mut reference_tile = None;
+            if let (Some(c), Some(r)) = (checker.as_mut(), reference.as_ref()) {
+                let t0 = Instant::now();
+                let rt = r.eval(piece.start, piece.len);
+                c.add(&piece, &rt);
+                check_ms += t0.elapsed().as_secs_f64() * 1e3;
+                reference_tile = Some(rt);
+            }
+            if let Some(s) = samples.as_mut() {
+                s.add(grid.x.n, &piece, reference_tile.as_ref());
+            }
+            offset += len;
         }
         bar.inc(tile.len as u64);
         Ok(())

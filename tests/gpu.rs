@@ -4,7 +4,7 @@
 
 mod common;
 
-use gradfield::cpu::Tile;
+use gradfield::cpu::{Tile, TileView};
 use gradfield::gpu::{GpuContext, GpuEngine, GpuOptions, codegen};
 use gradfield::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme};
 use gradfield::progress::Progress;
@@ -90,11 +90,11 @@ fn the_gl_backend_stays_alive() {
 
 /// All fields of a request, computed with a given tile size.
 fn compute(spec: &FieldSpec, tile: usize) -> Vec<Tile<f32>> {
-    let mut engine = GpuEngine::<f32>::new(vulkan(), spec, tile, 64 << 20).unwrap();
+    let mut engine = GpuEngine::<f32>::new(vulkan(), spec, Some(tile), 64 << 20).unwrap();
     let mut tiles = Vec::new();
     engine
-        .run(tile, &mut |t: &Tile<f32>| {
-            tiles.push(t.clone());
+        .run(Some(tile), &mut |t: &TileView<'_, f32>| {
+            tiles.push(t.to_tile());
             Ok(())
         })
         .unwrap();
@@ -184,7 +184,7 @@ fn f64_is_refused_clearly_where_the_adapter_lacks_it() {
     let spec = FieldSpec::new("sin(x)", grid)
         .unwrap()
         .with_precision(Precision::F64);
-    let err = GpuEngine::<f64>::new(&gl, &spec, 1 << 20, 1 << 26)
+    let err = GpuEngine::<f64>::new(&gl, &spec, None, 1 << 26)
         .err()
         .unwrap();
     assert_eq!(err.exit_code(), 2);

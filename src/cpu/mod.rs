@@ -61,6 +61,71 @@ impl<T> Tile<T> {
     }
 }
 
+/// A borrowed tile: an engine's values for a range of linear indices, wherever they live (a
+/// CPU tile, or a GPU staging buffer mapped into host memory, read in place).
+#[derive(Clone, Copy, Debug)]
+pub struct TileView<'a, T> {
+    /// First linear index.
+    pub start: usize,
+    /// Number of points.
+    pub len: usize,
+    /// One array per [`Field`] (by [`Field::index`]); empty where not computed.
+    pub values: [&'a [T]; 5],
+}
+
+impl<'a, T> TileView<'a, T> {
+    /// The values of one field (empty if not computed).
+    pub fn values(&self, f: Field) -> &'a [T] {
+        self.values[f.index()]
+    }
+
+    /// The sub-range `offset .. offset + len` of this tile.
+    pub fn slice(&self, offset: usize, len: usize) -> TileView<'a, T> {
+        let cut = |v: &'a [T]| {
+            if v.is_empty() {
+                v
+            } else {
+                &v[offset..offset + len]
+            }
+        };
+        TileView {
+            start: self.start + offset,
+            len,
+            values: self.values.map(cut),
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_tile(&self) -> Tile<T>
+    where
+        T: Clone,
+    {
+        Tile {
+            start: self.start,
+            len: self.len,
+            values: self.values.map(|v| v.to_vec()),
+            bounds: Default::default(),
+        }
+    }
+}
+
+impl<T> Tile<T> {
+    /// A borrowed view of the whole tile.
+    pub fn view(&self) -> TileView<'_, T> {
+        TileView {
+            start: self.start,
+            len: self.len,
+            values: [
+                &self.values[0],
+                &self.values[1],
+                &self.values[2],
+                &self.values[3],
+                &self.values[4],
+            ],
+        }
+    }
+}
+
 /// A contiguous run of points within one grid row.
 #[derive(Clone, Copy, Debug)]
 struct Run {

@@ -14,7 +14,7 @@ use std::time::Instant;
 use bytemuck::{Pod, Zeroable};
 
 use super::{GpuContext, GpuOptions, OUTPUT_BINDINGS, codegen};
-use crate::cpu::{Real, Tile};
+use crate::cpu::{Real, TileView};
 use crate::error::{Error, Result};
 use crate::grid::{Field, Precision};
 use crate::progress::Progress;
@@ -40,8 +40,21 @@ struct GridParams {
 /// `C_STEP_X` … `C_DEN` of `shaders/grid.wgsl`).
 const BASES_AT: usize = 16;
 
-/// Host memory the buffers of one run may use, all slots together (outputs and staging).
-pub const DEFAULT_BUDGET_BYTES: usize = 256 << 20;
+/// Memory the buffers of one run may use, all slots together (outputs and staging), on an
+/// adapter whose memory is the host's (software, integrated): it counts against the process.
+pub const DEFAULT_BUDGET_BYTES: usize = 128 << 20;
+
+/// The same on a discrete GPU, whose outputs live in its own memory (only staging is host
+/// memory): larger tiles, fewer dispatches.
+pub const DISCRETE_BUDGET_BYTES: usize = 1 << 30;
+
+/// The buffer budget for an adapter.
+pub fn budget_for(ctx: &GpuContext) -> usize {
+    match ctx.info.device_type {
+        wgpu::DeviceType::DiscreteGpu => DISCRETE_BUDGET_BYTES,
+        _ => DEFAULT_BUDGET_BYTES,
+    }
+}
 
 struct Timer {
     set: wgpu::QuerySet,
@@ -86,9 +99,10 @@ impl<'c, T: Real> GpuEngine<'c, T> {
     pub fn new(
         ctx: &'c GpuContext,
         spec: &FieldSpec,
-        tile_points: usize,
+        tile_points: Option<usize>,
         budget_bytes: usize,
     ) -> Result<GpuEngine<'c, T>> {
+        let tile_points = tile_points.unwrap_or(usize::MAX);
         if spec.precision != T::PRECISION {
             return Err(Error::input("the engine's type must match the precision"));
         }
@@ -338,9 +352,9 @@ impl<'c, T: Real> GpuEngine<'c, T> {
         (wx as u32, groups.div_ceil(wx) as u32)
     }
 
-    /// Waits for a slot's tile and copies it into `tile`; returns the kernel time (ms) if
-    /// timestamps were taken.
-    fn collect(&self, slot: &mut Slot, tile: &mut Tile<T>) -> Result<Option<f64>> {
+    /// Waits for a slot's tile and its maps; returns the tile's range and the kernel time (ms)
+    /// if timestamps were taken.
+    fn wait_slot(&self, slot: &mut Slot) -> Result<(usize, usize, Option<f64>)> {
         let p = slot.pending.take().expect("a submitted slot");
         self.ctx.wait(p.index)?;
         // Map callbacks run inside poll; give them a bounded number of extra polls.
@@ -358,21 +372,6 @@ impl<'c, T: Real> GpuEngine<'c, T> {
         if let Some(e) = p.failed.lock().expect("not poisoned").take() {
             return Err(e.into());
         }
-        tile.start = p.start;
-        tile.len = p.len;
-        let bytes = (p.len * std::mem::size_of::<T>()) as u64;
-        for (k, s) in slot.staging.iter().enumerate() {
-            let Some(s) = s else { continue };
-            let dst = &mut tile.values[k];
-            dst.resize(p.len, T::default());
-            {
-                let view = s
-                    .get_mapped_range(0..bytes)
-                    .map_err(|e| Error::Gpu(e.to_string()))?;
-                dst.copy_from_slice(bytemuck::cast_slice(&view));
-            }
-            s.unmap();
-        }
         let kernel_ms = match &slot.timer {
             Some(t) => {
                 let ticks: [u64; 2] = {
@@ -388,18 +387,64 @@ impl<'c, T: Real> GpuEngine<'c, T> {
             }
             None => None,
         };
-        Ok(kernel_ms)
+        Ok((p.start, p.len, kernel_ms))
+    }
+
+    /// Hands the slot's mapped staging buffers to `sink` as a view, read in place (no copy
+    /// into fresh memory), then unmaps them.
+    fn consume(
+        &self,
+        slot: &Slot,
+        start: usize,
+        len: usize,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
+    ) -> Result<()> {
+        let bytes = (len * std::mem::size_of::<T>()) as u64;
+        let mut guards = Vec::new();
+        for s in slot.staging.iter() {
+            guards.push(match s {
+                Some(s) => Some(
+                    s.get_mapped_range(0..bytes)
+                        .map_err(|e| Error::Gpu(e.to_string()))?,
+                ),
+                None => None,
+            });
+        }
+        // Mapped ranges are aligned far beyond T's needs; copy only if one ever were not.
+        let owned: Vec<Option<Vec<T>>> = guards
+            .iter()
+            .map(|g| {
+                g.as_ref()
+                    .filter(|g| bytemuck::try_cast_slice::<u8, T>(g).is_err())
+                    .map(|g| bytemuck::pod_collect_to_vec::<u8, T>(g))
+            })
+            .collect();
+        let empty: &[T] = &[];
+        let mut values = [empty; 5];
+        for (k, g) in guards.iter().enumerate() {
+            values[k] = match (&owned[k], g) {
+                (Some(v), _) => v.as_slice(),
+                (None, Some(g)) => bytemuck::cast_slice(g),
+                (None, None) => empty,
+            };
+        }
+        let result = sink(&TileView { start, len, values });
+        drop(guards);
+        for s in slot.staging.iter().flatten() {
+            s.unmap();
+        }
+        result
     }
 }
 
 impl<T: Real> Engine<T> for GpuEngine<'_, T> {
     fn run(
         &mut self,
-        tile_points: usize,
-        sink: &mut dyn FnMut(&Tile<T>) -> Result<()>,
+        tile_points: Option<usize>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<EngineTimes> {
         let total = self.spec.grid.len();
-        let cap = self.tile_cap.min(tile_points.max(1));
+        let cap = self.tile_cap.min(tile_points.unwrap_or(usize::MAX).max(1));
         let ranges: Vec<(usize, usize)> = (0..total)
             .step_by(cap)
             .map(|s| (s, cap.min(total - s)))
@@ -410,17 +455,16 @@ impl<T: Real> Engine<T> for GpuEngine<'_, T> {
         for (k, &(s, l)) in ranges.iter().enumerate().take(2) {
             self.submit(&mut slots[k], s, l);
         }
-        let mut tile = Tile::default();
         let mut all_timed = true;
         for k in 0..ranges.len() {
             let t0 = Instant::now();
-            let kernel = self.collect(&mut slots[k % 2], &mut tile)?;
+            let (start, len, kernel) = self.wait_slot(&mut slots[k % 2])?;
             times.readback += t0.elapsed().as_secs_f64() * 1e3;
             match kernel {
                 Some(ms) => times.kernel += ms,
                 None => all_timed = false,
             }
-            sink(&tile)?;
+            self.consume(&slots[k % 2], start, len, sink)?;
             if let Some(&(s, l)) = ranges.get(k + 2) {
                 self.submit(&mut slots[k % 2], s, l);
             }
@@ -467,11 +511,11 @@ pub fn run_gpu(
     let model = ErrorModel::gpu(spec.precision, spec.math);
     match spec.precision {
         Precision::F32 => {
-            let mut e = GpuEngine::<f32>::new(ctx, spec, opts.tile_points, DEFAULT_BUDGET_BYTES)?;
+            let mut e = GpuEngine::<f32>::new(ctx, spec, opts.tile_points, budget_for(ctx))?;
             run_with(&mut e, spec, model, opts, progress)
         }
         Precision::F64 => {
-            let mut e = GpuEngine::<f64>::new(ctx, spec, opts.tile_points, DEFAULT_BUDGET_BYTES)?;
+            let mut e = GpuEngine::<f64>::new(ctx, spec, opts.tile_points, budget_for(ctx))?;
             run_with(&mut e, spec, model, opts, progress)
         }
     }

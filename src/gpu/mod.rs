@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use kernel::{DEFAULT_BUDGET_BYTES, GpuEngine, run_gpu};
+pub use kernel::{DEFAULT_BUDGET_BYTES, DISCRETE_BUDGET_BYTES, GpuEngine, budget_for, run_gpu};
 use serde::Serialize;
 
 use crate::error::{Error, Result};

@@ -410,14 +410,27 @@ impl Axes {
         for corner in [1u8, 0, 3, 2] {
             let (x, y, w, h) = self.legend_box(c, entries, corner);
             let mut covered = 0;
+            let inside = |px: f32, py: f32| px >= x && px <= x + w && py >= y && py <= y + h;
             for (xs, ys) in series {
-                for (&a, &b) in xs.iter().zip(ys.iter()) {
-                    if !(b.is_finite() && (!self.ys.log || b > 0.0)) {
-                        continue;
-                    }
-                    let (px, py) = (self.px(a), self.py(b));
-                    if px >= x && px <= x + w && py >= y && py <= y + h {
+                // Points along each drawn segment, not only the data points, so that a
+                // legend is not placed over a line between two markers.
+                let pts: Vec<(f32, f32)> = xs
+                    .iter()
+                    .zip(ys.iter())
+                    .filter(|(_, b)| b.is_finite() && (!self.ys.log || **b > 0.0))
+                    .map(|(&a, &b)| (self.px(a), self.py(b)))
+                    .collect();
+                for (k, &(px, py)) in pts.iter().enumerate() {
+                    if inside(px, py) {
                         covered += 1;
+                    }
+                    if let Some(&(qx, qy)) = pts.get(k + 1) {
+                        for t in 1..8 {
+                            let t = t as f32 / 8.0;
+                            if inside(px + t * (qx - px), py + t * (qy - py)) {
+                                covered += 1;
+                            }
+                        }
                     }
                 }
             }

@@ -642,3 +642,126 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
     );
     Ok(c)
 }
+
+/// The benchmark figure: one log-log panel per case of throughput (million points per second)
+/// against grid points, GPU kernel and end-to-end, CPU f64 and f32; the first size at which
+/// the GPU end to end overtakes the CPU in f64 is marked.
+pub fn bench_figure(b: &crate::bench::Bench, size: FigureSize) -> Result<Canvas> {
+    let mut c = Canvas::new(size.width, size.height)?;
+    let (w, h) = (c.width(), c.height());
+    let mut cases: Vec<String> = Vec::new();
+    for r in &b.rows {
+        if !cases.contains(&r.case) {
+            cases.push(r.case.clone());
+        }
+    }
+    let cols = if cases.len() > 1 { 2 } else { 1 };
+    let rows = cases.len().div_ceil(cols);
+    let (top, bottom, left, right) = (c.px(84.0), c.px(40.0), c.px(72.0), c.px(20.0));
+    let (gx, gy) = (c.px(70.0), c.px(78.0));
+    let pw = (w - left - right - gx * (cols as f32 - 1.0)) / cols as f32;
+    let ph = (h - top - bottom - gy * (rows as f32 - 1.0)) / rows as f32;
+    let engines = [
+        ("gpu kernel", palette::SERIES[0], LineStyle::Solid),
+        ("gpu end-to-end", palette::SERIES[0], LineStyle::Dashed),
+        ("cpu f64", palette::SERIES[1], LineStyle::Solid),
+        ("cpu f32", palette::SERIES[1], LineStyle::Dashed),
+    ];
+    let all_x: Vec<f64> = b.rows.iter().map(|r| r.points as f64).collect();
+    let all_y: Vec<f64> = b.rows.iter().map(|r| r.mpts_per_s).collect();
+    for (k, case) in cases.iter().enumerate() {
+        let (col, row) = (k % cols, k / cols);
+        let ax = Axes {
+            x0: left + col as f32 * (pw + gx),
+            y0: top + row as f32 * (ph + gy),
+            w: pw,
+            h: ph,
+            xs: Scale::fit_log(all_x.iter().copied()),
+            ys: Scale::fit_log(all_y.iter().copied()),
+        };
+        ax.grid(&mut c);
+        let mut legend = Vec::new();
+        let mut series_data: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        for (engine, color, style) in engines {
+            let pts: Vec<&crate::bench::BenchRow> = b
+                .rows
+                .iter()
+                .filter(|r| &r.case == case && r.engine == engine)
+                .collect();
+            if pts.is_empty() {
+                continue;
+            }
+            let xs: Vec<f64> = pts.iter().map(|r| r.points as f64).collect();
+            let ys: Vec<f64> = pts.iter().map(|r| r.mpts_per_s).collect();
+            ax.line(&mut c, &xs, &ys, color, 2.0, style);
+            for (&x, &y) in xs.iter().zip(&ys) {
+                c.dot(ax.px(x), ax.py(y), c.px(2.6), color);
+            }
+            legend.push((engine.to_string(), color, style));
+            series_data.push((xs, ys));
+        }
+        // Crossover: the first size where the GPU end to end beats the CPU in f64.
+        let at = |engine: &str, n: usize| {
+            b.rows
+                .iter()
+                .find(|r| &r.case == case && r.engine == engine && r.points == n)
+                .map(|r| r.mpts_per_s)
+        };
+        let mut sizes: Vec<usize> = b
+            .rows
+            .iter()
+            .filter(|r| &r.case == case)
+            .map(|r| r.points)
+            .collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        if let Some(&n) = sizes.iter().find(|&&n| matches!((at("gpu end-to-end", n), at("cpu f64", n)), (Some(g), Some(c)) if g > c)) {
+            let x = ax.px(n as f64);
+            c.polyline(&[(x, ax.y0), (x, ax.y0 + ax.h)], c.px(1.2), palette::INK.alpha(150), LineStyle::Dotted);
+            c.text(&format!("GPU ahead from {n} points"), x + c.px(5.0), ax.y0 + c.px(16.0), c.px(10.0), palette::INK, Anchor::Left, false);
+        }
+        ax.decorate(&mut c, "grid points", "million points / s", "");
+        c.text(
+            case,
+            ax.x0 + ax.w / 2.0,
+            ax.y0 - c.px(10.0),
+            c.px(12.5),
+            palette::INK,
+            Anchor::Center,
+            false,
+        );
+        let refs: Vec<(&[f64], &[f64])> = series_data
+            .iter()
+            .map(|(x, y)| (x.as_slice(), y.as_slice()))
+            .collect();
+        ax.legend_auto(&mut c, &legend, &refs);
+    }
+    let title = "Throughput: f, central difference and ∇f over a grid, GPU against CPU";
+    let sub = format!(
+        "{} · CPU: {} threads{}",
+        b.adapter.clone().unwrap_or_else(|| "no GPU".into()),
+        b.cpu_threads,
+        b.copy_gb_per_s
+            .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
+            .unwrap_or_default()
+    );
+    c.text(
+        title,
+        w / 2.0,
+        c.px(30.0),
+        c.px(14.0),
+        palette::INK,
+        Anchor::Center,
+        false,
+    );
+    c.text(
+        &sub,
+        w / 2.0,
+        c.px(50.0),
+        c.px(10.0),
+        palette::INK.alpha(170),
+        Anchor::Center,
+        false,
+    );
+    Ok(c)
+}

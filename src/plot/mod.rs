@@ -17,7 +17,7 @@ mod figures;
 pub mod quiver;
 
 pub use figures::{
-    Background, CurveFigure, FieldFigure, FigureSize, curve_figure, field_figure,
+    Background, CurveFigure, FieldFigure, FigureSize, bench_figure, curve_figure, field_figure,
     field_figure_with_axes, slopes_figure, sweep_figure,
 };
 
