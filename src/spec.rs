@@ -145,6 +145,16 @@ impl FieldSpec {
                 crate::expr::MAX_DEPTH
             )));
         }
+        // Their printed form (recorded in meta.json) must also read back.
+        let longest = grad_x.to_string().len().max(grad_y.to_string().len());
+        if longest > crate::expr::MAX_INPUT_LEN {
+            return Err(Error::input(format!(
+                "the derivative of `{}` prints to {longest} characters, more than the {} an \
+                 expression may have; write the function with fewer repeated terms",
+                quoted(source),
+                crate::expr::MAX_INPUT_LEN
+            )));
+        }
         Ok(FieldSpec {
             source: source.trim().to_string(),
             expr,

@@ -241,6 +241,31 @@ fn very_deep_parentheses_are_an_error_not_a_crash() {
 }
 
 #[test]
+fn a_derivative_too_long_to_record_is_refused() {
+    // 40 towers x^x^…^x^k: 2.6 kB of input whose derivative prints to ~94 kB, more than an
+    // expression may be (meta.json records it, and it must parse back).
+    let towers: Vec<String> = (2..42)
+        .map(|k| format!("{}^{k}", vec!["x"; 30].join("^")))
+        .collect();
+    let f = towers.join(" + ");
+    let o = gradfield(&[
+        "field", "--device", "cpu", "--f", &f, "--x", "1:2", "--nx", "4",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("characters, more than the 65536"),
+        "{}",
+        stderr(&o)
+    );
+    // Half as many prints short enough and runs.
+    let f = towers[..20].join(" + ");
+    let o = gradfield(&[
+        "field", "--device", "cpu", "--f", &f, "--x", "1:2", "--nx", "4", "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
 fn domain_errors_are_counted_not_fatal() {
     let o = gradfield(&[
         "field", "--device", "cpu", "--f", "log(x)", "--x", "-1:1", "--nx", "101", "--json",

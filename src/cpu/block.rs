@@ -181,7 +181,7 @@ impl Plan {
                             let (va, vb) = (s.sval[a], s.sval[b]);
                             let (ea, eb) = (s.serr[a], s.serr[b]);
                             let mut out = [T::default()];
-                            apply(node, &[va], &[vb], &mut out);
+                            apply(node, &[va], &[vb], &mut out, model.is_some());
                             let mut e = [0.0];
                             if let Some(m) = model {
                                 bound(node, &[va], &[ea], &[vb], &[eb], &out, &mut e, m);
@@ -210,7 +210,7 @@ impl Plan {
                         _ => {}
                     }
                     let out = &mut tail[..len];
-                    apply(node, va, vb, out);
+                    apply(node, va, vb, out, model.is_some());
                     if let Some(m) = model {
                         let (ehead, etail) = s.errs.split_at_mut(n * BLOCK);
                         let ea = self.fetch_err(a, cached, inp, ehead, &s.serr, &mut s.buf_ea, len);
@@ -379,8 +379,11 @@ fn operands(node: &Node) -> (usize, usize) {
     }
 }
 
-/// One instruction over a block. Each arm is a plain loop the compiler vectorises.
-fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T]) {
+/// One instruction over a block. Each arm is a plain loop the compiler vectorises. A
+/// `reference` evaluation (one with error bounds) takes its functions from Rust's standard
+/// library, so that it is independent of the algorithms the GPU libraries share with the
+/// fast path.
+fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T], reference: bool) {
     match *node {
         Node::Neg(_) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = -x),
         Node::Add(..) => zip2(a, b, out, |x, y| x + y),
@@ -392,6 +395,9 @@ fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T]) {
             .zip(a)
             .for_each(|(o, &x)| *o = powi_chain(x, k)),
         Node::Pow(..) => zip2(a, b, out, T::powf),
+        Node::Call1(f, _) | Node::Call2(f, _, _) if reference => {
+            T::func_block_reference(f, a, b, out)
+        }
         Node::Call1(f, _) | Node::Call2(f, _, _) => T::func_block(f, a, b, out),
         Node::Const(_) | Node::X | Node::Y => unreachable!("leaves are not applied"),
     }
@@ -518,16 +524,21 @@ mod tests {
     use super::*;
     use crate::grid::{MathMode, Precision};
 
+    /// Values and bounds of `src` over `xs` (with bounds, the reference's std functions).
     fn run(src: &str, xs: &[f64], y: f64) -> (Vec<f64>, Vec<f64>) {
+        run_with(src, xs, y, true)
+    }
+
+    fn run_with(src: &str, xs: &[f64], y: f64, bounds: bool) -> (Vec<f64>, Vec<f64>) {
         let e = Expr::parse(src).unwrap();
         let plan = Plan::new(&[&e]);
         let mut s = Scratch::new(plan.nodes(), true);
         let m = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
         let inp = Input { xs, y, cache: None };
-        plan.eval(&inp, Some(&m), &mut s);
+        plan.eval(&inp, bounds.then_some(&m), &mut s);
         let mut v = vec![0.0; xs.len()];
         let mut b = vec![0.0; xs.len()];
-        plan.write_output(0, &inp, &mut s, &mut v, Some(&mut b));
+        plan.write_output(0, &inp, &mut s, &mut v, bounds.then_some(&mut b));
         (v, b)
     }
 
@@ -535,7 +546,7 @@ mod tests {
     fn block_values_match_the_tree_walk() {
         let xs: Vec<f64> = (0..BLOCK).map(|i| -3.0 + 0.023 * i as f64).collect();
         let src = "0.3*sin(3*x) + 0.5*x^2 + y*atan2(x, y) - max(x, y)";
-        let (v, _) = run(src, &xs, 0.7);
+        let (v, _) = run_with(src, &xs, 0.7, false);
         let e = Expr::parse(src).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             assert_eq!(v[i], e.eval(x, 0.7), "x = {x}");

@@ -40,6 +40,12 @@ pub trait Real:
             *o = Self::func(f, x, y);
         }
     }
+    /// A function over a block as the float64 *reference* computes it: Rust's standard
+    /// library throughout, independent of the algorithms our GPU libraries share with the
+    /// fast path (fdlibm's sin/cos in both `fastmath` and `math_f64.wgsl`).
+    fn func_block_reference(f: Func, a: &[Self], b: &[Self], out: &mut [Self]) {
+        Self::func_block(f, a, b, out)
+    }
     /// sin and cos of the same block (the same values as two [`Real::func_block`] calls).
     fn sincos_block(a: &[Self], sin_out: &mut [Self], cos_out: &mut [Self]) {
         Self::func_block(Func::Sin, a, a, sin_out);
@@ -92,6 +98,15 @@ impl Real for f64 {
                     *o = f.eval_f64(x, y);
                 }
             }
+        }
+    }
+    fn func_block_reference(f: Func, a: &[f64], b: &[f64], out: &mut [f64]) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = match f {
+                Func::Sin => x.sin(),
+                Func::Cos => x.cos(),
+                _ => f.eval_f64(x, y),
+            };
         }
     }
     fn sincos_block(a: &[f64], sin_out: &mut [f64], cos_out: &mut [f64]) {
