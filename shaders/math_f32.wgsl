@@ -5,9 +5,10 @@
 // Method: Cody–Waite range reduction whose products are exact by construction (π/2 and ln 2
 // cut into pieces of 8 to 12 bits), the reduced argument kept as a double-f32 hi + lo, then
 // the minimax polynomials of Cephes' single-precision library (S. L. Moshier). Divisions and
-// square roots get one correction from their exact residual. Targets, measured by
-// tests/gpu_math.rs against f64 over ≥ 10^6 points per function: ≤ 2 ulp over each
-// function's useful range; sin/cos/tan accurate for |x| ≤ 1e5.
+// square roots get one correction from their exact residual, and results that end in a
+// quotient or a sum with a constant keep a double-f32 until the last rounding. Measured by
+// tests/gpu_math.rs against f64 over ≥ 10^6 points per function: ≤ 2 ulp (1.54 at worst)
+// over each function's useful range; sin/cos/tan accurate for |x| ≤ 1e5.
 //
 // Two things no GPU compiler promises are avoided: `fma` need not be fused (lavapipe's is
 // not), so exact products use Dekker's algorithm; and float arithmetic may be reassociated,
@@ -92,6 +93,17 @@ fn gf_div(a: f32, b: f32) -> f32 {
     return select(q, c, gf_finite(c) && q != 0.0 && gf_finite(b));
 }
 
+// (nh + nl)/(dh + dl) as an unnormalised double-f32 vec2(q, ql), q the f32 quotient and ql
+// its correction from the exact residual nh − q·dh. |dh| ≤ 2^100 (Dekker's split must not
+// overflow); beyond that, and for infinite or zero quotients, ql is 0.
+fn gf_div_dd(nh: f32, nl: f32, dh: f32, dl: f32) -> vec2<f32> {
+    let q = nh / dh;
+    let qd = gf_two_prod(q, dh);
+    let r = ((gf_opaque(nh - qd.x) - qd.y) + nl) - q * dl;
+    let ql = r / dh;
+    return vec2<f32>(q, select(0.0, ql, gf_finite(ql) && abs(dh) <= 1.2676506e30f && q != 0.0));
+}
+
 fn gf_sqrt(a: f32) -> f32 {
     let s = sqrt(a);
     let ss = gf_two_prod(s, s);
@@ -162,21 +174,29 @@ fn gf_tan(x: f32) -> f32 {
     // Cephes tanf: tan(r) = r + r³·P(r²) on [-π/4, π/4]; tan' = 1 + tan² carries lo.
     let p = fma(fma(fma(fma(fma(9.38540185543e-3f, z, 3.11992232697e-3f), z, 2.44301354525e-2f),
         z, 5.34112807005e-2f), z, 1.33387994085e-1f), z, 3.33331568548e-1f);
-    let t = hi + fma(hi * z, p, red.z * (1.0 + z));
+    let t = gf_two_sum(hi, fma(hi * z, p, red.z * (1.0 + z)));
+    // Odd quadrants: −1/tan(r), divided by the unrounded t.x + t.y.
+    let q = gf_div_dd(1.0, 0.0, t.x, t.y);
     let odd = (i32(red.x) & 1) == 1;
-    return select(gf_nan(), select(t, -gf_div(1.0, t), odd), gf_finite(x));
+    return select(gf_nan(), select(t.x, -(q.x + q.y), odd), gf_finite(x));
 }
 
 // e^(x + xl) = m·2^k for |x| ≤ 110: vec2(m, k).
 fn gf_exp_parts(x: f32, xl: f32) -> vec2<f32> {
     let k = round(x * GF_LOG2E);
     // Cephes: x − k·L1 is exact; the rest of k·ln 2 is below 2^-12 of it.
+    // The reduced argument is kept as r + rl; 1 + r is summed exactly, so the result's only
+    // large rounding is the last one.
     let r1 = gf_opaque(x - k * GF_LN2_L1);
-    let r = gf_opaque(r1 - k * GF_LN2_L2) - k * GF_LN2_L3 + xl;
+    let rs = gf_two_sum(r1, -k * GF_LN2_L2);
+    let r = rs.x;
+    let rl = (rs.y - k * GF_LN2_L3) + xl;
     // Cephes expf polynomial for (e^r − 1 − r)/r² on [-ln2/2, ln2/2].
     let p = fma(fma(fma(fma(fma(1.9875691500e-4f, r, 1.3981999507e-3f), r, 8.3334519073e-3f), r,
         4.1665795894e-2f), r, 1.6666665459e-1f), r, 5.0000001201e-1f);
-    return vec2<f32>(1.0 + fma(r * r, p, r), k);
+    let one = gf_two_sum(1.0, r);
+    // e^(r + rl) = e^r·(1 + rl): rl·(1 + r) carries it.
+    return vec2<f32>(one.x + (one.y + fma(r * r, p, rl * (1.0 + r))), k);
 }
 
 // m·2^k, scaled in two steps that each stay in range; the product overflows or underflows
@@ -229,12 +249,12 @@ fn gf_log(x: f32) -> f32 {
     return select(r, gf_nan(), x < 0.0 || x != x);
 }
 
-// log(1 + t) for t ≥ 0 without losing t below the rounding of 1 + t (Goldberg): the
-// quotient t/((1 + t) − 1) corrects log(1 + t) for that rounding.
+// log(1 + t) for finite t ≥ 0: 1 + t = u + err exactly, and log(u + err) = log(u) + err/u
+// with log(u) as a double-f32.
 fn gf_log1p(t: f32) -> f32 {
-    let u = gf_opaque(1.0 + t);
-    let d = gf_opaque(u - 1.0);
-    return select(gf_log(u) * gf_div(t, d), t, d == 0.0);
+    let u = gf_two_sum(1.0, t);
+    let l = gf_log_dd(u.x);
+    return l.x + (l.y + u.y / u.x);
 }
 
 fn gf_pow(a: f32, b: f32) -> f32 {
@@ -258,35 +278,48 @@ fn gf_pow(a: f32, b: f32) -> f32 {
     return select(r, 1.0, b == 0.0 || a == 1.0);
 }
 
-// atan on [0, ∞) (Cephes atanf), the constant added as hi + lo.
-fn gf_atan_pos(a: f32) -> f32 {
+// atan(a + al) for a ≥ 0 (Cephes atanf's reduction and polynomial) as an unnormalised
+// double-f32: the reduced argument is a double-f32 quotient, and the constant it is added to
+// is summed exactly.
+fn gf_atan_dd(a: f32, al: f32) -> vec2<f32> {
     let big = a > 2.414213562373095f;
     let mid = a > 0.4142135623730950f;
-    var t = select(a, gf_div(a - 1.0, a + 1.0), mid);
-    t = select(t, -gf_div(1.0, a), big);
+    let num = gf_two_sum(a, -1.0);
+    let den = gf_two_sum(a, 1.0);
+    var t = select(vec2<f32>(a, al), gf_div_dd(num.x, num.y + al, den.x, den.y + al), mid);
+    t = select(t, -gf_div_dd(1.0, 0.0, a, al), big);
     let base_hi = select(select(0.0, GF_PIO4_HI, mid), GF_PIO2_HI, big);
     let base_lo = select(select(0.0, GF_PIO4_LO, mid), GF_PIO2_LO, big);
-    let z = t * t;
+    let z = t.x * t.x;
     let p = fma(fma(fma(8.05374449538e-2f, z, -1.38776856032e-1f), z, 1.99777106478e-1f), z,
         -3.33329491539e-1f);
-    return base_hi + (fma(t * z, p, t) + base_lo);
+    // atan(t + tl) = atan(t) + tl/(1 + t²) to first order.
+    let s = gf_two_sum(base_hi, t.x);
+    return vec2<f32>(s.x, s.y + (base_lo + fma(t.x * z, p, t.y / (1.0 + z))));
 }
 
 fn gf_atan(x: f32) -> f32 {
-    let r = gf_atan_pos(abs(x));
-    return select(r, -r, x < 0.0);
+    let r = gf_atan_dd(abs(x), 0.0);
+    let v = r.x + r.y;
+    return select(select(v, -v, x < 0.0), x, x != x);
 }
 
 fn gf_atan2(y: f32, x: f32) -> f32 {
     let ax = abs(x);
     let ay = abs(y);
     let swap = ay > ax;
-    let t = gf_div(select(ay, ax, swap), select(ax, ay, swap));
-    var a = gf_atan_pos(select(t, 1.0, ax == ay));
-    a = select(a, (GF_PIO2_HI - a) + GF_PIO2_LO, swap);
-    a = select(a, (GF_PI_HI - a) + GF_PI_LO, x < 0.0);
-    a = select(a, select(0.0, GF_PI_HI, x < 0.0), ax == 0.0 && ay == 0.0);
-    return select(a, -a, y < 0.0);
+    let t = gf_div_dd(select(ay, ax, swap), 0.0, select(ax, ay, swap), 0.0);
+    var a = gf_atan_dd(t.x, t.y);
+    a = select(a, vec2<f32>(GF_PIO4_HI, GF_PIO4_LO), ax == ay);
+    // π/2 − a and π − a, each summed exactly.
+    let c = gf_two_sum(GF_PIO2_HI, -a.x);
+    a = select(a, vec2<f32>(c.x, c.y + (GF_PIO2_LO - a.y)), swap);
+    // Signs by their bits, so that −0 counts as negative as IEEE atan2 has it.
+    let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
+    let yneg = (bitcast<u32>(y) & 0x80000000u) != 0u;
+    var r = select(a.x + a.y, gf_sub_from(GF_PI_HI, GF_PI_LO, a), xneg);
+    r = select(r, select(0.0, GF_PI_HI, xneg), ax == 0.0 && ay == 0.0);
+    return select(select(r, -r, yneg), gf_nan(), x != x || y != y);
 }
 
 // asin for |t| ≤ 0.5 given z = t² (Cephes asinf polynomial); also used at t = √((1−|x|)/2).
@@ -296,24 +329,38 @@ fn gf_asin_poly(t: f32, z: f32) -> f32 {
     return fma(t * z, p, t);
 }
 
-fn gf_asin(x: f32) -> f32 {
-    let a = abs(x);
+// For 0.5 ≤ a ≤ 1: acos(a) = 2·asin(s), s = √((1 − a)/2), as an unnormalised double-f32
+// vec2(2s, rest): the root carries its correction from the exact residual.
+fn gf_acos_big(a: f32) -> vec2<f32> {
     let zb = 0.5 * (1.0 - a);                      // exact for a in [0.5, 1]
     let sb = gf_sqrt(zb);
+    let ss = gf_two_prod(sb, sb);
+    let sl = select(0.0, (gf_opaque(zb - ss.x) - ss.y) / (2.0 * sb), sb > 0.0);
+    let rest = fma(sb * zb, fma(fma(fma(fma(4.2163199048e-2f, zb, 2.4181311049e-2f), zb,
+        4.5470025998e-2f), zb, 7.4953002686e-2f), zb, 1.6666752422e-1f), sl);
+    return vec2<f32>(2.0 * sb, 2.0 * rest);
+}
+
+// c − (t.x + t.y) for a double-f32 constant c = hi + lo, summed exactly.
+fn gf_sub_from(hi: f32, lo: f32, t: vec2<f32>) -> f32 {
+    let d = gf_two_sum(hi, -t.x);
+    return d.x + (d.y + (lo - t.y));
+}
+
+fn gf_asin(x: f32) -> f32 {
+    let a = abs(x);
     let small = gf_asin_poly(a, a * a);
-    let big = (GF_PIO2_HI - 2.0 * gf_asin_poly(sb, zb)) + GF_PIO2_LO;
+    let big = gf_sub_from(GF_PIO2_HI, GF_PIO2_LO, gf_acos_big(clamp(a, 0.5, 1.0)));
     let r = select(small, big, a > 0.5);
     return select(select(r, -r, x < 0.0), gf_nan(), a > 1.0 || x != x);
 }
 
 fn gf_acos(x: f32) -> f32 {
     let a = abs(x);
-    let zb = 0.5 * (1.0 - a);
-    let sb = gf_sqrt(zb);
-    let tail = 2.0 * gf_asin_poly(sb, zb);
+    let tail = gf_acos_big(clamp(a, 0.5, 1.0));
     let small = (GF_PIO2_HI - gf_asin_poly(x, x * x)) + GF_PIO2_LO;
-    let neg = (GF_PI_HI - tail) + GF_PI_LO;
-    let r = select(small, select(neg, tail, x > 0.0), a > 0.5);
+    let neg = gf_sub_from(GF_PI_HI, GF_PI_LO, tail);
+    let r = select(small, select(neg, tail.x + tail.y, x > 0.0), a > 0.5);
     return select(r, gf_nan(), a > 1.0 || x != x);
 }
 
@@ -350,8 +397,9 @@ fn gf_tanh(x: f32) -> f32 {
 
 fn gf_sigmoid(a: f32) -> f32 {
     let e = gf_exp(-abs(a));                       // ≤ 1: no overflow
-    let d = 1.0 + e;
-    return select(gf_div(1.0, d), gf_div(e, d), a < 0.0);
+    let d = gf_two_sum(1.0, e);                    // 1 + e exactly
+    let q = gf_div_dd(select(1.0, e, a < 0.0), 0.0, d.x, d.y);
+    return select(q.x + q.y, a, a != a);
 }
 
 fn gf_softplus(a: f32) -> f32 {

@@ -327,9 +327,12 @@ fn gf_atan2(y: f64, x: f64) -> f64 {
     let t = gf_div(select(ay, ax, swap), select(ax, ay, swap));
     var a = gf_atan_pos(select(t, 1.0lf, ax == ay));
     a = select(a, (GD_PIO2_HI - a) + GD_PIO2_LO, swap);
-    a = select(a, (GD_PI_HI - a) + GD_PI_LO, x < 0.0lf);
-    a = select(a, select(0.0lf, GD_PI_HI, x < 0.0lf), ax == 0.0lf && ay == 0.0lf);
-    return select(a, -a, y < 0.0lf);
+    // −0 counts as negative, as IEEE atan2 has it (1/−0 = −∞).
+    let xneg = x < 0.0lf || (x == 0.0lf && 1.0lf / x < 0.0lf);
+    let yneg = y < 0.0lf || (y == 0.0lf && 1.0lf / y < 0.0lf);
+    a = select(a, (GD_PI_HI - a) + GD_PI_LO, xneg);
+    a = select(a, select(0.0lf, GD_PI_HI, xneg), ax == 0.0lf && ay == 0.0lf);
+    return select(a, -a, yneg);
 }
 
 // fdlibm's asin/acos rational R(z) = p(z)/q(z).
@@ -391,7 +394,11 @@ fn gf_cosh(x: f64) -> f64 {
 fn gf_tanh(x: f64) -> f64 {
     let a = abs(x);
     let e = gf_expm1(2.0lf * min(a, 22.0lf));
-    let r = select(gf_div(e, e + 2.0lf), 1.0lf, a >= 22.0lf);
+    // fdlibm: below 1, e/(e + 2); above, 1 − 2/(e + 2), whose quotient's error is small
+    // against the 1 it is subtracted from.
+    let small = gf_div(e, e + 2.0lf);
+    let big = 1.0lf - gf_div(2.0lf, e + 2.0lf);
+    let r = select(select(small, big, a >= 1.0lf), 1.0lf, a >= 22.0lf);
     return select(select(r, -r, x < 0.0lf), x, x != x);
 }
 

@@ -193,7 +193,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
             Device::Gpu(c) => Some(c.as_ref()),
             Device::Cpu(_) => None,
         };
-        let sweep = run_sweep("sin(x)", grid, &sweep_opts, ctx)?;
+        let sweep = run_sweep("sin(x)", grid, &sweep_opts, ctx, &Progress::hidden())?;
         sweep_png(&sweep, size, &path(file))?;
         figs.push(DemoFigure {
             file: file.into(),

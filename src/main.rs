@@ -141,6 +141,9 @@ struct SweepArgs {
     /// Print the curves as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
@@ -169,7 +172,13 @@ fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
             )));
         }
     };
-    let s = run_sweep(&a.f, grid, &opts, ctx.as_ref())?;
+    let s = run_sweep(
+        &a.f,
+        grid,
+        &opts,
+        ctx.as_ref(),
+        &Progress::new(a.quiet || a.json),
+    )?;
     eprint!("{}", sweep_table(&s));
     if let Some(c) = s.curves.first() {
         eprintln!("  computed on {}", c.device);

@@ -17,6 +17,7 @@ use crate::expr::{Program, Var};
 use crate::gpu::{GpuContext, codegen};
 use crate::grid::{Field, Fields, Grid, MathMode, Precision, Scheme};
 use crate::plot::FigureSize;
+use crate::progress::{Bar, Progress};
 use crate::spec::FieldSpec;
 
 /// Per-dispatch parameters. Must match `Params` in `shaders/sweep.wgsl`.
@@ -202,25 +203,36 @@ pub fn run_sweep(
     grid: Grid,
     opts: &SweepOptions,
     ctx: Option<&GpuContext>,
+    progress: &Progress,
 ) -> Result<Sweep> {
     check_options(opts)?;
     let hs = log_steps(opts.h_min, opts.h_max, opts.steps);
     let mut curves = Vec::new();
+    let bar = progress.bar(
+        (opts.precisions.len() * opts.schemes.len() * hs.len()) as u64,
+        "steps",
+    );
     for &precision in &opts.precisions {
         let spec = FieldSpec::new(source, grid)?
             .with_precision(precision)
             .with_math(opts.math);
+        bar.message(format!("sweep {}", precision.name()));
         let (per_scheme, device) = match ctx {
-            Some(c) if precision == Precision::F32 || c.f64 => (
-                sweep_gpu(c, &spec, &opts.schemes, &hs)?,
-                format!("gpu: {}", c.describe()),
+            Some(c) if precision == Precision::F32 || c.f64 => {
+                let errs = sweep_gpu(c, &spec, &opts.schemes, &hs)?;
+                bar.inc((opts.schemes.len() * hs.len()) as u64);
+                (errs, format!("gpu: {}", c.describe()))
+            }
+            _ => (
+                sweep_cpu(&spec, &opts.schemes, &hs, &bar)?,
+                "cpu".to_string(),
             ),
-            _ => (sweep_cpu(&spec, &opts.schemes, &hs)?, "cpu".to_string()),
         };
         for (scheme, errs) in opts.schemes.iter().zip(per_scheme) {
             curves.push(curve_from(*scheme, precision, &hs, errs, &spec, &device));
         }
     }
+    bar.finish();
     Ok(Sweep {
         expression: source.trim().to_string(),
         points: grid.len(),
@@ -246,8 +258,14 @@ fn reference_words(spec: &FieldSpec) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// The CPU twin of `shaders/sweep.wgsl`: the CPU engine's finite differences per step.
-pub fn sweep_cpu(spec: &FieldSpec, schemes: &[Scheme], hs: &[f64]) -> Result<Vec<Vec<f64>>> {
+/// The CPU twin of `shaders/sweep.wgsl`: the CPU engine's finite differences per step,
+/// advancing `bar` by one per step.
+pub fn sweep_cpu(
+    spec: &FieldSpec,
+    schemes: &[Scheme],
+    hs: &[f64],
+    bar: &Bar,
+) -> Result<Vec<Vec<f64>>> {
     let words = reference_words(spec)?;
     let n = spec.grid.len();
     let mut out = Vec::new();
@@ -282,6 +300,7 @@ pub fn sweep_cpu(spec: &FieldSpec, schemes: &[Scheme], hs: &[f64]) -> Result<Vec
                 .filter(|e| e.is_finite())
                 .fold(0.0, f64::max);
             errs.push(e);
+            bar.inc(1);
         }
         out.push(errs);
     }
