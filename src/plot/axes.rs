@@ -467,6 +467,43 @@ impl Axes {
         }
     }
 
+    /// Height of a [`Axes::legend_below`] of `n` entries in `cols` columns.
+    pub fn legend_below_height(c: &Canvas, n: usize, cols: usize) -> f32 {
+        c.px(10.5) * 1.5 * n.div_ceil(cols.max(1)) as f32
+    }
+
+    /// A legend outside the axes, filled column by column into `cols` columns of equal width
+    /// under the x-axis label, its first row centred on `y`: it can cover no data.
+    pub fn legend_below(
+        &self,
+        c: &mut Canvas,
+        entries: &[(String, Color, LineStyle)],
+        cols: usize,
+        y: f32,
+    ) {
+        let cols = cols.max(1);
+        let fs = c.px(10.5);
+        let sample = c.px(26.0);
+        let col_w = self.w / cols as f32;
+        let rows = entries.len().div_ceil(cols).max(1);
+        // Column by column, so that related entries (listed together) stay together.
+        for (i, (text, color, style)) in entries.iter().enumerate() {
+            let x = self.x0 + col_w * (i / rows) as f32;
+            let ty = y + fs * 1.5 * (i % rows) as f32;
+            c.polyline(&[(x, ty), (x + sample, ty)], c.px(2.0), *color, *style);
+            let tx = x + sample + c.px(7.0);
+            c.text(
+                text,
+                tx,
+                ty + fs * 0.35,
+                fs,
+                palette::INK,
+                Anchor::Left,
+                false,
+            );
+        }
+    }
+
     /// A legend box in the given corner (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right).
     pub fn legend(&self, c: &mut Canvas, entries: &[(String, Color, LineStyle)], corner: u8) {
         if entries.is_empty() {

@@ -525,11 +525,13 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
     let lo = errs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = errs.iter().copied().fold(0.0, f64::max);
     let left = c.px(80.0);
+    // The legend goes under the axes: error curves fill every corner of a sweep.
+    let legend_h = Axes::legend_below_height(&c, s.curves.len(), 2);
     let ax = Axes {
         x0: left,
         y0: c.px(66.0),
         w: w - left - c.px(28.0),
-        h: h - c.px(66.0) - c.px(70.0),
+        h: h - c.px(66.0) - c.px(66.0) - legend_h,
         xs: Scale::fit_log(hs.iter().copied()),
         ys: Scale::fit_log([lo / 3.0, hi * 3.0]),
     };
@@ -613,12 +615,8 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
             s.points
         ),
     );
-    let series: Vec<(&[f64], &[f64])> = s
-        .curves
-        .iter()
-        .map(|k| (k.h.as_slice(), k.max_abs_err.as_slice()))
-        .collect();
-    ax.legend_auto(&mut c, &legend, &series);
+    let legend_y = ax.y0 + ax.h + c.px(62.0);
+    ax.legend_below(&mut c, &legend, 2, legend_y);
     // Region labels along the bottom of the axes.
     let fs = c.px(11.0);
     let y = ax.y0 + ax.h - c.px(10.0);
@@ -641,6 +639,18 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
         false,
     );
     Ok(c)
+}
+
+/// A point count as a power of two when it is one (`2²⁰`), else in digits.
+fn pretty_count(n: usize) -> String {
+    if n.is_power_of_two() && n >= 1024 {
+        const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+        let digits = n.trailing_zeros().to_string();
+        let exp: String = digits.bytes().map(|d| SUP[(d - b'0') as usize]).collect();
+        format!("2{exp}")
+    } else {
+        n.to_string()
+    }
 }
 
 /// The benchmark figure: one log-log panel per case of throughput (million points per second)
@@ -715,14 +725,41 @@ pub fn bench_figure(b: &crate::bench::Bench, size: FigureSize) -> Result<Canvas>
             .collect();
         sizes.sort_unstable();
         sizes.dedup();
-        if let Some(&n) = sizes.iter().find(|&&n| matches!((at("gpu end-to-end", n), at("cpu f64", n)), (Some(g), Some(c)) if g > c)) {
+        let gpu_ahead = |n: &&usize| match (at("gpu end-to-end", **n), at("cpu f64", **n)) {
+            (Some(g), Some(cpu)) => g > cpu,
+            _ => false,
+        };
+        let compared = sizes
+            .iter()
+            .any(|&n| at("gpu end-to-end", n).is_some() && at("cpu f64", n).is_some());
+        let note_y = ax.y0 + c.px(16.0);
+        if let Some(&n) = sizes.iter().find(gpu_ahead) {
             let x = ax.px(n as f64);
-            c.polyline(&[(x, ax.y0), (x, ax.y0 + ax.h)], c.px(1.2), palette::INK.alpha(150), LineStyle::Dotted);
-            c.text(&format!("GPU ahead from {n} points"), x + c.px(5.0), ax.y0 + c.px(16.0), c.px(10.0), palette::INK, Anchor::Left, false);
+            c.polyline(
+                &[(x, ax.y0), (x, ax.y0 + ax.h)],
+                c.px(1.2),
+                palette::INK.alpha(150),
+                LineStyle::Dotted,
+            );
+            let label = format!("GPU ahead from {} points", pretty_count(n));
+            c.text(
+                &label,
+                x + c.px(5.0),
+                note_y,
+                c.px(10.0),
+                palette::INK,
+                Anchor::Left,
+                false,
+            );
         }
+        let panel_title = if compared && !sizes.iter().any(|n| gpu_ahead(&n)) {
+            format!("{case} · no crossover: the CPU is ahead at every size")
+        } else {
+            case.clone()
+        };
         ax.decorate(&mut c, "grid points", "million points / s", "");
         c.text(
-            case,
+            &panel_title,
             ax.x0 + ax.w / 2.0,
             ax.y0 - c.px(10.0),
             c.px(12.5),
