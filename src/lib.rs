@@ -22,3 +22,8 @@ pub mod sweep;
 pub mod tolerance;
 
 pub use error::{Error, Result};
+
+/// The README's Rust examples, run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
