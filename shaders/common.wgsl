@@ -45,3 +45,19 @@ fn axis_coord(i: u32, n: u32, bases: u32, step: T, last: T) -> T {
     let x = consts[bases + s] + product * consts[C_ONE];
     return select(x, last, i == n - 1u);
 }
+
+// The coordinates (x, y) of grid point `idx` (row-major, rows are y; y = 0 in 1-D).
+fn grid_point(idx: u32, nx: u32, ny: u32, x_bases: u32, y_bases: u32) -> vec2<T> {
+    var i = idx;
+    var j = 0u;
+    if TWO_D {
+        j = idx / nx;
+        i = idx - j * nx;
+    }
+    let x = axis_coord(i, nx, x_bases, consts[C_STEP_X], consts[C_MAX_X]);
+    var y = T(0);
+    if TWO_D {
+        y = axis_coord(j, ny, y_bases, consts[C_STEP_Y], consts[C_MAX_Y]);
+    }
+    return vec2<T>(x, y);
+}

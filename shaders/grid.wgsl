@@ -60,17 +60,9 @@ fn main(
             return;
         }
         let idx = params.tile_start + local;
-        var i = idx;
-        var j = 0u;
-        if TWO_D {
-            j = idx / params.nx;
-            i = idx - j * params.nx;
-        }
-        let x = axis_coord(i, params.nx, params.x_bases, consts[C_STEP_X], consts[C_MAX_X]);
-        var y = T(0);
-        if TWO_D {
-            y = axis_coord(j, params.ny, params.y_bases, consts[C_STEP_Y], consts[C_MAX_Y]);
-        }
+        let p = grid_point(idx, params.nx, params.ny, params.x_bases, params.y_bases);
+        let x = p.x;
+        let y = p.y;
 //@BODY
     }
 }

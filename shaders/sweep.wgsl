@@ -67,17 +67,9 @@ fn main(
     let raw = wid.x * WORKGROUP + lid;
     let valid = raw < params.points;
     let i = min(raw, params.points - 1u);
-    var ix = i;
-    var iy = 0u;
-    if TWO_D {
-        iy = i / params.nx;
-        ix = i - iy * params.nx;
-    }
-    let x = axis_coord(ix, params.nx, params.x_bases, consts[C_STEP_X], consts[C_MAX_X]);
-    var y = T(0);
-    if TWO_D {
-        y = axis_coord(iy, params.ny, params.y_bases, consts[C_STEP_Y], consts[C_MAX_Y]);
-    }
+    let p = grid_point(i, params.nx, params.ny, params.x_bases, params.y_bases);
+    let x = p.x;
+    let y = p.y;
     let base = params.steps_at + wid.y * 7u;
 //@BODY
 }

@@ -130,7 +130,7 @@ struct SweepArgs {
     math: MathMode,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Draw the error curves.
@@ -163,15 +163,7 @@ fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
         precisions: list(&a.precision)?,
         math: a.math,
     };
-    let ctx = match a.device.as_str() {
-        "gpu" => Some(gradfield::gpu::GpuContext::new(&a.gpu.options())?),
-        "cpu" => None,
-        other => {
-            return Err(Error::input(format!(
-                "unknown device `{other}`; use gpu or cpu"
-            )));
-        }
-    };
+    let ctx = a.gpu.context(a.device)?;
     let s = run_sweep(
         &a.f,
         grid,
@@ -213,7 +205,7 @@ struct BenchArgs {
     cpu_max: String,
     /// gpu (GPU and CPU) or cpu (CPU only).
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Print the measurements as JSON on stdout.
@@ -254,18 +246,10 @@ fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
         cases: list(&a.cases)?,
         sizes: a.sizes.split(',').map(size).collect::<Result<_, _>>()?,
         reps: a.reps,
-        gpu: a.device == "gpu",
+        gpu: a.device == Device::Gpu,
         cpu_max: size(&a.cpu_max)?,
     };
-    let ctx = match a.device.as_str() {
-        "gpu" => Some(gradfield::gpu::GpuContext::new(&a.gpu.options())?),
-        "cpu" => None,
-        other => {
-            return Err(Error::input(format!(
-                "unknown device `{other}`; use gpu or cpu"
-            )));
-        }
-    };
+    let ctx = a.gpu.context(a.device)?;
     let b = run_bench(&opts, ctx.as_ref(), &Progress::new(a.quiet || a.json))?;
     eprint!("{}", table(&b));
     if let Some(png) = &a.png {
@@ -285,7 +269,7 @@ struct DemoArgs {
     out: PathBuf,
     /// Where to compute: gpu (falls back to the CPU when there is no adapter) or cpu.
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     #[command(flatten)]
@@ -299,15 +283,7 @@ fn demo(a: &DemoArgs) -> Result<ExitCode, Error> {
     let opts = gradfield::demo::DemoOptions {
         out: a.out.clone(),
         gpu: a.gpu.options(),
-        cpu: match a.device.as_str() {
-            "cpu" => true,
-            "gpu" => false,
-            other => {
-                return Err(Error::input(format!(
-                    "unknown device `{other}`; use gpu or cpu"
-                )));
-            }
-        },
+        cpu: a.device == Device::Cpu,
         size: a.size.size(),
     };
     let (figs, report) = gradfield::demo::run_demo(&opts, &Progress::new(a.quiet))?;
@@ -357,7 +333,7 @@ struct CheckArgs {
     h: f64,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Print the rows as JSON on stdout.
@@ -387,15 +363,7 @@ fn check(a: &CheckArgs) -> Result<ExitCode, Error> {
         schemes: list(&a.schemes)?,
         modes,
         h: gradfield::grid::check_step(a.h)?,
-        cpu: match a.device.as_str() {
-            "cpu" => true,
-            "gpu" => false,
-            other => {
-                return Err(Error::input(format!(
-                    "unknown device `{other}`; use gpu or cpu"
-                )));
-            }
-        },
+        cpu: a.device == Device::Cpu,
         gpu: a.gpu.options(),
         ..SuiteOptions::default()
     };
@@ -482,6 +450,14 @@ impl GpuArgs {
             adapter: self.adapter.clone(),
         }
     }
+
+    /// The GPU context when computing on the GPU.
+    fn context(&self, device: Device) -> Result<Option<gradfield::gpu::GpuContext>, Error> {
+        match device {
+            Device::Gpu => Ok(Some(gradfield::gpu::GpuContext::new(&self.options())?)),
+            Device::Cpu => Ok(None),
+        }
+    }
 }
 
 #[derive(Args, Clone)]
@@ -492,7 +468,7 @@ struct FieldArgs {
     eval: EvalArgs,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Write one .npy per array and meta.json into this folder.
@@ -574,7 +550,7 @@ struct CurveArgs {
     eval: EvalArgs,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: String,
+    device: Device,
     #[command(flatten)]
     gpu: GpuArgs,
     /// The figure to write.
@@ -632,7 +608,7 @@ fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
         sample_per_axis: sample,
     };
     let progress = Progress::new(a.quiet || a.json);
-    let report = compute(&a.device, &a.gpu, &spec, &opts, &progress)?;
+    let report = compute(a.device, &a.gpu, &spec, &opts, &progress)?;
     eprint!("{}", report.summary());
     if let Some(png) = &a.png {
         if spec.grid.is_2d() {
@@ -672,18 +648,33 @@ fn out(text: &str) {
 }
 
 fn compute(
-    device: &str,
+    device: Device,
     gpu: &GpuArgs,
     spec: &FieldSpec,
     opts: &RunOptions,
     progress: &Progress,
 ) -> Result<Report, Error> {
     match device {
-        "cpu" => gradfield::run::run_cpu(spec, opts, progress),
-        "gpu" => gradfield::gpu::run_gpu(None, &gpu.options(), spec, opts, progress),
-        other => Err(Error::input(format!(
-            "unknown device `{other}`; use gpu or cpu"
-        ))),
+        Device::Cpu => gradfield::run::run_cpu(spec, opts, progress),
+        Device::Gpu => gradfield::gpu::run_gpu(None, &gpu.options(), spec, opts, progress),
+    }
+}
+
+/// Where a command computes (`--device`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Device {
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for Device {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Device, String> {
+        match s {
+            "gpu" => Ok(Device::Gpu),
+            "cpu" => Ok(Device::Cpu),
+            other => Err(format!("unknown device `{other}`; use gpu or cpu")),
+        }
     }
 }
 
@@ -704,7 +695,7 @@ fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
         ..RunOptions::default()
     };
     let report = compute(
-        &a.device,
+        a.device,
         &a.gpu,
         &spec,
         &opts,

@@ -82,13 +82,7 @@ fn lattice(n: usize, f: impl Fn(f64, f64) -> f64) -> Lattice {
     let xs: Vec<f64> = (0..n)
         .map(|i| -2.0 + 4.0 * i as f64 / (n - 1) as f64)
         .collect();
-    let ys = xs.clone();
-    let v = ys
-        .iter()
-        .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
-        .map(|(x, y)| f(x, y))
-        .collect();
-    Lattice { xs, ys, v }
+    Lattice::from_fn(xs.clone(), xs, f)
 }
 
 #[test]

@@ -317,14 +317,27 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
     } else {
         String::new()
     };
-    let scalar = format!("alias T = {};", precision.name());
     let config = format!(
         "const TWO_D: bool = {two_d};\nconst POINTS_PER_INVOCATION: u32 = {POINTS_PER_INVOCATION}u;"
     );
+    assemble(TEMPLATE, precision, target, config, math, functions, b)
+}
+
+/// Fills a kernel template's slots and refuses f64 code that would call a WGSL builtin
+/// transcendental (which SPIR-V lacks for f64: lavapipe silently returns 0).
+fn assemble(
+    template: &str,
+    precision: Precision,
+    target: Target,
+    config: String,
+    math: String,
+    functions: String,
+    body: String,
+) -> Result<String> {
     let out = fill(
-        TEMPLATE,
+        template,
         &[
-            ("//@SCALAR", scalar),
+            ("//@SCALAR", format!("alias T = {};", precision.name())),
             ("//@CONFIG", config),
             (
                 "//@COMMON",
@@ -332,7 +345,7 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
             ),
             ("//@MATH", math),
             ("//@FUNCTIONS", functions),
-            ("//@BODY", b),
+            ("//@BODY", body),
         ],
     );
     if precision == Precision::F64 && uses_builtin_transcendental(&out) {
@@ -432,30 +445,16 @@ pub fn sweep_source_for(
         );
         let _ = writeln!(b, "    }}");
     }
-    let math = lib.source();
-    let out = fill(
+    let config = format!("const TWO_D: bool = {};", spec.grid.is_2d());
+    assemble(
         SWEEP_TEMPLATE,
-        &[
-            ("//@SCALAR", format!("alias T = {};", precision.name())),
-            (
-                "//@CONFIG",
-                format!("const TWO_D: bool = {};", spec.grid.is_2d()),
-            ),
-            (
-                "//@COMMON",
-                fill(COMMON, &[("//@OPAQUE", opaque(precision, target))]),
-            ),
-            ("//@MATH", math),
-            ("//@FUNCTIONS", functions),
-            ("//@BODY", b),
-        ],
-    );
-    if precision == Precision::F64 && uses_builtin_transcendental(&out) {
-        return Err(Error::Gpu(
-            "internal: generated f64 code calls a WGSL builtin transcendental".into(),
-        ));
-    }
-    Ok(out)
+        precision,
+        target,
+        config,
+        lib.source(),
+        functions,
+        b,
+    )
 }
 
 /// Whether WGSL source calls a builtin that is not valid on f64 in SPIR-V (naga accepts it;

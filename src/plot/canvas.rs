@@ -192,14 +192,15 @@ impl Canvas {
         }
         pb.close();
         if let Some(path) = pb.finish() {
-            self.pixmap.fill_path(
-                &path,
-                &color.paint(),
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
+            self.fill(&path, color);
         }
+    }
+
+    fn fill(&mut self, path: &tiny_skia::Path, color: Color) {
+        let paint = color.paint();
+        let identity = Transform::identity();
+        self.pixmap
+            .fill_path(path, &paint, FillRule::Winding, identity, None);
     }
 
     /// Strokes a closed polygon's outline.
@@ -214,13 +215,7 @@ impl Canvas {
     /// A filled circle.
     pub fn dot(&mut self, x: f32, y: f32, radius: f32, color: Color) {
         if let Some(path) = PathBuilder::from_circle(x, y, radius) {
-            self.pixmap.fill_path(
-                &path,
-                &color.paint(),
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
+            self.fill(&path, color);
         }
     }
 

@@ -101,6 +101,22 @@ pub struct Lattice {
 }
 
 impl Lattice {
+    /// `f` sampled at every (x, y) of the given coordinates, rows are y.
+    ///
+    /// ```
+    /// use gradfield::plot::Lattice;
+    /// let lat = Lattice::from_fn(vec![0.0, 1.0, 2.0], vec![10.0, 20.0], |x, y| x + y);
+    /// assert_eq!(lat.at(2, 1), 22.0);
+    /// ```
+    pub fn from_fn(xs: Vec<f64>, ys: Vec<f64>, f: impl Fn(f64, f64) -> f64) -> Lattice {
+        let v = ys
+            .iter()
+            .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
+            .map(|(x, y)| f(x, y))
+            .collect();
+        Lattice { xs, ys, v }
+    }
+
     /// Value at (column i, row j).
     pub fn at(&self, i: usize, j: usize) -> f64 {
         self.v[j * self.xs.len() + i]
@@ -316,13 +332,7 @@ mod tests {
         let xs: Vec<f64> = (0..n)
             .map(|i| -1.0 + 2.0 * i as f64 / (n - 1) as f64)
             .collect();
-        let ys = xs.clone();
-        let v = ys
-            .iter()
-            .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
-            .map(|(x, y)| f(x, y))
-            .collect();
-        Lattice { xs, ys, v }
+        Lattice::from_fn(xs.clone(), xs, f)
     }
 
     #[test]
