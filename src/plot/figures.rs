@@ -380,7 +380,8 @@ pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canv
         xs: Scale::linear(x0, x1),
         ys: Scale::linear(y0, y1),
     };
-    let magnitude = Lattice {
+    // |∇f| only when it is the background.
+    let magnitude = (d.background == Background::Magnitude).then(|| Lattice {
         xs: d.f.xs.clone(),
         ys: d.f.ys.clone(),
         v: d.gx
@@ -389,11 +390,11 @@ pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canv
             .zip(&d.gy.v)
             .map(|(a, b)| a.hypot(*b))
             .collect(),
-    };
-    let (bg, label) = match d.background {
-        Background::F => (Some(&d.f), "f(x, y)"),
-        Background::Magnitude => (Some(&magnitude), "|∇f|"),
-        Background::None => (None, ""),
+    });
+    let (bg, label) = match (&magnitude, d.background) {
+        (Some(m), _) => (Some(m), "|∇f|"),
+        (None, Background::F) => (Some(&d.f), "f(x, y)"),
+        (None, _) => (None, ""),
     };
     if let Some(lat) = bg {
         let (lo, hi) = lat.range();
@@ -419,8 +420,10 @@ pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canv
         } else {
             palette::INK.alpha(120)
         };
-        for level in contour_levels(&d.f, d.contours) {
-            for s in contour_segments(&d.f, level) {
+        // At most about one lattice point per pixel: finer lattices change no line.
+        let lat = d.f.thinned((ax.w.max(ax.h) as usize).max(64));
+        for level in contour_levels(&lat, d.contours) {
+            for s in contour_segments(&lat, level) {
                 let pts = [
                     (ax.px(s[0].0), ax.py(s[0].1)),
                     (ax.px(s[1].0), ax.py(s[1].1)),

@@ -117,6 +117,48 @@ impl Lattice {
         Lattice { xs, ys, v }
     }
 
+    /// Every k-th column and row (and the last), k the smallest stride that leaves at most
+    /// `max` points per axis; the lattice itself when it is small enough. The values are
+    /// samples, not averages: a contour through them is still exact where it crosses.
+    ///
+    /// ```
+    /// use gradfield::plot::Lattice;
+    /// let xs: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+    /// let lat = Lattice::from_fn(xs.clone(), xs, |x, y| x + y);
+    /// let thin = lat.thinned(100);
+    /// assert!(thin.xs.len() <= 100 && thin.ys.len() <= 100);
+    /// assert_eq!(thin.xs.last(), Some(&999.0));
+    /// assert_eq!(thin.at(1, 2), thin.xs[1] + thin.ys[2]);
+    /// ```
+    pub fn thinned(&self, max: usize) -> std::borrow::Cow<'_, Lattice> {
+        let (nx, ny) = (self.xs.len(), self.ys.len());
+        let max = max.max(2);
+        if nx <= max && ny <= max {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        // Stride k = ⌈(n − 1)/(max − 1)⌉ leaves ⌊(n − 1)/k⌋ + 1 ≤ max indices, and the last
+        // is among them unless that count is below max, so appending it stays within max.
+        let pick = |n: usize| -> Vec<usize> {
+            let k = (n - 1).div_ceil(max - 1).max(1);
+            let mut idx: Vec<usize> = (0..n).step_by(k).collect();
+            if idx.last() != Some(&(n - 1)) {
+                idx.push(n - 1);
+            }
+            idx
+        };
+        let (ii, jj) = (pick(nx), pick(ny));
+        let v = jj
+            .iter()
+            .flat_map(|&j| ii.iter().map(move |&i| (i, j)))
+            .map(|(i, j)| self.at(i, j))
+            .collect();
+        std::borrow::Cow::Owned(Lattice {
+            xs: ii.iter().map(|&i| self.xs[i]).collect(),
+            ys: jj.iter().map(|&j| self.ys[j]).collect(),
+            v,
+        })
+    }
+
     /// Value at (column i, row j).
     pub fn at(&self, i: usize, j: usize) -> f64 {
         self.v[j * self.xs.len() + i]
@@ -255,7 +297,8 @@ pub fn contour_segments(lat: &Lattice, level: f64) -> Vec<[(f64, f64); 2]> {
                 lat.at(i + 1, j + 1),
                 lat.at(i, j + 1),
             ];
-            if v.iter().any(|x| !x.is_finite()) {
+            let below = v.map(|x| x < level);
+            if below.iter().all(|&b| b == below[0]) || v.iter().any(|x| !x.is_finite()) {
                 continue;
             }
             let p = [
@@ -265,31 +308,30 @@ pub fn contour_segments(lat: &Lattice, level: f64) -> Vec<[(f64, f64); 2]> {
                 (lat.xs[i], lat.ys[j + 1]),
             ];
             // Crossing points on the four edges (0: bottom, 1: right, 2: top, 3: left).
-            let mut cross: Vec<(usize, (f64, f64))> = Vec::with_capacity(4);
+            let mut cross = [(0.0, 0.0); 4];
+            let mut count = 0;
             for e in 0..4 {
                 let (a, b) = (e, (e + 1) % 4);
-                if (v[a] < level) != (v[b] < level) {
+                if below[a] != below[b] {
                     let t = (level - v[a]) / (v[b] - v[a]);
-                    cross.push((
-                        e,
-                        (
-                            p[a].0 + t * (p[b].0 - p[a].0),
-                            p[a].1 + t * (p[b].1 - p[a].1),
-                        ),
-                    ));
+                    cross[count] = (
+                        p[a].0 + t * (p[b].0 - p[a].0),
+                        p[a].1 + t * (p[b].1 - p[a].1),
+                    );
+                    count += 1;
                 }
             }
-            match cross.len() {
-                2 => out.push([cross[0].1, cross[1].1]),
+            match count {
+                2 => out.push([cross[0], cross[1]]),
                 4 => {
                     // Saddle: pair the edges according to the value at the centre.
                     let centre = v.iter().sum::<f64>() / 4.0;
-                    if (centre < level) == (v[0] < level) {
-                        out.push([cross[0].1, cross[1].1]);
-                        out.push([cross[2].1, cross[3].1]);
+                    if (centre < level) == below[0] {
+                        out.push([cross[0], cross[1]]);
+                        out.push([cross[2], cross[3]]);
                     } else {
-                        out.push([cross[0].1, cross[3].1]);
-                        out.push([cross[1].1, cross[2].1]);
+                        out.push([cross[0], cross[3]]);
+                        out.push([cross[1], cross[2]]);
                     }
                 }
                 _ => {}
@@ -308,8 +350,12 @@ pub fn contour_levels(lat: &Lattice, count: usize) -> Vec<f64> {
         return Vec::new();
     }
     let mut finite: Vec<f64> = lat.v.iter().copied().filter(|v| v.is_finite()).collect();
-    finite.sort_by(f64::total_cmp);
-    let median = finite.get(finite.len() / 2).copied().unwrap_or(lo);
+    let median = if finite.is_empty() {
+        lo
+    } else {
+        let mid = finite.len() / 2;
+        *finite.select_nth_unstable_by(mid, f64::total_cmp).1
+    };
     if lo >= 0.0 && median < 0.1 * hi {
         let a = (hi * 1e-4).max(lo).max(f64::MIN_POSITIVE).log10();
         let b = hi.log10();
