@@ -293,14 +293,7 @@ pub fn copy_bandwidth(ctx: &GpuContext) -> Result<f64> {
         compilation_options: Default::default(),
         cache: None,
     });
-    let buf = |usage| {
-        d.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("copy"),
-            size: bytes,
-            usage,
-            mapped_at_creation: false,
-        })
-    };
+    let buf = |usage| crate::gpu::buffer(d, "copy", bytes, usage);
     let (src, dst) = (
         buf(wgpu::BufferUsages::STORAGE),
         buf(wgpu::BufferUsages::STORAGE),
@@ -324,18 +317,18 @@ pub fn copy_bandwidth(ctx: &GpuContext) -> Result<f64> {
         ty: wgpu::QueryType::Timestamp,
         count: 2,
     });
-    let resolve = d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("copy ts"),
-        size: 16,
-        usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
-    let read = d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("copy ts read"),
-        size: 16,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
+    let resolve = crate::gpu::buffer(
+        d,
+        "copy ts",
+        16,
+        wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+    );
+    let read = crate::gpu::buffer(
+        d,
+        "copy ts read",
+        16,
+        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+    );
     let vecs = (bytes / 16) as usize;
     let groups = vecs.div_ceil(256);
     let max = ctx.limits.max_compute_workgroups_per_dimension as usize;

@@ -389,24 +389,19 @@ fn sweep_gpu_typed<T: Real>(
     });
     let count = schemes.len() * hs.len() * groups;
     let bytes = (count * std::mem::size_of::<T>()) as u64;
-    let partial = d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("sweep partial maxima"),
-        size: bytes,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        mapped_at_creation: false,
-    });
-    let read = d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("sweep readback"),
-        size: bytes,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    let dummy = d.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("unused"),
-        size: 16,
-        usage: wgpu::BufferUsages::STORAGE,
-        mapped_at_creation: false,
-    });
+    let partial = crate::gpu::buffer(
+        d,
+        "sweep partial maxima",
+        bytes,
+        wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+    );
+    let read = crate::gpu::buffer(
+        d,
+        "sweep readback",
+        bytes,
+        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+    );
+    let dummy = crate::gpu::buffer(d, "unused", 16, wgpu::BufferUsages::STORAGE);
     let mut entries = vec![
         wgpu::BindGroupEntry {
             binding: 0,

@@ -178,35 +178,30 @@ impl<'c, T: Real> GpuEngine<'c, T> {
     fn slot(&self, cap: usize) -> Slot {
         let d = &self.ctx.device;
         let bytes = (cap * std::mem::size_of::<T>()) as u64;
-        let params = d.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("params"),
-            size: std::mem::size_of::<GridParams>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let params = crate::gpu::buffer(
+            d,
+            "params",
+            std::mem::size_of::<GridParams>() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
         // Unrequested outputs get a small buffer the kernel never touches.
-        let dummy = d.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("unused output"),
-            size: 16,
-            usage: wgpu::BufferUsages::STORAGE,
-            mapped_at_creation: false,
-        });
+        let dummy = crate::gpu::buffer(d, "unused output", 16, wgpu::BufferUsages::STORAGE);
         let mut outputs = Vec::new();
         let mut staging = Vec::new();
         for f in Field::ALL {
             if self.fields.contains(&f) {
-                outputs.push(Some(d.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(f.name()),
-                    size: bytes.max(16),
-                    usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-                    mapped_at_creation: false,
-                })));
-                staging.push(Some(d.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some("staging"),
-                    size: bytes.max(16),
-                    usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                    mapped_at_creation: false,
-                })));
+                outputs.push(Some(crate::gpu::buffer(
+                    d,
+                    f.name(),
+                    bytes.max(16),
+                    wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                )));
+                staging.push(Some(crate::gpu::buffer(
+                    d,
+                    "staging",
+                    bytes.max(16),
+                    wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                )));
             } else {
                 outputs.push(None);
                 staging.push(None);
@@ -239,18 +234,18 @@ impl<'c, T: Real> GpuEngine<'c, T> {
                 ty: wgpu::QueryType::Timestamp,
                 count: 2,
             }),
-            resolve: d.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("timestamps"),
-                size: 16,
-                usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-                mapped_at_creation: false,
-            }),
-            read: d.create_buffer(&wgpu::BufferDescriptor {
-                label: Some("timestamps read"),
-                size: 16,
-                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-                mapped_at_creation: false,
-            }),
+            resolve: crate::gpu::buffer(
+                d,
+                "timestamps",
+                16,
+                wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            ),
+            read: crate::gpu::buffer(
+                d,
+                "timestamps read",
+                16,
+                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            ),
         });
         Slot {
             params,

@@ -148,6 +148,21 @@ struct Trouble {
     lost: Option<String>,
 }
 
+/// An unmapped buffer of `size` bytes (what every kernel's buffers are created as).
+pub(crate) fn buffer(
+    d: &wgpu::Device,
+    label: &str,
+    size: u64,
+    usage: wgpu::BufferUsages,
+) -> wgpu::Buffer {
+    d.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
 /// Device, queue and cached pipelines, built once and reused.
 pub struct GpuContext {
     /// The adapter in use.
