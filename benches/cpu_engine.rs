@@ -15,9 +15,8 @@ fn engine(src: &str, grid: Grid, precision: Precision) -> FieldSpec {
 }
 
 fn cases(c: &mut Criterion) {
-    let line =
-        Grid::line(Axis::new("x", -std::f64::consts::PI, std::f64::consts::PI, 1 << 22).unwrap());
-    let axis = Axis::new("x", -3.0, 3.0, 2048).unwrap();
+    let line = Grid::line(Axis::x(-std::f64::consts::PI, std::f64::consts::PI, 1 << 22).unwrap());
+    let axis = Axis::x(-3.0, 3.0, 2048).unwrap();
     let plane = Grid::plane(axis, Axis { ..axis }).unwrap();
     let mut g = c.benchmark_group("cpu");
     g.sample_size(10);

@@ -2,28 +2,16 @@
 // the constants buffer and its layout, the grid coordinates, and the opaque identity the math
 // libraries rely on.
 
-// Runtime constants in the kernel's precision (`consts` in src/gpu/kernel.rs):
-// [C_STEP_X] step along x, [C_STEP_Y] along y, [C_MAX_X]/[C_MAX_Y] the last coordinates,
-// [C_ONE] the number 1 (see axis_coord), [C_OFFSETS + k] the stencil offsets T(o_k·h),
-// [C_DEN] the denominator T(den·h), then the segment bases of x and of y (and, for sweeps,
-// the stencil constants of each step).
+// Runtime constants in the kernel's precision (`Consts` in src/gpu/layout.rs): the named
+// head (C_STEP_X, C_STEP_Y step along each axis; C_MAX_X, C_MAX_Y the last coordinates; C_ONE
+// the number 1, see axis_coord; C_OFFSETS + k the stencil offsets T(o_k·h); C_DEN the
+// denominator T(den·h)), then the segment bases of x and of y, and, for sweeps,
+// SWEEP_STEP_WORDS constants per step.
 @group(0) @binding(1) var<storage, read> consts: array<T>;
 
-const C_STEP_X: u32 = 0u;
-const C_STEP_Y: u32 = 1u;
-const C_MAX_X: u32 = 2u;
-const C_MAX_Y: u32 = 3u;
-const C_ONE: u32 = 4u;
-const C_OFFSETS: u32 = 5u;
-const C_DEN: u32 = 9u;
-
-// Coordinates are segments of 4096 points (src/grid.rs, SEGMENT_POINTS): base[s] + l·step.
-const SEGMENT_SHIFT: u32 = 12u;
-const SEGMENT_MASK: u32 = 4095u;
-
-// 256 invocations per workgroup: a multiple of every vendor's SIMD width (32 NVIDIA, 64 AMD,
-// 8-16 CPU lanes in lavapipe) and the largest size WebGPU guarantees.
-const WORKGROUP: u32 = 256u;
+// Generated from src/gpu/layout.rs: WORKGROUP (invocations per workgroup), SEGMENT_SHIFT and
+// SEGMENT_MASK (coordinates come in segments of SEGMENT_POINTS, src/grid.rs), the C_* indices.
+//@LAYOUT
 
 // `gf_opaque(v)`, the identity the compiler cannot see through: the math libraries pass the
 // intermediates of their error-free transformations (TwoSum, Dekker products, (1 + t) − 1)

@@ -6,6 +6,7 @@
 // generated code:
 //   //@SCALAR     `alias T = f32;` or `alias T = f64;`
 //   //@CONFIG     compile-time switches: 1-D or 2-D, points per invocation
+//   //@PARAMS     the `Params` struct (src/gpu/layout.rs)
 //   //@COMMON     shaders/common.wgsl: constants, coordinates, `gf_opaque` (also filled)
 //   //@MATH       the math library (shaders/math_*.wgsl) when one is used
 //   //@FUNCTIONS  `eval_main(x, y) -> Main` (f and its derivatives, common subexpressions
@@ -16,19 +17,9 @@
 //@SCALAR
 //@CONFIG
 
-// Must match `GridParams` in src/gpu/kernel.rs.
-struct Params {
-    nx: u32,
-    ny: u32,
-    // First linear index of this tile, and its number of points.
-    tile_start: u32,
-    tile_len: u32,
-    // Where the segment bases of each axis start in `consts`.
-    x_bases: u32,
-    y_bases: u32,
-    pad0: u32,
-    pad1: u32,
-}
+// `struct Params`, generated from `GridParams` in src/gpu/layout.rs: the grid's size, this
+// tile's first index and length, where each axis's segment bases start in `consts`.
+//@PARAMS
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read_write> out_f: array<T>;
@@ -43,7 +34,7 @@ struct Params {
 
 //@FUNCTIONS
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -13,7 +13,7 @@
 // Two things no GPU compiler promises are avoided: `fma` need not be fused (lavapipe's is
 // not), so exact products use Dekker's algorithm; and float arithmetic may be reassociated,
 // so every intermediate of an error-free transformation passes through `gf_opaque` (defined
-// by the kernel, shaders/grid.wgsl).
+// by shaders/common.wgsl, which src/gpu/codegen.rs fills for the kernel's precision).
 
 const GF_F32_MAX: f32 = 3.4028234663852886e38f;
 // π/2 in 8-bit pieces: k·piece is exact for |k| < 2^16, i.e. |x| ≤ 1e5.

@@ -10,9 +10,9 @@
 // pS/qS rational. Where fdlibm reads or clears bits of a double (not possible here), an fma
 // residual does the same job. Target: within 4 ulp of Rust's f64 (tests/gpu_math.rs).
 // As in math_f32.wgsl, exact products use Dekker's algorithm (fma need not be fused) and the
-// intermediates of error-free transformations pass through `gf_opaque` (shaders/grid.wgsl),
+// intermediates of error-free transformations pass through `gf_opaque` (shaders/common.wgsl),
 // so that no compiler can reassociate them away.
-// The CPU twin of sin/cos is src/cpu/fastmath.rs.
+// The CPU twin of sin/cos is src/math/fastmath.rs.
 
 const GD_MAX: f64 = 1.7976931348623157e308lf;
 const GD_INV_PIO2: f64 = 0.6366197723675814lf;

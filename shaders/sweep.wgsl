@@ -4,32 +4,22 @@
 // (uploaded as a double-word hi + lo), and the workgroup reduces the largest error in
 // shared memory, so the host reads back one number per (scheme, step, workgroup).
 //
-// Template slots as in grid.wgsl: //@SCALAR, //@CONFIG (TWO_D), //@COMMON, //@MATH,
+// Template slots as in grid.wgsl: //@SCALAR, //@CONFIG (TWO_D), //@PARAMS, //@COMMON, //@MATH,
 // //@FUNCTIONS (`eval_f`), //@BODY (one block per scheme calling `reduce_max`).
-// The CPU twin is `sweep_cpu` in src/sweep.rs.
+// The CPU twin is `sweep_cpu` in src/sweep.rs; the host side is src/gpu/sweep.rs.
 
 //@SCALAR
 //@CONFIG
 
-// Must match `SweepParams` in src/sweep.rs.
-struct Params {
-    nx: u32,
-    ny: u32,
-    // Points in the sweep (nx·ny) and steps.
-    points: u32,
-    steps: u32,
-    x_bases: u32,
-    y_bases: u32,
-    // Where each step's constants start in `consts` (SWEEP_STEP_CONSTS per step).
-    steps_at: u32,
-    pad: u32,
-}
+// `struct Params`, generated from `SweepParams` in src/gpu/layout.rs: the grid's size, the
+// points and steps of the sweep, where the segment bases and the per-step constants start.
+//@PARAMS
 
 @group(0) @binding(0) var<uniform> params: Params;
 // Largest error per (scheme, step, workgroup): [(scheme·steps + k)·groups + group].
 @group(0) @binding(2) var<storage, read_write> partial: array<T>;
 // Exact derivative at each point as hi, lo.
-@group(0) @binding(3) var<storage, read_write> reference: array<T>;
+@group(0) @binding(3) var<storage, read> reference: array<T>;
 
 //@COMMON
 
@@ -37,7 +27,7 @@ struct Params {
 
 //@FUNCTIONS
 
-var<workgroup> shared_max: array<T, 256>;
+var<workgroup> shared_max: array<T, WORKGROUP>;
 
 // Workgroup maximum of `err` (non-finite errors and padding lanes count as 0); lane 0
 // writes it. Every lane calls this, so the barriers are in uniform control flow.
@@ -57,7 +47,7 @@ fn reduce_max(scheme: u32, err: T, valid: bool, lid: u32, wid: vec3<u32>) {
     workgroupBarrier();
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
@@ -70,6 +60,6 @@ fn main(
     let p = grid_point(i, params.nx, params.ny, params.x_bases, params.y_bases);
     let x = p.x;
     let y = p.y;
-    let base = params.steps_at + wid.y * 7u;
+    let base = params.steps_at + wid.y * SWEEP_STEP_WORDS;
 //@BODY
 }

@@ -5,19 +5,17 @@
 //! beside the adapter's measured copy bandwidth. Medians of repeated runs after a warm-up.
 //! Timings are measured here, never asserted in tests.
 
-use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cpu::{CpuEngine, Real, TileView};
+use crate::backend::{Backend, EngineUser, F64Fallback};
+use crate::engine::{DeviceKind, Engine, Real};
 use crate::error::{Error, Result};
-use crate::gpu::{GpuContext, GpuEngine, budget_for};
 use crate::grid::{Axis, Grid, Precision};
-use crate::plot::FigureSize;
 use crate::progress::Progress;
-use crate::run::Engine;
 use crate::spec::FieldSpec;
+use crate::tolerance::ErrorModel;
 
 /// One benchmark case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +50,7 @@ impl Case {
         let (src, grid) = match self {
             Case::Sin1d => (
                 "sin(x)",
-                Grid::line(Axis::new(
-                    "x",
+                Grid::line(Axis::x(
                     -std::f64::consts::PI,
                     std::f64::consts::PI,
                     points.max(2),
@@ -61,24 +58,15 @@ impl Case {
             ),
             Case::Loss2d => (
                 "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2",
-                Grid::plane(
-                    Axis::new("x", -3.0, 3.0, side)?,
-                    Axis::new("y", -3.0, 3.0, side)?,
-                )?,
+                Grid::plane(Axis::x(-3.0, 3.0, side)?, Axis::y(-3.0, 3.0, side)?)?,
             ),
             Case::Rosenbrock => (
                 "rosenbrock",
-                Grid::plane(
-                    Axis::new("x", -2.0, 2.0, side)?,
-                    Axis::new("y", -1.0, 3.0, side)?,
-                )?,
+                Grid::plane(Axis::x(-2.0, 2.0, side)?, Axis::y(-1.0, 3.0, side)?)?,
             ),
             Case::Rastrigin => (
                 "rastrigin",
-                Grid::plane(
-                    Axis::new("x", -5.12, 5.12, side)?,
-                    Axis::new("y", -5.12, 5.12, side)?,
-                )?,
+                Grid::plane(Axis::x(-5.12, 5.12, side)?, Axis::y(-5.12, 5.12, side)?)?,
             ),
         };
         Ok(FieldSpec::new(src, grid)?.with_precision(precision))
@@ -140,8 +128,6 @@ pub struct BenchOptions {
     pub sizes: Vec<usize>,
     /// Repetitions after one warm-up.
     pub reps: usize,
-    /// Run the GPU.
-    pub gpu: bool,
     /// Run the CPU engine (up to this many points).
     pub cpu_max: usize,
 }
@@ -152,10 +138,40 @@ impl Default for BenchOptions {
             cases: Case::ALL.to_vec(),
             sizes: (6..=11).map(|k| 1usize << (2 * k)).collect(),
             reps: 5,
-            gpu: true,
             cpu_max: 1 << 24,
         }
     }
+}
+
+/// A size on the command line: a number or `2^k`, from 4 to [`crate::grid::MAX_POINTS`].
+///
+/// ```
+/// assert_eq!(gradfield::bench::parse_size("2^20")?, 1 << 20);
+/// assert_eq!(gradfield::bench::parse_size("5000")?, 5000);
+/// assert!(gradfield::bench::parse_size("3^4").is_err());
+/// # Ok::<(), gradfield::Error>(())
+/// ```
+pub fn parse_size(s: &str) -> Result<usize> {
+    let s = s.trim();
+    let bad = || Error::input(format!("`{s}` is not a size (a number or 2^k)"));
+    let n = match s.split_once('^') {
+        Some(("2", k)) => 1usize
+            .checked_shl(k.trim().parse::<u32>().map_err(|_| bad())?)
+            .ok_or_else(bad)?,
+        Some(_) => return Err(bad()),
+        None => s.parse().map_err(|_| bad())?,
+    };
+    if n < 4 || n as u64 > crate::grid::MAX_POINTS {
+        return Err(Error::input(format!(
+            "size {n} is out of range (4 to 2^32 − 1)"
+        )));
+    }
+    Ok(n)
+}
+
+/// A comma list of sizes (see [`parse_size`]).
+pub fn parse_sizes(s: &str) -> Result<Vec<usize>> {
+    s.split(',').map(parse_size).collect()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -174,71 +190,76 @@ fn row(case: Case, engine: &str, points: usize, bytes: usize, ms: f64) -> BenchR
     }
 }
 
-/// Runs the benchmark on `ctx` (if given) and the CPU.
-pub fn run_bench(
-    opts: &BenchOptions,
-    ctx: Option<&GpuContext>,
-    progress: &Progress,
-) -> Result<Bench> {
+/// Times an engine: `reps` runs after a warm-up, tiles handed to a sink that drops them
+/// (results in host memory, nothing else).
+#[derive(Clone, Copy)]
+struct Timed {
+    reps: usize,
+}
+
+/// Kernel and wall times of each timed run, in milliseconds.
+struct Times {
+    kernel: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+impl EngineUser for Timed {
+    type Output = Times;
+    fn run<T: Real>(self, engine: &mut dyn Engine<T>, _: ErrorModel) -> Result<Times> {
+        let mut t = Times {
+            kernel: Vec::new(),
+            wall: Vec::new(),
+        };
+        for rep in 0..=self.reps {
+            let t0 = Instant::now();
+            let times = engine.run(None, &mut |_| Ok(()))?;
+            let wall = t0.elapsed().as_secs_f64() * 1e3;
+            if rep > 0 {
+                t.kernel.push(times.kernel);
+                t.wall.push(wall);
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Runs the benchmark on `backend` (its GPU, if it is one) and on the CPU engine.
+pub fn run_bench(opts: &BenchOptions, backend: &Backend, progress: &Progress) -> Result<Bench> {
     if opts.reps == 0 || opts.sizes.is_empty() || opts.cases.is_empty() {
         return Err(Error::input(
             "give at least one case, one size and one repetition",
         ));
     }
-    let copy = match ctx {
-        Some(c) if c.timestamps => Some(copy_bandwidth(c)?),
-        _ => None,
+    let copy = match backend.gpu() {
+        Some(ctx) => ctx.copy_bandwidth()?,
+        None => None,
     };
     let total = opts.cases.len() * opts.sizes.len();
     let bar = progress.bar(total as u64, "runs");
     let mut rows = Vec::new();
+    let timed = Timed { reps: opts.reps };
     for &case in &opts.cases {
         for &n in &opts.sizes {
             bar.message(format!("{} {n}", case.name()));
-            if let Some(c) = ctx {
+            if backend.kind() == DeviceKind::Gpu {
                 let spec = case.spec(n, Precision::F32)?;
                 let bytes = spec.grid.len() * spec.field_list().len() * 4;
-                let mut engine = GpuEngine::<f32>::new(c, &spec, None, budget_for(c))?;
-                let mut kernel = Vec::new();
-                let mut e2e = Vec::new();
-                for rep in 0..=opts.reps {
-                    let t0 = Instant::now();
-                    let times = engine.run(None, &mut |_t: &TileView<'_, f32>| Ok(()))?;
-                    let wall = t0.elapsed().as_secs_f64() * 1e3;
-                    if rep > 0 {
-                        kernel.push(times.kernel);
-                        e2e.push(wall);
-                    }
-                }
-                rows.push(row(
-                    case,
-                    "gpu kernel",
-                    spec.grid.len(),
-                    bytes,
-                    median(kernel),
-                ));
-                rows.push(row(
-                    case,
-                    "gpu end-to-end",
-                    spec.grid.len(),
-                    bytes,
-                    median(e2e),
-                ));
+                let t = backend.with_engine(&spec, None, F64Fallback::Refuse, timed)?;
+                let points = spec.grid.len();
+                rows.push(row(case, "gpu kernel", points, bytes, median(t.kernel)));
+                rows.push(row(case, "gpu end-to-end", points, bytes, median(t.wall)));
             }
             if n <= opts.cpu_max {
                 for precision in [Precision::F64, Precision::F32] {
                     let spec = case.spec(n, precision)?;
-                    let ms = match precision {
-                        Precision::F64 => cpu_time::<f64>(&spec, opts.reps)?,
-                        Precision::F32 => cpu_time::<f32>(&spec, opts.reps)?,
-                    };
+                    let t = Backend::cpu().with_engine(&spec, None, F64Fallback::Refuse, timed)?;
                     let bytes = spec.grid.len() * spec.field_list().len() * precision.bytes();
                     rows.push(row(
                         case,
                         &format!("cpu {precision}"),
                         spec.grid.len(),
                         bytes,
-                        ms,
+                        median(t.wall),
                     ));
                 }
             }
@@ -247,131 +268,11 @@ pub fn run_bench(
     }
     bar.finish();
     Ok(Bench {
-        adapter: ctx.map(GpuContext::describe),
+        adapter: backend.gpu().map(|c| c.describe()),
         copy_gb_per_s: copy,
         cpu_threads: rayon::current_num_threads(),
         reps: opts.reps,
         rows,
-    })
-}
-
-/// The CPU engine's median time over `reps` runs into a reused tile, after a warm-up.
-fn cpu_time<T: Real>(spec: &FieldSpec, reps: usize) -> Result<f64> {
-    let engine = CpuEngine::<T>::new(spec, None)?;
-    let mut tile = engine.eval(0, spec.grid.len());
-    let mut times = Vec::new();
-    for _ in 0..reps {
-        let t0 = Instant::now();
-        engine.eval_into(&mut tile);
-        times.push(t0.elapsed().as_secs_f64() * 1e3);
-    }
-    Ok(median(times))
-}
-
-/// Device-to-device copy bandwidth (read + write), GB/s: the median of five timestamped
-/// copies of a quarter of the largest buffer (at most 256 MiB).
-pub fn copy_bandwidth(ctx: &GpuContext) -> Result<f64> {
-    const SHADER: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/copy.wgsl"));
-    let d = &ctx.device;
-    let bytes = (ctx
-        .limits
-        .max_storage_buffer_binding_size
-        .min(ctx.limits.max_buffer_size)
-        / 4)
-    .min(256 << 20)
-        / 16
-        * 16;
-    let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("copy"),
-        source: wgpu::ShaderSource::Wgsl(SHADER.into()),
-    });
-    let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("copy"),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    let buf = |usage| crate::gpu::buffer(d, "copy", bytes, usage);
-    let (src, dst) = (
-        buf(wgpu::BufferUsages::STORAGE),
-        buf(wgpu::BufferUsages::STORAGE),
-    );
-    let bind = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("copy"),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: src.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: dst.as_entire_binding(),
-            },
-        ],
-    });
-    let set = d.create_query_set(&wgpu::QuerySetDescriptor {
-        label: Some("copy"),
-        ty: wgpu::QueryType::Timestamp,
-        count: 2,
-    });
-    let resolve = crate::gpu::buffer(
-        d,
-        "copy ts",
-        16,
-        wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
-    );
-    let read = crate::gpu::buffer(
-        d,
-        "copy ts read",
-        16,
-        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-    );
-    let vecs = (bytes / 16) as usize;
-    let groups = vecs.div_ceil(256);
-    let max = ctx.limits.max_compute_workgroups_per_dimension as usize;
-    let (gx, gy) = (groups.min(max), groups.div_ceil(groups.min(max)));
-    let mut gbps = Vec::new();
-    for rep in 0..6 {
-        let mut enc = d.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("copy"),
-        });
-        {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("copy"),
-                timestamp_writes: Some(wgpu::ComputePassTimestampWrites {
-                    query_set: &set,
-                    beginning_of_pass_write_index: Some(0),
-                    end_of_pass_write_index: Some(1),
-                }),
-            });
-            pass.set_pipeline(&pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.dispatch_workgroups(gx as u32, gy as u32, 1);
-        }
-        enc.resolve_query_set(&set, 0..2, &resolve, 0);
-        enc.copy_buffer_to_buffer(&resolve, 0, &read, 0, 16);
-        let index = ctx.queue.submit([enc.finish()]);
-        read.map_async(wgpu::MapMode::Read, .., |_| {});
-        ctx.wait(index)?;
-        let ticks: [u64; 2] = {
-            let view = read
-                .get_mapped_range(..)
-                .map_err(|e| Error::Gpu(e.to_string()))?;
-            bytemuck::pod_read_unaligned(&view)
-        };
-        read.unmap();
-        let ns = ticks[1].saturating_sub(ticks[0]) as f64 * ctx.queue.get_timestamp_period() as f64;
-        if rep > 0 && ns > 0.0 {
-            gbps.push(2.0 * bytes as f64 / ns);
-        }
-    }
-    Ok(if gbps.is_empty() {
-        f64::NAN
-    } else {
-        median(gbps)
     })
 }
 
@@ -401,7 +302,28 @@ pub fn table(b: &Bench) -> String {
     s
 }
 
+/// The benchmark as the figure draws it.
+#[cfg(feature = "plot")]
+pub fn bench_plot(b: &Bench) -> crate::plot::ThroughputPlot {
+    crate::plot::ThroughputPlot {
+        adapter: b.adapter.clone(),
+        cpu_threads: b.cpu_threads,
+        copy_gb_per_s: b.copy_gb_per_s,
+        rows: b
+            .rows
+            .iter()
+            .map(|r| crate::plot::ThroughputPoint {
+                case: r.case.clone(),
+                engine: r.engine.clone(),
+                points: r.points,
+                mpts_per_s: r.mpts_per_s,
+            })
+            .collect(),
+    }
+}
+
 /// The figure: throughput against points, log-log, one panel per case.
-pub fn bench_png(b: &Bench, size: FigureSize, path: &Path) -> Result<()> {
-    crate::plot::bench_figure(b, size)?.save_png(path)
+#[cfg(feature = "plot")]
+pub fn bench_png(b: &Bench, size: crate::plot::FigureSize, path: &std::path::Path) -> Result<()> {
+    crate::plot::bench_figure(&bench_plot(b), size)?.save_png(path)
 }

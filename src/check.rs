@@ -1,5 +1,5 @@
 //! Point-by-point comparison of an engine's fields with the float64 reference at the same
-//! coordinates (the table in DESIGN.md):
+//! coordinates:
 //!
 //! | key | compared with | tolerance |
 //! |---|---|---|
@@ -13,7 +13,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cpu::{Real, Tile, TileView};
+use crate::engine::{Real, Tile, TileView};
 use crate::grid::{Field, Grid, Precision};
 use crate::tolerance::ErrorModel;
 
@@ -93,7 +93,7 @@ impl FieldStats {
 /// use gradfield::grid::{Axis, Grid, Precision};
 /// use gradfield::spec::FieldSpec;
 /// use gradfield::tolerance::ErrorModel;
-/// let grid = Grid::line(Axis::new("x", -3.0, 3.0, 1000)?);
+/// let grid = Grid::line(Axis::x(-3.0, 3.0, 1000)?);
 /// let spec = FieldSpec::new("tanh(x)", grid)?;
 /// let tile = CpuEngine::<f32>::new(&spec, None)?.eval(0, grid.len());
 /// let model = ErrorModel::cpu(Precision::F32);
@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn a_wrong_value_fails_and_says_where() {
-        let grid = Grid::line(Axis::new("x", 0.0, 2.0, 500).unwrap());
+        let grid = Grid::line(Axis::x(0.0, 2.0, 500).unwrap());
         let spec = FieldSpec::new("exp(x)", grid).unwrap();
         let mut tile = CpuEngine::<f32>::new(&spec, None).unwrap().eval(0, 500);
         let model = ErrorModel::cpu(Precision::F32);

@@ -4,15 +4,15 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::backend::{Backend, F64Fallback};
 use crate::draw::{
     CURVE_SAMPLES, FIELD_SAMPLES, FieldPlot, curve_png, field_png, provenance, slopes_png,
 };
 use crate::error::{Error, Result};
-use crate::gpu::{GpuContext, GpuOptions};
 use crate::grid::{Axis, Grid, Precision, Scheme};
 use crate::plot::{Background, FigureSize};
 use crate::progress::Progress;
-use crate::run::{Report, RunOptions};
+use crate::run::{Report, RunOptions, run_field_with};
 use crate::spec::FieldSpec;
 use crate::sweep::{SweepOptions, run_sweep, sweep_png, sweep_table};
 
@@ -32,32 +32,17 @@ pub struct DemoFigure {
 pub struct DemoOptions {
     /// Output folder.
     pub out: PathBuf,
-    /// Adapter choice.
-    pub gpu: GpuOptions,
-    /// Force the CPU engine.
-    pub cpu: bool,
     /// Figure size.
     pub size: FigureSize,
 }
 
-/// The engine the demo runs on: a GPU context, or the CPU with the reason.
-enum Device {
-    Gpu(Box<GpuContext>),
-    Cpu(String),
-}
-
-fn run(device: &Device, gpu: &GpuOptions, spec: &FieldSpec, samples: usize) -> Result<Report> {
+/// One run of the demo: f64 falls back to the CPU where the GPU lacks it (and says so).
+fn run(backend: &Backend, spec: &FieldSpec, samples: usize) -> Result<Report> {
     let opts = RunOptions {
         sample_per_axis: Some(samples),
         ..RunOptions::default()
     };
-    let quiet = Progress::hidden();
-    match device {
-        Device::Gpu(ctx) if spec.precision == Precision::F32 || ctx.f64 => {
-            crate::gpu::run_gpu(Some(ctx), gpu, spec, &opts, &quiet)
-        }
-        _ => crate::run::run_cpu(spec, &opts, &quiet),
-    }
+    run_field_with(backend, spec, &opts, F64Fallback::Cpu)
 }
 
 fn line_errors(report: &Report) -> Vec<String> {
@@ -91,32 +76,22 @@ fn line_errors(report: &Report) -> Vec<String> {
 }
 
 fn sin_spec(precision: Precision) -> Result<FieldSpec> {
-    let grid = Grid::line(Axis::new(
-        "x",
-        -std::f64::consts::PI,
-        std::f64::consts::PI,
-        400,
-    )?);
+    let grid = Grid::line(Axis::x(-std::f64::consts::PI, std::f64::consts::PI, 400)?);
     Ok(FieldSpec::new("sin(x)", grid)?
         .with_h(1e-4)?
         .with_precision(precision))
 }
 
-/// Runs the demo; returns the figures written and the report's path.
-pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigure>, PathBuf)> {
+/// Runs the demo on `backend`; returns the figures written and the report's path.
+pub fn run_demo(
+    opts: &DemoOptions,
+    backend: &Backend,
+    progress: &Progress,
+) -> Result<(Vec<DemoFigure>, PathBuf)> {
     std::fs::create_dir_all(&opts.out).map_err(|source| Error::Output {
         path: opts.out.clone(),
         source,
     })?;
-    let device = if opts.cpu {
-        Device::Cpu("--device cpu was asked for".into())
-    } else {
-        match GpuContext::new(&opts.gpu) {
-            Ok(ctx) => Device::Gpu(Box::new(ctx)),
-            Err(Error::NoAdapter(why)) => Device::Cpu(why),
-            Err(e) => return Err(e),
-        }
-    };
     let bar = progress.bar(7, "figures");
     let mut figs = Vec::new();
     let path = |name: &str| opts.out.join(name);
@@ -131,7 +106,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
     ] {
         bar.message(format!("Demo 1 ({precision})"));
         let spec = sin_spec(precision)?;
-        let report = run(&device, &opts.gpu, &spec, CURVE_SAMPLES)?;
+        let report = run(backend, &spec, CURVE_SAMPLES)?;
         curve_png(&report, &spec, size, &path(file))?;
         provenance_lines.push(provenance(&report));
         let what = match precision {
@@ -148,9 +123,9 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
 
     // Demo 2: the toy loss with 41 slope arrows.
     bar.message("Demo 2");
-    let grid = Grid::line(Axis::new("x", -3.0, 3.0, 401)?);
+    let grid = Grid::line(Axis::x(-3.0, 3.0, 401)?);
     let spec = FieldSpec::new("loss", grid)?;
-    let report = run(&device, &opts.gpu, &spec, CURVE_SAMPLES)?;
+    let report = run(backend, &spec, CURVE_SAMPLES)?;
     slopes_png(&report, &spec, 41, size, &path("demo2_slopes.png"))?;
     figs.push(DemoFigure {
         file: "demo2_slopes.png".into(),
@@ -175,12 +150,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
         ),
     ] {
         bar.message("Exercise 1");
-        let grid = Grid::line(Axis::new(
-            "x",
-            -std::f64::consts::PI,
-            std::f64::consts::PI,
-            4096,
-        )?);
+        let grid = Grid::line(Axis::x(-std::f64::consts::PI, std::f64::consts::PI, 4096)?);
         let sweep_opts = SweepOptions {
             h_min: lo,
             h_max: hi,
@@ -189,11 +159,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
             precisions: vec![Precision::F32, Precision::F64],
             ..SweepOptions::default()
         };
-        let ctx = match &device {
-            Device::Gpu(c) => Some(c.as_ref()),
-            Device::Cpu(_) => None,
-        };
-        let sweep = run_sweep("sin(x)", grid, &sweep_opts, ctx, &Progress::hidden())?;
+        let sweep = run_sweep("sin(x)", grid, &sweep_opts, backend, &Progress::hidden())?;
         sweep_png(&sweep, size, &path(file))?;
         figs.push(DemoFigure {
             file: file.into(),
@@ -219,7 +185,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
 
     // Exercise 2: tanh against 1 − tanh², with an error table in both precisions.
     bar.message("Exercise 2");
-    let grid = Grid::line(Axis::new("x", -3.0, 3.0, 400)?);
+    let grid = Grid::line(Axis::x(-3.0, 3.0, 400)?);
     let mut table = vec![
         "| precision | analytic vs 1 − tanh² (max abs) | central difference h = 1e-3 vs 1 − tanh² (max abs) | round-off part |".to_string(),
         "|---|---|---|---|".to_string(),
@@ -227,7 +193,7 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
     let mut tanh_errors = Vec::new();
     for precision in [Precision::F32, Precision::F64] {
         let spec = FieldSpec::new("tanh(x)", grid)?.with_precision(precision);
-        let report = run(&device, &opts.gpu, &spec, CURVE_SAMPLES)?;
+        let report = run(backend, &spec, CURVE_SAMPLES)?;
         let e = |k: &str| report.errors.get(k).map_or(f64::NAN, |e| e.max_abs);
         table.push(format!(
             "| {precision} | {:.3e} | {:.3e} | {:.3e} |",
@@ -253,12 +219,9 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
 
     // Exercise 3: the quiver of x² + 0.5·y².
     bar.message("Exercise 3");
-    let grid = Grid::plane(
-        Axis::new("x", -2.0, 2.0, 513)?,
-        Axis::new("y", -2.0, 2.0, 513)?,
-    )?;
+    let grid = Grid::plane(Axis::x(-2.0, 2.0, 513)?, Axis::y(-2.0, 2.0, 513)?)?;
     let spec = FieldSpec::new("bowl", grid)?;
-    let report = run(&device, &opts.gpu, &spec, FIELD_SAMPLES)?;
+    let report = run(backend, &spec, FIELD_SAMPLES)?;
     let plot = FieldPlot {
         background: Background::F,
         contours: 10,
@@ -278,11 +241,12 @@ pub fn run_demo(opts: &DemoOptions, progress: &Progress) -> Result<(Vec<DemoFigu
     let report_path = path("report.md");
     let mut md = String::new();
     let _ = writeln!(md, "# gradfield demo: the article's figures, measured\n");
-    match &device {
-        Device::Gpu(ctx) => {
+    match backend {
+        Backend::Gpu(ctx) => {
             let _ = writeln!(md, "Adapter: **{}**", ctx.describe());
         }
-        Device::Cpu(why) => {
+        Backend::Cpu { fallback } => {
+            let why = fallback.as_deref().unwrap_or("--device cpu was asked for");
             let _ = writeln!(
                 md,
                 "Adapter: **none** — computed on the CPU engine ({})",

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::engine::DeviceKind;
 use crate::error::{Error, Result};
 use crate::expr::Var;
 use crate::plot::quiver::{ArrowColor, Pivot, QuiverStyle};
@@ -19,24 +20,57 @@ pub const FIELD_SAMPLES: usize = 1024;
 /// Points a curve figure keeps.
 pub const CURVE_SAMPLES: usize = 20_000;
 
-/// Options of a field figure.
+/// Points per axis a run keeps for `spec`'s figure: [`FIELD_SAMPLES`] on a plane,
+/// [`CURVE_SAMPLES`] on a line.
+pub fn samples_for(spec: &FieldSpec) -> usize {
+    if spec.grid.is_2d() {
+        FIELD_SAMPLES
+    } else {
+        CURVE_SAMPLES
+    }
+}
+
+/// Checks a request for a curve figure before computing: a function of x alone, and at least
+/// two slope arrows when asked for.
+pub fn check_curve(spec: &FieldSpec, slopes: Option<usize>) -> Result<()> {
+    if spec.grid.is_2d() {
+        return Err(Error::input(
+            "curve draws functions of x alone; use `field --png` for functions of x and y",
+        ));
+    }
+    if slopes.is_some_and(|k| k < 2) {
+        return Err(Error::input("--slopes needs at least 2 arrows"));
+    }
+    Ok(())
+}
+
+/// Options of a field figure (also the command line's options for it).
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct FieldPlot {
-    /// Background.
+    /// Background: f, magnitude (|∇f|) or none.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "f"))]
     pub background: Background,
-    /// Contour levels of f (0: none).
+    /// Contour levels of f (0 for none).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 12))]
     pub contours: usize,
     /// Arrows per axis.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 20))]
     pub arrows: usize,
-    /// Data units of arrow per unit of gradient (default: longest ≈ one cell).
+    /// Data units of arrow per unit of gradient (default: the longest arrow ≈ one cell).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub arrow_scale: Option<f64>,
-    /// Arrow pivot.
+    /// Arrow pivot: tail, mid or tip.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "mid"))]
     pub pivot: Pivot,
-    /// Unit arrows, colour carrying the magnitude.
+    /// Unit-length arrows; colour carries the magnitude.
+    #[cfg_attr(feature = "cli", arg(long))]
     pub normalize: bool,
-    /// Draw −∇f.
+    /// Draw −∇f, the direction gradient descent takes.
+    #[cfg_attr(feature = "cli", arg(long))]
     pub descent: bool,
-    /// Size.
+    /// Figure size.
+    #[cfg_attr(feature = "cli", command(flatten))]
     pub size: FigureSize,
 }
 
@@ -57,20 +91,8 @@ impl Default for FieldPlot {
 
 /// One line saying where and how the values were computed.
 pub fn provenance(report: &Report) -> String {
-    let device = match &report.adapter.backend {
-        Some(b) => {
-            let backend = match b.as_str() {
-                "vulkan" => "Vulkan",
-                "gl" => "OpenGL",
-                "metal" => "Metal",
-                "dx12" => "DirectX 12",
-                other => other,
-            };
-            format!("{}, {backend}", report.adapter.name)
-        }
-        None => format!("CPU, {}", report.adapter.name),
-    };
-    let math = if report.device == "gpu" && report.precision == "f32" {
+    let device = report.adapter.describe();
+    let math = if report.device == DeviceKind::Gpu && report.precision == "f32" {
         format!(" {}", report.math)
     } else {
         String::new()
@@ -147,7 +169,11 @@ pub fn curve_png(report: &Report, spec: &FieldSpec, size: FigureSize, path: &Pat
     let fd = need(s, "fd_x", hint)?;
     let engine = format!(
         "{} {}",
-        if report.device == "gpu" { "GPU" } else { "CPU" },
+        if report.device == DeviceKind::Gpu {
+            "GPU"
+        } else {
+            "CPU"
+        },
         report.precision
     );
     let fig = CurveFigure {

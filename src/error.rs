@@ -1,11 +1,11 @@
-//! The library's error type. The binary maps it to exit codes with [`Error::exit_code`].
+//! The library's error type, by meaning. The binary maps each kind to an exit code with
+//! [`Error::exit_code`]: the caller's mistakes (2) apart from the machine's failures (3).
 
 use std::path::PathBuf;
 
 use crate::expr::ParseError;
 
-/// Everything that can go wrong, by kind, so that the command line can answer bad input with
-/// exit code 2 and a caret, and everything else with 3.
+/// Everything that can go wrong, by what it means for the caller.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -15,12 +15,22 @@ pub enum Error {
     /// Bad input other than an expression: ranges, sizes, steps, option values.
     #[error("{0}")]
     Input(String),
-    /// The request needs something the chosen adapter lacks (f64 on GL, for example).
+    /// The request needs something the chosen device lacks (f64 on GL, for example).
     #[error("{0}")]
     Unsupported(String),
-    /// An output path that cannot be written.
+    /// An output target that cannot be used: a path that cannot be created, a folder that is
+    /// not writable, a target that is not a regular file.
     #[error("cannot write {}: {source}", path.display())]
     Output {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing failed part-way through (a full disk, an I/O error): the machine's failure,
+    /// not the target's.
+    #[error("writing {} failed: {source}", path.display())]
+    Write {
         /// The path.
         path: PathBuf,
         /// Why.
@@ -29,12 +39,15 @@ pub enum Error {
     /// No GPU adapter could be found or opened.
     #[error("{0}")]
     NoAdapter(String),
-    /// The GPU failed: validation error, lost device, a map that never completed.
+    /// The GPU failed: a validation error, a lost device, a map that never completed.
     #[error("GPU error: {0}")]
-    Gpu(String),
-    /// Mapping a buffer for reading failed.
-    #[error("GPU buffer map failed: {0}")]
-    Map(#[from] wgpu::BufferAsyncError),
+    Device(String),
+    /// The run was interrupted by a signal (the number is the signal's).
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
+    /// A bug in gradfield: an invariant that should hold did not.
+    #[error("internal error (a bug in gradfield, please report it): {0}")]
+    Internal(String),
 }
 
 /// Result with [`Error`].
@@ -46,18 +59,32 @@ impl Error {
         Error::Input(msg.into())
     }
 
-    /// The process exit code: 2 for bad input (including unwritable outputs and requests the
-    /// adapter cannot serve), 3 for failures of the machine (no adapter, GPU errors).
+    /// An [`Error::Device`] with the given message.
+    pub fn device(msg: impl Into<String>) -> Error {
+        Error::Device(msg.into())
+    }
+
+    /// An [`Error::Internal`] with the given message.
+    pub fn internal(msg: impl Into<String>) -> Error {
+        Error::Internal(msg.into())
+    }
+
+    /// The process exit code: 2 for the caller's mistakes (bad input, an unusable output
+    /// target, a request the device cannot serve), 3 for failures of the machine (no adapter,
+    /// GPU errors, failed writes) and for internal errors, 128 + the signal's number when
+    /// interrupted (130 for SIGINT, 143 for SIGTERM).
     ///
     /// ```
     /// use gradfield::Error;
     /// assert_eq!(Error::input("n < 2").exit_code(), 2);
-    /// assert_eq!(Error::Gpu("device lost".into()).exit_code(), 3);
+    /// assert_eq!(Error::device("device lost").exit_code(), 3);
+    /// assert_eq!(Error::Interrupted(2).exit_code(), 130);
     /// ```
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Parse(_) | Error::Input(_) | Error::Unsupported(_) | Error::Output { .. } => 2,
-            Error::NoAdapter(_) | Error::Gpu(_) | Error::Map(_) => 3,
+            Error::Write { .. } | Error::NoAdapter(_) | Error::Device(_) | Error::Internal(_) => 3,
+            Error::Interrupted(signal) => 128u8.saturating_add(*signal as u8),
         }
     }
 }

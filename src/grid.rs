@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::expr::Var;
 
 /// Points per coordinate segment (see the module docs): small enough that the drift
 /// `l·(T(step) − step)` stays below 2^-12 of a step; large enough that the table of segment
@@ -63,6 +64,38 @@ impl Precision {
         match self {
             Precision::F32 => v as f32 as f64,
             Precision::F64 => v,
+        }
+    }
+
+    /// The values rounded to this precision, as little-endian bytes (what a buffer of this
+    /// precision holds).
+    ///
+    /// ```
+    /// use gradfield::grid::Precision;
+    /// assert_eq!(Precision::F32.encode(&[1.0]), 1f32.to_le_bytes());
+    /// assert_eq!(Precision::F64.decode(&Precision::F64.encode(&[0.1, 2.5])), [0.1, 2.5]);
+    /// ```
+    pub fn encode(self, values: &[f64]) -> Vec<u8> {
+        match self {
+            Precision::F32 => values
+                .iter()
+                .flat_map(|&v| (v as f32).to_le_bytes())
+                .collect(),
+            Precision::F64 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+
+    /// Little-endian bytes of this precision, widened to float64 (exactly).
+    pub fn decode(self, bytes: &[u8]) -> Vec<f64> {
+        match self {
+            Precision::F32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64)
+                .collect(),
+            Precision::F64 => bytes
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect(),
         }
     }
 }
@@ -234,15 +267,27 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// Checks and builds an axis; `name` goes into the error message.
+    /// An x axis of `n` points from `min` to `max` (checked; see [`Axis::new`]).
+    pub fn x(min: f64, max: f64, n: usize) -> Result<Axis> {
+        Axis::new(Var::X, min, max, n)
+    }
+
+    /// A y axis of `n` points from `min` to `max` (checked; see [`Axis::new`]).
+    pub fn y(min: f64, max: f64, n: usize) -> Result<Axis> {
+        Axis::new(Var::Y, min, max, n)
+    }
+
+    /// Checks and builds the axis of `var` (named in the error message): finite, increasing,
+    /// at least two points, and a step that is a normal number.
     ///
     /// ```
     /// use gradfield::grid::Axis;
-    /// assert!(Axis::new("x", -1.0, 1.0, 5).is_ok());
-    /// assert!(Axis::new("x", 1.0, -1.0, 5).is_err());
-    /// assert!(Axis::new("x", -1.0, 1.0, 1).is_err());
+    /// assert!(Axis::x(-1.0, 1.0, 5).is_ok());
+    /// assert!(Axis::x(1.0, -1.0, 5).is_err());
+    /// assert!(Axis::x(-1.0, 1.0, 1).is_err());
     /// ```
-    pub fn new(name: &str, min: f64, max: f64, n: usize) -> Result<Axis> {
+    pub fn new(var: Var, min: f64, max: f64, n: usize) -> Result<Axis> {
+        let name = var.name();
         if !min.is_finite() || !max.is_finite() {
             return Err(Error::input(format!(
                 "the {name} range {min}:{max} is not finite"
@@ -270,10 +315,13 @@ impl Axis {
     /// Parses `A:B` into (A, B).
     ///
     /// ```
-    /// assert_eq!(gradfield::grid::Axis::parse_range("x", "-3:3.5").unwrap(), (-3.0, 3.5));
-    /// assert!(gradfield::grid::Axis::parse_range("x", "3").is_err());
+    /// use gradfield::{expr::Var, grid::Axis};
+    /// assert_eq!(Axis::parse_range(Var::X, "-3:3.5").unwrap(), (-3.0, 3.5));
+    /// assert_eq!(Axis::parse_range(Var::X, "-pi:pi").unwrap().1, std::f64::consts::PI);
+    /// assert!(Axis::parse_range(Var::X, "3").is_err());
     /// ```
-    pub fn parse_range(name: &str, s: &str) -> Result<(f64, f64)> {
+    pub fn parse_range(var: Var, s: &str) -> Result<(f64, f64)> {
+        let name = var.name();
         let bad = || {
             Error::input(format!(
                 "the {name} range `{s}` is not of the form A:B (for example -3:3 or -3.14159:3.14159)"
@@ -400,7 +448,7 @@ impl Grid {
     ///
     /// ```
     /// use gradfield::grid::{Axis, Grid};
-    /// let g = Grid::plane(Axis::new("x", 0.0, 1.0, 3)?, Axis::new("y", 0.0, 1.0, 2)?)?;
+    /// let g = Grid::plane(Axis::x(0.0, 1.0, 3)?, Axis::y(0.0, 1.0, 2)?)?;
     /// assert_eq!(g.len(), 6);
     /// assert_eq!(g.shape(), vec![2, 3]);
     /// assert_eq!(g.index_of(4), (1, 1)); // (row, column)
@@ -581,7 +629,7 @@ mod tests {
 
     #[test]
     fn coordinates_are_linspace_to_an_ulp_and_hit_both_ends() {
-        let a = Axis::new("x", -std::f64::consts::PI, std::f64::consts::PI, 3_000_001).unwrap();
+        let a = Axis::x(-std::f64::consts::PI, std::f64::consts::PI, 3_000_001).unwrap();
         assert_eq!(a.coord_f32(0), -std::f64::consts::PI as f32);
         assert_eq!(a.coord_f32(a.n - 1), std::f64::consts::PI as f32);
         assert_eq!(a.coord_f64(a.n - 1), std::f64::consts::PI);
@@ -620,14 +668,14 @@ mod tests {
 
     #[test]
     fn bad_axes_are_refused_with_a_reason() {
-        let e = Axis::new("y", 2.0, 2.0, 5).unwrap_err().to_string();
+        let e = Axis::y(2.0, 2.0, 5).unwrap_err().to_string();
         assert!(e.contains("empty"), "{e}");
-        let e = Axis::new("x", f64::NAN, 2.0, 5).unwrap_err().to_string();
+        let e = Axis::x(f64::NAN, 2.0, 5).unwrap_err().to_string();
         assert!(e.contains("not finite"), "{e}");
-        assert!(Axis::parse_range("x", "a:b").is_err());
+        assert!(Axis::parse_range(Var::X, "a:b").is_err());
         assert!(check_step(0.0).is_err());
         assert!(check_step(f64::INFINITY).is_err());
-        let big = Axis::new("x", 0.0, 1.0, 70_000).unwrap();
+        let big = Axis::x(0.0, 1.0, 70_000).unwrap();
         assert!(Grid::plane(big, big).is_err());
     }
 

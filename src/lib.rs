@@ -2,20 +2,27 @@
 //! dense 1-D and 2-D grids, on the GPU (WGSL compute shaders through wgpu) or the CPU, checks
 //! every point against a float64 reference, and draws figures.
 
+pub mod backend;
 pub mod bench;
 pub mod check;
 pub mod cpu;
+#[cfg(feature = "plot")]
 pub mod demo;
+#[cfg(feature = "plot")]
 pub mod draw;
+pub mod engine;
 mod error;
 pub mod expr;
 pub mod gpu;
 pub mod grid;
 pub mod library;
+pub mod math;
 pub mod output;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod progress;
 pub mod run;
+pub mod session;
 pub mod spec;
 pub mod suite;
 pub mod sweep;

@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use crate::expr::Expr;
+use crate::expr::{Expr, Names, ParseError};
 
 /// One built-in function.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ impl LibraryFunction {
     /// The parsed formula.
     pub fn expr(&self) -> &Expr {
         self.parsed.get_or_init(|| {
-            crate::expr::parser_for_library(self.formula)
+            Expr::parse(self.formula)
                 .unwrap_or_else(|e| panic!("library formula `{}` must parse: {e}", self.name))
         })
     }
@@ -156,6 +156,59 @@ pub static LIBRARY: [LibraryFunction; 14] = [
     ),
 ];
 
+/// Parses an expression in which the built-in functions' names may stand wherever an
+/// expression may (`loss + 1`); a whole input that is a name may use hyphens
+/// (`three-hump-camel`). Function names win over library entries of the same name (`sin`,
+/// `tanh`), which only a whole input selects.
+///
+/// ```
+/// let e = gradfield::library::parse("rosenbrock + 1")?;
+/// assert_eq!(e.eval(1.0, 1.0), 1.0);
+/// assert_eq!(gradfield::library::parse("three-hump-camel")?, gradfield::library::parse("three_hump_camel")?);
+/// assert!(gradfield::expr::Expr::parse("rosenbrock").is_err()); // the bare language knows no names
+/// # Ok::<(), gradfield::expr::ParseError>(())
+/// ```
+pub fn parse(source: &str) -> Result<Expr, ParseError> {
+    if let Some(f) = lookup(source.trim()) {
+        return Ok(f.expr().clone());
+    }
+    Expr::parse_with(source, &Library)
+}
+
+/// The built-in functions' names, for [`Expr::parse_with`].
+pub struct Library;
+
+impl Names for Library {
+    fn lookup(&self, name: &str) -> Option<Expr> {
+        lookup(name).map(|f| f.expr().clone())
+    }
+    fn all(&self) -> Vec<&str> {
+        LIBRARY.iter().map(|f| f.name).collect()
+    }
+}
+
+/// The `functions` listing: each function's name, formula, domain, what it is, and its
+/// symbolic gradient.
+pub fn table() -> String {
+    use crate::expr::Var;
+    let mut text = String::new();
+    for f in &LIBRARY {
+        let e = f.expr();
+        let domain = match f.y {
+            Some((c, d)) => format!("x in [{}, {}], y in [{c}, {d}]", f.x.0, f.x.1),
+            None => format!("x in [{}, {}]", f.x.0, f.x.1),
+        };
+        text += &format!("{:<17} {}\n", f.name, f.formula);
+        text += &format!("{:<17} {}; {}\n", "", domain, f.about);
+        text += &format!("{:<17} ∂f/∂x = {}\n", "", e.derivative(Var::X));
+        if f.y.is_some() {
+            text += &format!("{:<17} ∂f/∂y = {}\n", "", e.derivative(Var::Y));
+        }
+        text += "\n";
+    }
+    text
+}
+
 /// Finds a built-in by name; hyphens and underscores are interchangeable.
 ///
 /// ```
@@ -171,6 +224,23 @@ pub fn lookup(name: &str) -> Option<&'static LibraryFunction> {
 mod tests {
     use super::*;
     use crate::expr::Var;
+
+    #[test]
+    fn names_are_suggested_and_stand_for_their_formulas() {
+        use crate::expr::ParseErrorKind;
+        assert_eq!(
+            parse("rosenbrok").unwrap_err().kind,
+            ParseErrorKind::UnknownVariable {
+                name: "rosenbrok".into(),
+                suggestion: Some("rosenbrock".into())
+            }
+        );
+        assert_eq!(parse("loss + 1").unwrap().eval(0.0, 0.0), 1.0);
+        assert!(matches!(
+            parse("loss(x)").unwrap_err().kind,
+            ParseErrorKind::NotAFunction { .. }
+        ));
+    }
 
     #[test]
     fn every_formula_parses_and_has_the_documented_minimum() {

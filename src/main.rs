@@ -6,10 +6,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use gradfield::backend::{Backend, BackendRequest};
+use gradfield::draw::FieldPlot;
+use gradfield::engine::{DeviceKind, GpuApi};
 use gradfield::gpu::GpuOptions;
-use gradfield::grid::{Axis, Fields, MathMode, Precision, Scheme};
+use gradfield::grid::{Fields, MathMode, Precision, Scheme};
+use gradfield::plot::FigureSize;
 use gradfield::progress::Progress;
 use gradfield::run::{Report, RunOptions};
+use gradfield::session::Session;
 use gradfield::spec::{FieldSpec, GridRequest};
 use gradfield::{Error, library};
 
@@ -130,14 +135,14 @@ struct SweepArgs {
     math: MathMode,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Draw the error curves.
     #[arg(long, value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
-    size: SizeArgs,
+    size: FigureSize,
     /// Print the curves as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -147,14 +152,8 @@ struct SweepArgs {
 }
 
 fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
-    use gradfield::sweep::{SweepOptions, run_sweep, sweep_png, sweep_table};
-    let request = GridRequest {
-        x: parse_range("x", &a.x)?,
-        nx: Some(a.n),
-        y: parse_range("y", &a.y)?,
-        ny: a.ny,
-    };
-    let grid = request.resolve(&a.f)?;
+    use gradfield::sweep::{SweepOptions, sweep_png, sweep_table};
+    let grid = grid_request(&a.x, Some(a.n), &a.y, a.ny)?.resolve(&a.f)?;
     let opts = SweepOptions {
         h_min: a.h_min,
         h_max: a.h_max,
@@ -163,24 +162,19 @@ fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
         precisions: list(&a.precision)?,
         math: a.math,
     };
-    let ctx = a.gpu.context(a.device)?;
-    let s = run_sweep(
-        &a.f,
-        grid,
-        &opts,
-        ctx.as_ref(),
-        &Progress::new(a.quiet || a.json),
-    )?;
+    gradfield::sweep::validate(&opts)?;
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let s = session.sweep(&a.f, grid, &opts)?;
     eprint!("{}", sweep_table(&s));
-    if let Some(c) = s.curves.first() {
-        eprintln!("  computed on {}", c.device);
+    for c in &s.curves {
+        eprintln!("  {} {}: computed on {}", c.scheme, c.precision, c.device);
     }
     if let Some(png) = &a.png {
-        sweep_png(&s, a.size.size(), png)?;
+        sweep_png(&s, a.size, png)?;
         eprintln!("  figure: {}", png.display());
     }
     if a.json {
-        out(&(serde_json::to_string(&s).expect("a sweep serialises") + "\n"));
+        json_out(&s)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -205,7 +199,7 @@ struct BenchArgs {
     cpu_max: String,
     /// gpu (GPU and CPU) or cpu (CPU only).
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Print the measurements as JSON on stdout.
@@ -215,49 +209,29 @@ struct BenchArgs {
     #[arg(long, value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
-    size: SizeArgs,
+    size: FigureSize,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
 }
 
-/// A size: a number or 2^k.
-fn size(s: &str) -> Result<usize, Error> {
-    let s = s.trim();
-    let bad = || Error::input(format!("`{s}` is not a size (a number or 2^k)"));
-    let n = match s.split_once('^') {
-        Some(("2", k)) => 1usize
-            .checked_shl(k.trim().parse::<u32>().map_err(|_| bad())?)
-            .ok_or_else(bad)?,
-        Some(_) => return Err(bad()),
-        None => s.parse().map_err(|_| bad())?,
-    };
-    if n < 4 || n as u64 > gradfield::grid::MAX_POINTS {
-        return Err(Error::input(format!(
-            "size {n} is out of range (4 to 2^32 − 1)"
-        )));
-    }
-    Ok(n)
-}
-
 fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
-    use gradfield::bench::{BenchOptions, bench_png, run_bench, table};
+    use gradfield::bench::{BenchOptions, bench_png, parse_size, parse_sizes, table};
     let opts = BenchOptions {
         cases: list(&a.cases)?,
-        sizes: a.sizes.split(',').map(size).collect::<Result<_, _>>()?,
+        sizes: parse_sizes(&a.sizes)?,
         reps: a.reps,
-        gpu: a.device == Device::Gpu,
-        cpu_max: size(&a.cpu_max)?,
+        cpu_max: parse_size(&a.cpu_max)?,
     };
-    let ctx = a.gpu.context(a.device)?;
-    let b = run_bench(&opts, ctx.as_ref(), &Progress::new(a.quiet || a.json))?;
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let b = session.bench(&opts)?;
     eprint!("{}", table(&b));
     if let Some(png) = &a.png {
-        bench_png(&b, a.size.size(), png)?;
+        bench_png(&b, a.size, png)?;
         eprintln!("figure: {}", png.display());
     }
     if a.json {
-        out(&(serde_json::to_string(&b).expect("a bench serialises") + "\n"));
+        json_out(&b)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -269,11 +243,11 @@ struct DemoArgs {
     out: PathBuf,
     /// Where to compute: gpu (falls back to the CPU when there is no adapter) or cpu.
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     #[command(flatten)]
-    size: SizeArgs,
+    size: FigureSize,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
@@ -282,11 +256,13 @@ struct DemoArgs {
 fn demo(a: &DemoArgs) -> Result<ExitCode, Error> {
     let opts = gradfield::demo::DemoOptions {
         out: a.out.clone(),
-        gpu: a.gpu.options(),
-        cpu: a.device == Device::Cpu,
-        size: a.size.size(),
+        size: a.size,
     };
-    let (figs, report) = gradfield::demo::run_demo(&opts, &Progress::new(a.quiet))?;
+    // The demo runs anywhere: with no GPU adapter it computes on the CPU and says so.
+    let mut request = a.gpu.request(a.device);
+    request.cpu_if_no_adapter = true;
+    let backend = Backend::open(&request)?;
+    let (figs, report) = gradfield::demo::run_demo(&opts, &backend, &Progress::new(a.quiet))?;
     for f in &figs {
         eprintln!("{}: {}", a.out.join(&f.file).display(), f.what);
     }
@@ -333,7 +309,7 @@ struct CheckArgs {
     h: f64,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Print the rows as JSON on stdout.
@@ -349,41 +325,25 @@ fn list<T: std::str::FromStr<Err = Error>>(s: &str) -> Result<Vec<T>, Error> {
 }
 
 fn check(a: &CheckArgs) -> Result<ExitCode, Error> {
-    use gradfield::suite::{SuiteOptions, run_suite_with_notes, table};
-    let precisions: Vec<Precision> = list(&a.precision)?;
-    let maths: Vec<MathMode> = list(&a.math)?;
-    let mut modes = Vec::new();
-    for &p in &precisions {
-        match p {
-            Precision::F32 => modes.extend(maths.iter().map(|&m| (p, m))),
-            Precision::F64 => modes.push((p, MathMode::Accurate)),
-        }
-    }
+    use gradfield::suite::{SuiteOptions, modes, table};
     let mut opts = SuiteOptions {
         schemes: list(&a.schemes)?,
-        modes,
+        modes: modes(&list(&a.precision)?, &list(&a.math)?),
         h: gradfield::grid::check_step(a.h)?,
-        cpu: a.device == Device::Cpu,
-        gpu: a.gpu.options(),
         ..SuiteOptions::default()
     };
     if let Some(f) = &a.f {
-        let request = GridRequest {
-            x: parse_range("x", &a.x)?,
-            nx: a.nx,
-            y: parse_range("y", &a.y)?,
-            ny: a.ny,
-        };
-        opts.grid = Some(request.resolve(f)?);
+        opts.grid = Some(grid_request(&a.x, a.nx, &a.y, a.ny)?.resolve(f)?);
         opts.functions = vec![f.clone()];
     }
-    let (rows, notes) = run_suite_with_notes(&opts, &Progress::new(a.quiet || a.json))?;
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let (rows, notes) = session.check_suite(&opts)?;
     eprint!("{}", table(&rows));
     for n in notes {
         eprintln!("note: {n}");
     }
     if a.json {
-        out(&(serde_json::to_string(&rows).expect("rows serialise") + "\n"));
+        json_out(&rows)?;
     }
     Ok(if rows.iter().all(|r| r.passed) {
         ExitCode::SUCCESS
@@ -437,7 +397,7 @@ struct EvalArgs {
 struct GpuArgs {
     /// GPU backend: vulkan, gl, metal or dx12 (default: all, or WGPU_BACKEND).
     #[arg(long)]
-    backend: Option<String>,
+    backend: Option<GpuApi>,
     /// Use the adapter whose name contains this (see `gradfield adapters`).
     #[arg(long, value_name = "NAME")]
     adapter: Option<String>,
@@ -446,17 +406,22 @@ struct GpuArgs {
 impl GpuArgs {
     fn options(&self) -> GpuOptions {
         GpuOptions {
-            backend: self.backend.clone(),
+            api: self.backend,
             adapter: self.adapter.clone(),
         }
     }
 
-    /// The GPU context when computing on the GPU.
-    fn context(&self, device: Device) -> Result<Option<gradfield::gpu::GpuContext>, Error> {
-        match device {
-            Device::Gpu => Ok(Some(gradfield::gpu::GpuContext::new(&self.options())?)),
-            Device::Cpu => Ok(None),
+    fn request(&self, device: DeviceKind) -> BackendRequest {
+        BackendRequest {
+            device,
+            gpu: self.options(),
+            cpu_if_no_adapter: false,
         }
+    }
+
+    /// A session on `device`, with progress bars unless `quiet`.
+    fn session(&self, device: DeviceKind, quiet: bool) -> Result<Session, Error> {
+        Ok(Session::new(&self.request(device))?.with_progress(Progress::new(quiet)))
     }
 }
 
@@ -468,7 +433,7 @@ struct FieldArgs {
     eval: EvalArgs,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     /// Write one .npy per array and meta.json into this folder.
@@ -491,55 +456,7 @@ struct FieldArgs {
     #[arg(long, value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
-    plot: PlotArgs,
-}
-
-/// How the field figure looks.
-#[derive(Args, Clone)]
-struct PlotArgs {
-    /// Background: f, magnitude (|∇f|) or none.
-    #[arg(long, default_value = "f")]
-    background: gradfield::plot::Background,
-    /// Contour levels of f (0 for none).
-    #[arg(long, default_value_t = 12)]
-    contours: usize,
-    /// Arrows per axis.
-    #[arg(long, default_value_t = 20)]
-    arrows: usize,
-    /// Data units of arrow per unit of gradient (default: the longest arrow ≈ one cell).
-    #[arg(long)]
-    arrow_scale: Option<f64>,
-    /// Arrow pivot: tail, mid or tip.
-    #[arg(long, default_value = "mid")]
-    pivot: gradfield::plot::quiver::Pivot,
-    /// Unit-length arrows; colour carries the magnitude.
-    #[arg(long)]
-    normalize: bool,
-    /// Draw −∇f, the direction gradient descent takes.
-    #[arg(long)]
-    descent: bool,
-    #[command(flatten)]
-    size: SizeArgs,
-}
-
-/// Figure size.
-#[derive(Args, Clone)]
-struct SizeArgs {
-    /// Width in pixels.
-    #[arg(long, default_value_t = 1600)]
-    width: u32,
-    /// Height in pixels.
-    #[arg(long, default_value_t = 1200)]
-    height: u32,
-}
-
-impl SizeArgs {
-    fn size(&self) -> gradfield::plot::FigureSize {
-        gradfield::plot::FigureSize {
-            width: self.width,
-            height: self.height,
-        }
-    }
+    plot: FieldPlot,
 }
 
 #[derive(Args, Clone)]
@@ -550,7 +467,7 @@ struct CurveArgs {
     eval: EvalArgs,
     /// Where to compute: gpu or cpu.
     #[arg(long, default_value = "gpu")]
-    device: Device,
+    device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
     /// The figure to write.
@@ -560,7 +477,7 @@ struct CurveArgs {
     #[arg(long, value_name = "K")]
     slopes: Option<usize>,
     #[command(flatten)]
-    size: SizeArgs,
+    size: FigureSize,
     /// Print the run's JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -569,18 +486,17 @@ struct CurveArgs {
     quiet: bool,
 }
 
-fn parse_range(name: &str, s: &Option<String>) -> Result<Option<(f64, f64)>, Error> {
-    s.as_deref().map(|s| Axis::parse_range(name, s)).transpose()
+fn grid_request(
+    x: &Option<String>,
+    nx: Option<usize>,
+    y: &Option<String>,
+    ny: Option<usize>,
+) -> Result<GridRequest, Error> {
+    GridRequest::from_text(x.as_deref(), nx, y.as_deref(), ny)
 }
 
 fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
-    let request = GridRequest {
-        x: parse_range("x", &g.x)?,
-        nx: g.nx,
-        y: parse_range("y", &g.y)?,
-        ny: g.ny,
-    };
-    let grid = request.resolve(&g.f)?;
+    let grid = grid_request(&g.x, g.nx, &g.y, g.ny)?.resolve(&g.f)?;
     Ok(FieldSpec::new(&g.f, grid)?
         .with_h(e.h)?
         .with_scheme(e.scheme)
@@ -591,51 +507,59 @@ fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
 
 fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
-    if a.tile_points == Some(0) {
-        return Err(Error::input("--tile-points must be at least 1"));
-    }
-    let sample = a.png.as_ref().map(|_| {
-        if spec.grid.is_2d() {
-            gradfield::draw::FIELD_SAMPLES
-        } else {
-            gradfield::draw::CURVE_SAMPLES
-        }
-    });
     let opts = RunOptions {
         out_dir: a.out_dir.clone(),
         check: !a.no_check,
         tile_points: a.tile_points,
-        sample_per_axis: sample,
+        sample_per_axis: a.png.as_ref().map(|_| gradfield::draw::samples_for(&spec)),
+        progress: Progress::new(a.quiet || a.json),
     };
-    let progress = Progress::new(a.quiet || a.json);
-    let report = compute(a.device, &a.gpu, &spec, &opts, &progress)?;
+    opts.validate()?;
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let report = session.run(&spec, &opts)?;
     eprint!("{}", report.summary());
     if let Some(png) = &a.png {
         if spec.grid.is_2d() {
-            let p = &a.plot;
-            let plot = gradfield::draw::FieldPlot {
-                background: p.background,
-                contours: p.contours,
-                arrows: p.arrows,
-                arrow_scale: p.arrow_scale,
-                pivot: p.pivot,
-                normalize: p.normalize,
-                descent: p.descent,
-                size: p.size.size(),
-            };
-            gradfield::draw::field_png(&report, &spec, &plot, png)?;
+            gradfield::draw::field_png(&report, &spec, &a.plot, png)?;
         } else {
-            gradfield::draw::curve_png(&report, &spec, a.plot.size.size(), png)?;
+            gradfield::draw::curve_png(&report, &spec, a.plot.size, png)?;
         }
         eprintln!("  figure: {}", png.display());
     }
     if a.json {
-        out(&(serde_json::to_string(&report).expect("a report serialises") + "\n"));
+        json_out(&report)?;
     }
-    Ok(match &report.check {
+    Ok(exit_for(&report))
+}
+
+fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
+    let spec = build_spec(&a.grid, &a.eval)?;
+    gradfield::draw::check_curve(&spec, a.slopes)?;
+    let opts = RunOptions {
+        sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
+        progress: Progress::new(a.quiet || a.json),
+        ..RunOptions::default()
+    };
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let report = session.run(&spec, &opts)?;
+    eprint!("{}", report.summary());
+    match a.slopes {
+        Some(k) => gradfield::draw::slopes_png(&report, &spec, k, a.size, &a.png)?,
+        None => gradfield::draw::curve_png(&report, &spec, a.size, &a.png)?,
+    }
+    eprintln!("  figure: {}", a.png.display());
+    if a.json {
+        json_out(&report)?;
+    }
+    Ok(exit_for(&report))
+}
+
+/// 1 when the check failed, else 0.
+fn exit_for(report: &Report) -> ExitCode {
+    match &report.check {
         Some(c) if !c.passed => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
-    })
+    }
 }
 
 /// Writes to stdout; a closed pipe (`gradfield functions | head`) is not an error.
@@ -647,134 +571,35 @@ fn out(text: &str) {
         .and_then(|_| stdout.flush());
 }
 
-fn compute(
-    device: Device,
-    gpu: &GpuArgs,
-    spec: &FieldSpec,
-    opts: &RunOptions,
-    progress: &Progress,
-) -> Result<Report, Error> {
-    match device {
-        Device::Cpu => gradfield::run::run_cpu(spec, opts, progress),
-        Device::Gpu => gradfield::gpu::run_gpu(None, &gpu.options(), spec, opts, progress),
-    }
-}
-
-/// Where a command computes (`--device`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Device {
-    Gpu,
-    Cpu,
-}
-
-impl std::str::FromStr for Device {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Device, String> {
-        match s {
-            "gpu" => Ok(Device::Gpu),
-            "cpu" => Ok(Device::Cpu),
-            other => Err(format!("unknown device `{other}`; use gpu or cpu")),
-        }
-    }
-}
-
-fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
-    let spec = build_spec(&a.grid, &a.eval)?;
-    if spec.grid.is_2d() {
-        return Err(Error::input(
-            "curve draws functions of x alone; use `field --png` for functions of x and y",
-        ));
-    }
-    if let Some(k) = a.slopes
-        && k < 2
-    {
-        return Err(Error::input("--slopes needs at least 2 arrows"));
-    }
-    let opts = RunOptions {
-        sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
-        ..RunOptions::default()
-    };
-    let report = compute(
-        a.device,
-        &a.gpu,
-        &spec,
-        &opts,
-        &Progress::new(a.quiet || a.json),
-    )?;
-    eprint!("{}", report.summary());
-    match a.slopes {
-        Some(k) => gradfield::draw::slopes_png(&report, &spec, k, a.size.size(), &a.png)?,
-        None => gradfield::draw::curve_png(&report, &spec, a.size.size(), &a.png)?,
-    }
-    eprintln!("  figure: {}", a.png.display());
-    if a.json {
-        out(&(serde_json::to_string(&report).expect("a report serialises") + "\n"));
-    }
-    Ok(match &report.check {
-        Some(c) if !c.passed => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
-    })
+/// One JSON object and a newline on stdout.
+fn json_out<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| Error::internal(format!("a report does not serialise: {e}")))?;
+    out(&(text + "\n"));
+    Ok(())
 }
 
 fn functions() -> ExitCode {
-    let mut text = String::new();
-    for f in &library::LIBRARY {
-        let e = f.expr();
-        let domain = match f.y {
-            Some((c, d)) => format!("x in [{}, {}], y in [{c}, {d}]", f.x.0, f.x.1),
-            None => format!("x in [{}, {}]", f.x.0, f.x.1),
-        };
-        text += &format!("{:<17} {}\n", f.name, f.formula);
-        text += &format!("{:<17} {}; {}\n", "", domain, f.about);
-        text += &format!(
-            "{:<17} ∂f/∂x = {}\n",
-            "",
-            e.derivative(gradfield::expr::Var::X)
-        );
-        if f.y.is_some() {
-            text += &format!(
-                "{:<17} ∂f/∂y = {}\n",
-                "",
-                e.derivative(gradfield::expr::Var::Y)
-            );
-        }
-        text += "\n";
-    }
-    out(&text);
+    out(&library::table());
     ExitCode::SUCCESS
 }
 
 fn adapters(a: &AdaptersArgs) -> Result<ExitCode, Error> {
     let rows = gradfield::gpu::list_adapters(&a.gpu.options())?;
-    if a.json {
-        out(&(serde_json::to_string(&rows).expect("rows serialise") + "\n"));
-        return Ok(ExitCode::SUCCESS);
-    }
     if rows.is_empty() {
-        eprintln!(
-            "no GPU adapter found. On Linux without a GPU: apt-get install mesa-vulkan-drivers"
-        );
-        return Ok(ExitCode::from(3));
+        let detail = match &a.gpu.adapter {
+            Some(name) => format!("no adapter's name contains `{name}`"),
+            None => "no GPU adapter found".into(),
+        };
+        return Err(Error::NoAdapter(gradfield::gpu::no_adapter_message(
+            &detail,
+        )));
     }
-    let mut text = format!(
-        "{:<40} {:<7} {:<12} {:>12} {:>12} {:>4} {:>10}  driver\n",
-        "adapter", "backend", "type", "max binding", "max buffer", "f64", "timestamps"
-    );
-    let mib = |b: u64| format!("{} MiB", b >> 20);
-    for r in &rows {
-        text += &format!(
-            "{:<40} {:<7} {:<12} {:>12} {:>12} {:>4} {:>10}  {}\n",
-            r.name,
-            r.backend,
-            r.device_type,
-            mib(r.max_storage_binding),
-            mib(r.max_buffer),
-            if r.f64 { "yes" } else { "no" },
-            if r.timestamps { "yes" } else { "no" },
-            r.driver
-        );
+    if a.json {
+        json_out(&rows)?;
+    } else {
+        out(&gradfield::gpu::adapters_table(&rows));
     }
-    out(&text);
     Ok(ExitCode::SUCCESS)
 }
 

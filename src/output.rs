@@ -84,7 +84,7 @@ impl AtomicFile {
     /// Appends bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let w = self.writer.as_mut().expect("not yet committed");
-        w.write_all(bytes).map_err(|source| Error::Output {
+        w.write_all(bytes).map_err(|source| Error::Write {
             path: self.path.clone(),
             source,
         })
@@ -93,14 +93,17 @@ impl AtomicFile {
     /// Flushes, closes and renames the file into place.
     pub fn commit(mut self) -> Result<()> {
         let w = self.writer.take().expect("committed once");
-        let err = |source| Error::Output {
+        let err = |source| Error::Write {
             path: self.path.clone(),
             source,
         };
         let file = w.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_data().map_err(err)?;
         drop(file);
-        std::fs::rename(&self.temp, &self.path).map_err(err)
+        std::fs::rename(&self.temp, &self.path).map_err(|source| Error::Output {
+            path: self.path.clone(),
+            source,
+        })
     }
 }
 
@@ -156,7 +159,7 @@ impl NpyWriter {
     }
 
     /// Appends values (f32 or f64, matching the file's precision).
-    pub fn write<T: crate::cpu::Real>(&mut self, values: &[T]) -> Result<()> {
+    pub fn write<T: crate::engine::Real>(&mut self, values: &[T]) -> Result<()> {
         assert_eq!(
             T::PRECISION,
             self.precision,
@@ -164,8 +167,8 @@ impl NpyWriter {
         );
         self.written += values.len();
         if self.written > self.expected {
-            return Err(Error::Gpu(format!(
-                "{} values for a .npy of {} (an engine bug)",
+            return Err(Error::Internal(format!(
+                "{} values for a .npy of {} (the engine produced too many)",
                 self.written, self.expected
             )));
         }
@@ -189,8 +192,8 @@ impl NpyWriter {
     /// Checks that every value arrived and renames the file into place.
     pub fn finish(self) -> Result<()> {
         if self.written != self.expected {
-            return Err(Error::Gpu(format!(
-                "{} of {} values were written (an engine bug)",
+            return Err(Error::Internal(format!(
+                "{} of {} values were written (the engine produced too few)",
                 self.written, self.expected
             )));
         }

@@ -1,10 +1,24 @@
 //! Progress bars for long runs (indicatif), drawn on stderr only when it is a terminal and
-//! the user did not ask for quiet or JSON output.
+//! the user did not ask for quiet or JSON output. Without the `progress` feature nothing is
+//! drawn and indicatif is not compiled in.
 
+#[cfg(feature = "progress")]
 use std::io::IsTerminal;
+#[cfg(feature = "progress")]
 use std::time::Duration;
 
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressStyle};
+
+#[cfg(not(feature = "progress"))]
+struct ProgressBar;
+
+#[cfg(not(feature = "progress"))]
+impl ProgressBar {
+    fn inc(&self, _: u64) {}
+    fn set_message(&self, _: String) {}
+    fn finish_and_clear(&self) {}
+}
 
 /// Whether progress bars are shown.
 #[derive(Clone, Copy, Debug)]
@@ -15,9 +29,11 @@ pub struct Progress {
 impl Progress {
     /// Bars on stderr when it is a terminal and `quiet` is false.
     pub fn new(quiet: bool) -> Progress {
-        Progress {
-            enabled: !quiet && std::io::stderr().is_terminal(),
-        }
+        #[cfg(feature = "progress")]
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        #[cfg(not(feature = "progress"))]
+        let enabled = !quiet && false;
+        Progress { enabled }
     }
 
     /// No bars (library use, tests).
@@ -31,6 +47,13 @@ impl Progress {
     }
 
     /// A bar counting `len` items of `unit`.
+    #[cfg(not(feature = "progress"))]
+    pub fn bar(&self, _len: u64, _unit: &str) -> Bar {
+        Bar(None)
+    }
+
+    /// A bar counting `len` items of `unit`.
+    #[cfg(feature = "progress")]
     pub fn bar(&self, len: u64, unit: &str) -> Bar {
         if !self.enabled {
             return Bar(None);

@@ -8,8 +8,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::backend::{Backend, EngineUser, F64Fallback};
 use crate::check::{Checker, FieldStats};
-use crate::cpu::{CpuEngine, Real, Tile, TileView};
+use crate::cpu::CpuEngine;
+use crate::engine::{DeviceInfo, DeviceKind, Engine, Real, Tile, TileView};
 use crate::error::{Error, Result};
 use crate::expr::Var;
 use crate::grid::{Axis, Field, Precision};
@@ -18,89 +20,9 @@ use crate::progress::Progress;
 use crate::spec::FieldSpec;
 use crate::tolerance::ErrorModel;
 
-/// Points per tile of the CPU engine: 1 Mi points keeps a tile of five f64 fields at 40 MB.
-pub const CPU_TILE_POINTS: usize = 1 << 20;
-
 /// The reference is computed and compared in pieces of at most this many points: with its
 /// error bounds it holds ten f64 arrays, 80 MB per piece.
 pub const REFERENCE_TILE_POINTS: usize = 1 << 20;
-
-/// Time spent by an engine producing tiles.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
-pub struct EngineTimes {
-    /// Computing the fields: GPU timestamps where the adapter has them, else wall time.
-    pub kernel: f64,
-    /// Whether `kernel` comes from GPU timestamp queries.
-    pub kernel_from_timestamps: bool,
-    /// Getting results into host memory (GPU only): copies, maps, waits.
-    pub readback: f64,
-}
-
-/// Something that computes a request's fields, tile by tile, in order.
-pub trait Engine<T: Real> {
-    /// Computes every tile of the grid, at most `tile_points` each (`None`: the engine's own
-    /// choice), handing a view of each to `sink` in order; returns the time spent.
-    fn run(
-        &mut self,
-        tile_points: Option<usize>,
-        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
-    ) -> Result<EngineTimes>;
-
-    /// A description of the device for the report.
-    fn device(&self) -> DeviceInfo;
-}
-
-/// Which device computed the fields.
-#[derive(Clone, Debug, Serialize)]
-pub struct DeviceInfo {
-    /// `"gpu"` or `"cpu"`.
-    pub kind: String,
-    /// The adapter's name (GPU) or the CPU description.
-    pub name: String,
-    /// Backend (`vulkan`, `gl`, …) for a GPU.
-    pub backend: Option<String>,
-    /// Driver name and version for a GPU.
-    pub driver: Option<String>,
-}
-
-impl<T: Real> Engine<T> for CpuEngine<T> {
-    fn run(
-        &mut self,
-        tile_points: Option<usize>,
-        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
-    ) -> Result<EngineTimes> {
-        let total = self.grid().len();
-        let tile_points = tile_points.unwrap_or(CPU_TILE_POINTS).max(1);
-        let mut times = EngineTimes::default();
-        let mut tile: Option<Tile<T>> = None;
-        let mut start = 0;
-        while start < total {
-            let len = tile_points.min(total - start);
-            let t0 = Instant::now();
-            let t = match tile.as_mut() {
-                Some(t) if t.len == len => {
-                    t.start = start;
-                    self.eval_into(t);
-                    t
-                }
-                _ => tile.insert(self.eval(start, len)),
-            };
-            times.kernel += t0.elapsed().as_secs_f64() * 1e3;
-            sink(&t.view())?;
-            start += len;
-        }
-        Ok(times)
-    }
-
-    fn device(&self) -> DeviceInfo {
-        DeviceInfo {
-            kind: "cpu".into(),
-            name: format!("{} threads", rayon::current_num_threads()),
-            backend: None,
-            driver: None,
-        }
-    }
-}
 
 /// The grid as it appears in the report.
 #[derive(Clone, Debug, Serialize)]
@@ -190,8 +112,8 @@ pub struct Report {
     pub precision: String,
     /// f32 math library (`accurate` or `native`).
     pub math: String,
-    /// `gpu` or `cpu`.
-    pub device: String,
+    /// GPU or CPU.
+    pub device: DeviceKind,
     /// The device in detail.
     pub adapter: DeviceInfo,
     /// Number of grid points.
@@ -300,6 +222,7 @@ impl Samples {
     }
 
     /// A named quantity as a lattice for plotting.
+    #[cfg(feature = "plot")]
     pub fn lattice(&self, name: &str) -> Option<crate::plot::Lattice> {
         self.values.get(name).map(|v| crate::plot::Lattice {
             xs: self.xs.clone(),
@@ -322,10 +245,12 @@ pub struct RunOptions {
     /// Compare with the float64 reference.
     pub check: bool,
     /// Points per tile (memory per tile ≈ points × fields × bytes); `None`: the engine's
-    /// choice (the GPU's memory budget, or [`CPU_TILE_POINTS`]).
+    /// choice (the GPU's memory budget, or [`crate::cpu::CPU_TILE_POINTS`]).
     pub tile_points: Option<usize>,
     /// Keep an evenly spread sample of at most this many points per axis for figures.
     pub sample_per_axis: Option<usize>,
+    /// Progress bars (none by default).
+    pub progress: Progress,
 }
 
 impl Default for RunOptions {
@@ -335,34 +260,46 @@ impl Default for RunOptions {
             check: true,
             tile_points: None,
             sample_per_axis: None,
+            progress: Progress::hidden(),
         }
     }
 }
 
-/// Runs the request on the CPU engine.
-pub fn run_cpu(spec: &FieldSpec, opts: &RunOptions, progress: &Progress) -> Result<Report> {
-    match spec.precision {
-        Precision::F32 => {
-            let mut e = CpuEngine::<f32>::new(spec, None)?;
-            run_with(
-                &mut e,
-                spec,
-                ErrorModel::cpu(Precision::F32),
-                opts,
-                progress,
-            )
+impl RunOptions {
+    /// Checks the options before any work.
+    pub fn validate(&self) -> Result<()> {
+        if self.tile_points == Some(0) {
+            return Err(Error::input("--tile-points must be at least 1"));
         }
-        Precision::F64 => {
-            let mut e = CpuEngine::<f64>::new(spec, None)?;
-            run_with(
-                &mut e,
-                spec,
-                ErrorModel::cpu(Precision::F64),
-                opts,
-                progress,
-            )
+        Ok(())
+    }
+}
+
+/// Runs a request on `backend` (refusing f64 where its GPU lacks it): tiles → files and
+/// check → report.
+pub fn run_field(backend: &Backend, spec: &FieldSpec, opts: &RunOptions) -> Result<Report> {
+    run_field_with(backend, spec, opts, F64Fallback::Refuse)
+}
+
+/// As [`run_field`], with the precision fallback given (f64 on the CPU where the GPU lacks
+/// it, for commands that say so in their labels).
+pub fn run_field_with(
+    backend: &Backend,
+    spec: &FieldSpec,
+    opts: &RunOptions,
+    fallback: F64Fallback,
+) -> Result<Report> {
+    struct Field<'a> {
+        spec: &'a FieldSpec,
+        opts: &'a RunOptions,
+    }
+    impl EngineUser for Field<'_> {
+        type Output = Report;
+        fn run<T: Real>(self, engine: &mut dyn Engine<T>, model: ErrorModel) -> Result<Report> {
+            run_with(engine, self.spec, model, self.opts)
         }
     }
+    backend.with_engine(spec, opts.tile_points, fallback, Field { spec, opts })
 }
 
 /// Runs a request on any engine: tiles → files and check → report.
@@ -371,13 +308,24 @@ pub fn run_with<T: Real>(
     spec: &FieldSpec,
     model: ErrorModel,
     opts: &RunOptions,
-    progress: &Progress,
+) -> Result<Report> {
+    run_with_tiles(engine, spec, model, opts, &mut |_| Ok(()))
+}
+
+/// As [`run_with`], handing every tile also to `consumer` (after it is written and checked),
+/// for callers that keep the values.
+pub fn run_with_tiles<T: Real>(
+    engine: &mut dyn Engine<T>,
+    spec: &FieldSpec,
+    model: ErrorModel,
+    opts: &RunOptions,
+    consumer: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
 ) -> Result<Report> {
     let started = Instant::now();
     let fields = spec.field_list();
     let grid = spec.grid;
     let device = engine.device();
-    let is_cpu_f64 = device.kind == "cpu" && T::PRECISION == Precision::F64;
+    let is_cpu_f64 = device.kind == DeviceKind::Cpu && T::PRECISION == Precision::F64;
     // The reference: the same coordinates, in float64, with running error bounds.
     let reference = if opts.check {
         Some(CpuEngine::<f64>::new(spec, Some(model))?)
@@ -415,7 +363,7 @@ pub fn run_with<T: Real>(
     let mut samples = opts
         .sample_per_axis
         .map(|m| Samples::new(&grid, m, T::PRECISION));
-    let bar = progress.bar(grid.len() as u64, "points");
+    let bar = opts.progress.bar(grid.len() as u64, "points");
     let times = engine.run(opts.tile_points, &mut |tile: &TileView<'_, T>| {
         let t0 = Instant::now();
         for (f, w) in writers.iter_mut() {
@@ -440,6 +388,7 @@ pub fn run_with<T: Real>(
             }
             offset += len;
         }
+        consumer(tile)?;
         bar.inc(tile.len as u64);
         Ok(())
     })?;
@@ -484,7 +433,7 @@ pub fn run_with<T: Real>(
         scheme: spec.scheme.name().into(),
         precision: T::PRECISION.name().into(),
         math: spec.math.name().into(),
-        device: device.kind.clone(),
+        device: device.kind,
         adapter: device,
         points: grid.len(),
         fields: fields.iter().map(|f| f.name().to_string()).collect(),

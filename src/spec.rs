@@ -28,7 +28,7 @@ fn quoted(source: &str) -> String {
 /// ```
 /// use gradfield::grid::{Axis, Grid};
 /// use gradfield::spec::FieldSpec;
-/// let grid = Grid::line(Axis::new("x", -1.0, 1.0, 101)?);
+/// let grid = Grid::line(Axis::x(-1.0, 1.0, 101)?);
 /// let spec = FieldSpec::new("tanh(x)", grid)?;
 /// assert_eq!(spec.derivative_text(gradfield::expr::Var::X), "1 - tanh(x)^2");
 /// assert!(FieldSpec::new("x*y", grid).is_err()); // uses y on a 1-D grid
@@ -78,6 +78,27 @@ pub const DEFAULT_N_1D: usize = 1001;
 pub const DEFAULT_N_2D: usize = 257;
 
 impl GridRequest {
+    /// A request from command-line text: ranges as `A:B` (`pi` allowed), counts as given.
+    ///
+    /// ```
+    /// let r = gradfield::spec::GridRequest::from_text(Some("-pi:pi"), Some(11), None, None)?;
+    /// assert_eq!(r.x.unwrap().1, std::f64::consts::PI);
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn from_text(
+        x: Option<&str>,
+        nx: Option<usize>,
+        y: Option<&str>,
+        ny: Option<usize>,
+    ) -> Result<GridRequest> {
+        Ok(GridRequest {
+            x: x.map(|s| Axis::parse_range(Var::X, s)).transpose()?,
+            nx,
+            y: y.map(|s| Axis::parse_range(Var::Y, s)).transpose()?,
+            ny,
+        })
+    }
+
     /// Resolves the grid for `source` (an expression or a library name).
     ///
     /// ```
@@ -90,14 +111,14 @@ impl GridRequest {
     /// ```
     pub fn resolve(&self, source: &str) -> Result<Grid> {
         let lib = crate::library::lookup(source.trim());
-        let expr = Expr::parse(source)?;
+        let expr = crate::library::parse(source)?;
         let two_d = expr.uses(Var::Y) || self.y.is_some() || self.ny.is_some();
         let default_n = if two_d { DEFAULT_N_2D } else { DEFAULT_N_1D };
         let (xa, xb) = self
             .x
             .or(lib.map(|l| l.x))
             .ok_or_else(|| Error::input("give the x range with --x A:B (for example --x -3:3)"))?;
-        let x = Axis::new("x", xa, xb, self.nx.unwrap_or(default_n))?;
+        let x = Axis::x(xa, xb, self.nx.unwrap_or(default_n))?;
         if !two_d {
             return Ok(Grid::line(x));
         }
@@ -107,7 +128,7 @@ impl GridRequest {
                 quoted(source)
             ))
         })?;
-        let y = Axis::new("y", ya, yb, self.ny.or(self.nx).unwrap_or(default_n))?;
+        let y = Axis::y(ya, yb, self.ny.or(self.nx).unwrap_or(default_n))?;
         Grid::plane(x, y)
     }
 }
@@ -120,7 +141,7 @@ impl FieldSpec {
     /// Parses `source` and checks it against the grid, with defaults for the rest (h = 1e-3,
     /// central differences, all fields, f32, accurate math).
     pub fn new(source: &str, grid: Grid) -> Result<FieldSpec> {
-        let expr = Expr::parse(source)?;
+        let expr = crate::library::parse(source)?;
         if expr.uses(Var::Y) && !grid.is_2d() {
             return Err(Error::input(format!(
                 "`{}` uses y; give a y range and count (--y C:D --ny M) for a 2-D grid",

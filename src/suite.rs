@@ -3,21 +3,23 @@
 //! GPU (or the CPU) and compared point by point with the float64 reference.
 //!
 //! ```no_run
+//! use gradfield::backend::{Backend, BackendRequest};
 //! use gradfield::suite::{SuiteOptions, run_suite};
 //! use gradfield::progress::Progress;
-//! let rows = run_suite(&SuiteOptions::default(), &Progress::hidden())?;
+//! let gpu = Backend::open(&BackendRequest::gpu())?;
+//! let rows = run_suite(&SuiteOptions::default(), &gpu, &Progress::hidden())?;
 //! assert!(rows.iter().all(|r| r.passed));
 //! # Ok::<(), gradfield::Error>(())
 //! ```
 
 use serde::Serialize;
 
+use crate::backend::{Backend, F64Fallback};
 use crate::error::Result;
-use crate::gpu::{GpuContext, GpuOptions};
 use crate::grid::{Axis, Grid, MathMode, Precision, Scheme};
 use crate::library::LIBRARY;
 use crate::progress::Progress;
-use crate::run::{Report, RunOptions};
+use crate::run::{Report, RunOptions, run_field};
 use crate::spec::{DEFAULT_H, FieldSpec};
 
 /// What the suite runs.
@@ -37,10 +39,6 @@ pub struct SuiteOptions {
     pub n_1d: usize,
     /// Points along each axis of a 2-D grid.
     pub n_2d: usize,
-    /// Compute on the CPU instead of the GPU.
-    pub cpu: bool,
-    /// Adapter choice.
-    pub gpu: GpuOptions,
 }
 
 impl Default for SuiteOptions {
@@ -57,8 +55,6 @@ impl Default for SuiteOptions {
             h: DEFAULT_H,
             n_1d: 4097,
             n_2d: 129,
-            cpu: false,
-            gpu: GpuOptions::default(),
         }
     }
 }
@@ -86,6 +82,25 @@ pub struct SuiteRow {
     pub passed: bool,
 }
 
+/// The (precision, math) pairs to check for the given precisions and f32 math libraries:
+/// each f32 library, and f64 once (it has one library).
+///
+/// ```
+/// use gradfield::grid::{MathMode, Precision};
+/// let m = gradfield::suite::modes(&[Precision::F32, Precision::F64], &[MathMode::Accurate, MathMode::Native]);
+/// assert_eq!(m.len(), 3);
+/// ```
+pub fn modes(precisions: &[Precision], maths: &[MathMode]) -> Vec<(Precision, MathMode)> {
+    let mut modes = Vec::new();
+    for &p in precisions {
+        match p {
+            Precision::F32 => modes.extend(maths.iter().map(|&m| (p, m))),
+            Precision::F64 => modes.push((p, MathMode::Accurate)),
+        }
+    }
+    modes
+}
+
 fn mode_name(p: Precision, m: MathMode) -> String {
     match p {
         Precision::F32 => format!("f32 {m}"),
@@ -95,21 +110,21 @@ fn mode_name(p: Precision, m: MathMode) -> String {
 
 /// Runs the suite; rows for every checked quantity (the total finite-difference errors,
 /// which have no tolerance, are left out).
-pub fn run_suite(opts: &SuiteOptions, progress: &Progress) -> Result<Vec<SuiteRow>> {
-    run_suite_with_notes(opts, progress).map(|(rows, _)| rows)
+pub fn run_suite(
+    opts: &SuiteOptions,
+    backend: &Backend,
+    progress: &Progress,
+) -> Result<Vec<SuiteRow>> {
+    run_suite_with_notes(opts, backend, progress).map(|(rows, _)| rows)
 }
 
 /// As [`run_suite`], with notes on what was skipped and why (f64 on an adapter without it).
 pub fn run_suite_with_notes(
     opts: &SuiteOptions,
+    backend: &Backend,
     progress: &Progress,
 ) -> Result<(Vec<SuiteRow>, Vec<String>)> {
     let mut notes = Vec::new();
-    let ctx = if opts.cpu {
-        None
-    } else {
-        Some(GpuContext::new(&opts.gpu)?)
-    };
     let names: Vec<String> = if opts.functions.is_empty() {
         LIBRARY.iter().map(|f| f.name.to_string()).collect()
     } else {
@@ -120,11 +135,10 @@ pub fn run_suite_with_notes(
         let grid = match (opts.grid, crate::library::lookup(name)) {
             (Some(g), _) => g,
             (None, Some(f)) => match f.y {
-                Some((c, d)) => Grid::plane(
-                    Axis::new("x", f.x.0, f.x.1, opts.n_2d)?,
-                    Axis::new("y", c, d, opts.n_2d)?,
-                )?,
-                None => Grid::line(Axis::new("x", f.x.0, f.x.1, opts.n_1d)?),
+                Some((c, d)) => {
+                    Grid::plane(Axis::x(f.x.0, f.x.1, opts.n_2d)?, Axis::y(c, d, opts.n_2d)?)?
+                }
+                None => Grid::line(Axis::x(f.x.0, f.x.1, opts.n_1d)?),
             },
             (None, None) => {
                 return Err(crate::Error::input(format!(
@@ -133,11 +147,10 @@ pub fn run_suite_with_notes(
             }
         };
         for &(precision, math) in &opts.modes {
-            if let Some(c) = ctx
-                .as_ref()
-                .filter(|c| precision == Precision::F64 && !c.f64)
-            {
-                let note = format!("f64 skipped: {} has no f64 in shaders", c.describe());
+            // The suite checks the device it was given: a precision that device cannot run is
+            // skipped (with a note), never moved to another device.
+            if let Err(e) = backend.place(precision, F64Fallback::Refuse) {
+                let note = format!("{precision} skipped: {e}");
                 if !notes.contains(&note) {
                     notes.push(note);
                 }
@@ -158,12 +171,7 @@ pub fn run_suite_with_notes(
     let mut rows = Vec::new();
     for spec in &specs {
         bar.message(format!("{} {}", spec.source, spec.scheme));
-        let report: Report = match &ctx {
-            Some(c) => {
-                crate::gpu::run_gpu(Some(c), &opts.gpu, spec, &run_opts, &Progress::hidden())?
-            }
-            None => crate::run::run_cpu(spec, &run_opts, &Progress::hidden())?,
-        };
+        let report: Report = run_field(backend, spec, &run_opts)?;
         for (quantity, e) in &report.errors {
             if !e.checked {
                 continue;

@@ -2,37 +2,20 @@
 //! each finite-difference scheme against the float64 analytic derivative for every h on a
 //! log grid, in each precision, beside the error model E(h) ≈ C1·h^p + C2·ε/h.
 //!
-//! On the GPU all (h, point) pairs run in one dispatch per precision (h is the second
-//! dispatch dimension, every scheme in the same invocation), and the maximum per h is reduced
-//! on the GPU: the host reads back one number per scheme, step and workgroup.
+//! On the GPU all (h, point) pairs run in one dispatch per precision and the maximum per h
+//! is reduced there ([`crate::gpu::GpuContext::sweep_max_errors`]); a precision the GPU lacks
+//! runs on the CPU engine, and each curve says where it ran.
 
-use std::path::Path;
-
-use bytemuck::{Pod, Zeroable};
 use serde::Serialize;
 
-use crate::cpu::{CpuEngine, Real};
+use crate::backend::{Backend, EngineUser, F64Fallback, Place};
+use crate::cpu::CpuEngine;
+use crate::engine::{Engine, Real};
 use crate::error::{Error, Result};
 use crate::expr::{Program, Var};
-use crate::gpu::{GpuContext, codegen};
 use crate::grid::{Field, Fields, Grid, MathMode, Precision, Scheme};
-use crate::plot::FigureSize;
 use crate::progress::{Bar, Progress};
 use crate::spec::FieldSpec;
-
-/// Per-dispatch parameters. Must match `Params` in `shaders/sweep.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct SweepParams {
-    nx: u32,
-    ny: u32,
-    points: u32,
-    steps: u32,
-    x_bases: u32,
-    y_bases: u32,
-    steps_at: u32,
-    pad: u32,
-}
 
 /// What to sweep.
 #[derive(Clone, Debug)]
@@ -87,7 +70,7 @@ pub struct SweepCurve {
     pub theory_best_h: f64,
     /// The model's error there.
     pub theory_best_err: f64,
-    /// Where it was computed.
+    /// Where it was computed: `gpu: <adapter>` or `cpu` (with the reason when a GPU was open).
     pub device: String,
 }
 
@@ -197,12 +180,18 @@ fn curve_from(
     }
 }
 
-/// Runs the sweep on the GPU (per precision the adapter supports) or the CPU.
+/// Checks the options before any work: steps, schemes, precisions.
+pub fn validate(opts: &SweepOptions) -> Result<()> {
+    check_options(opts)
+}
+
+/// Runs the sweep on `backend`: each precision where [`Backend::place`] puts it (f64 on the
+/// CPU when the GPU lacks it).
 pub fn run_sweep(
     source: &str,
     grid: Grid,
     opts: &SweepOptions,
-    ctx: Option<&GpuContext>,
+    backend: &Backend,
     progress: &Progress,
 ) -> Result<Sweep> {
     check_options(opts)?;
@@ -217,17 +206,17 @@ pub fn run_sweep(
             .with_precision(precision)
             .with_math(opts.math);
         bar.message(format!("sweep {}", precision.name()));
-        let (per_scheme, device) = match ctx {
-            Some(c) if precision == Precision::F32 || c.f64 => {
-                let errs = sweep_gpu(c, &spec, &opts.schemes, &hs)?;
+        let place = backend.place(precision, F64Fallback::Cpu)?;
+        let per_scheme = match place {
+            Place::Gpu(ctx) => {
+                let errs =
+                    ctx.sweep_max_errors(&spec, &opts.schemes, &hs, &reference_words(&spec)?)?;
                 bar.inc((opts.schemes.len() * hs.len()) as u64);
-                (errs, format!("gpu: {}", c.describe()))
+                errs
             }
-            _ => (
-                sweep_cpu(&spec, &opts.schemes, &hs, &bar)?,
-                "cpu".to_string(),
-            ),
+            Place::Cpu { .. } => sweep_cpu(&spec, &opts.schemes, &hs, &bar)?,
         };
+        let device = place.label();
         for (scheme, errs) in opts.schemes.iter().zip(per_scheme) {
             curves.push(curve_from(*scheme, precision, &hs, errs, &spec, &device));
         }
@@ -258,6 +247,25 @@ fn reference_words(spec: &FieldSpec) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// Collects an engine's `fd_x`, widened to f64.
+struct CollectFd;
+
+impl EngineUser for CollectFd {
+    type Output = Vec<f64>;
+    fn run<T: Real>(
+        self,
+        engine: &mut dyn Engine<T>,
+        _: crate::tolerance::ErrorModel,
+    ) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        engine.run(None, &mut |t| {
+            out.extend(t.values(Field::FdX).iter().map(|v| v.to_f64()));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
 /// The CPU twin of `shaders/sweep.wgsl`: the CPU engine's finite differences per step,
 /// advancing `bar` by one per step.
 pub fn sweep_cpu(
@@ -281,18 +289,7 @@ pub fn sweep_cpu(
                     fd: true,
                     grad: false,
                 })?;
-            let fd: Vec<f64> = match spec.precision {
-                Precision::F32 => CpuEngine::<f32>::new(&s, None)?
-                    .eval(0, n)
-                    .values(Field::FdX)
-                    .iter()
-                    .map(|v| v.to_f64())
-                    .collect(),
-                Precision::F64 => CpuEngine::<f64>::new(&s, None)?
-                    .eval(0, n)
-                    .values(Field::FdX)
-                    .to_vec(),
-            };
+            let fd = Backend::cpu().with_engine(&s, Some(n), F64Fallback::Refuse, CollectFd)?;
             let e = fd
                 .iter()
                 .enumerate()
@@ -305,173 +302,6 @@ pub fn sweep_cpu(
         out.push(errs);
     }
     Ok(out)
-}
-
-fn sweep_gpu(
-    ctx: &GpuContext,
-    spec: &FieldSpec,
-    schemes: &[Scheme],
-    hs: &[f64],
-) -> Result<Vec<Vec<f64>>> {
-    match spec.precision {
-        Precision::F32 => sweep_gpu_typed::<f32>(ctx, spec, schemes, hs),
-        Precision::F64 => sweep_gpu_typed::<f64>(ctx, spec, schemes, hs),
-    }
-}
-
-fn sweep_gpu_typed<T: Real>(
-    ctx: &GpuContext,
-    spec: &FieldSpec,
-    schemes: &[Scheme],
-    hs: &[f64],
-) -> Result<Vec<Vec<f64>>> {
-    use wgpu::util::DeviceExt;
-    let grid = spec.grid;
-    let p = spec.precision;
-    let n = grid.len();
-    let groups = n.div_ceil(256);
-    let max_groups = ctx.limits.max_compute_workgroups_per_dimension as usize;
-    if groups > max_groups || hs.len() > max_groups {
-        return Err(Error::input(format!(
-            "a GPU sweep takes at most {} points and {max_groups} steps",
-            max_groups * 256
-        )));
-    }
-    let source = codegen::sweep_source_for(spec, schemes, ctx.target())?;
-    let pipeline = ctx.pipeline(&source)?;
-    // Constants: the grid's, then SWEEP_STEP_CONSTS per step.
-    let mut consts = vec![0.0f64; 16];
-    consts[0] = p.round(grid.x.step());
-    consts[2] = grid.x.max;
-    consts[4] = 1.0;
-    if let Some(y) = grid.y {
-        consts[1] = p.round(y.step());
-        consts[3] = y.max;
-    }
-    let x_bases = consts.len() as u32;
-    consts.extend(grid.x.segment_bases(p));
-    let y_bases = consts.len() as u32;
-    if let Some(y) = grid.y {
-        consts.extend(y.segment_bases(p));
-    }
-    let steps_at = consts.len() as u32;
-    for &h in hs {
-        for m in [1.0, -1.0, 2.0, -2.0, 1.0, 2.0, 12.0] {
-            consts.push(p.round(m * h));
-        }
-    }
-    let to_t = |v: &[f64]| -> Vec<T> { v.iter().map(|&c| T::from_f64(c)).collect() };
-    let d = &ctx.device;
-    let consts_buf = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("sweep consts"),
-        contents: bytemuck::cast_slice(&to_t(&consts)),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    let reference = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("sweep reference"),
-        contents: bytemuck::cast_slice(&to_t(&reference_words(spec)?)),
-        usage: wgpu::BufferUsages::STORAGE,
-    });
-    let params = SweepParams {
-        nx: grid.x.n as u32,
-        ny: grid.y.map_or(1, |y| y.n as u32),
-        points: n as u32,
-        steps: hs.len() as u32,
-        x_bases,
-        y_bases,
-        steps_at,
-        pad: 0,
-    };
-    let params_buf = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("sweep params"),
-        contents: bytemuck::bytes_of(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    });
-    let count = schemes.len() * hs.len() * groups;
-    let bytes = (count * std::mem::size_of::<T>()) as u64;
-    let partial = crate::gpu::buffer(
-        d,
-        "sweep partial maxima",
-        bytes,
-        wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-    );
-    let read = crate::gpu::buffer(
-        d,
-        "sweep readback",
-        bytes,
-        wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-    );
-    let dummy = crate::gpu::buffer(d, "unused", 16, wgpu::BufferUsages::STORAGE);
-    let mut entries = vec![
-        wgpu::BindGroupEntry {
-            binding: 0,
-            resource: params_buf.as_entire_binding(),
-        },
-        wgpu::BindGroupEntry {
-            binding: 1,
-            resource: consts_buf.as_entire_binding(),
-        },
-        wgpu::BindGroupEntry {
-            binding: 2,
-            resource: partial.as_entire_binding(),
-        },
-        wgpu::BindGroupEntry {
-            binding: 3,
-            resource: reference.as_entire_binding(),
-        },
-    ];
-    for b in 4..2 + crate::gpu::OUTPUT_BINDINGS {
-        entries.push(wgpu::BindGroupEntry {
-            binding: b,
-            resource: dummy.as_entire_binding(),
-        });
-    }
-    let bind = d.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("sweep"),
-        layout: &ctx.layout,
-        entries: &entries,
-    });
-    let mut enc = d.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-        label: Some("sweep"),
-    });
-    {
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("sweep"),
-            timestamp_writes: None,
-        });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(groups as u32, hs.len() as u32, 1);
-    }
-    enc.copy_buffer_to_buffer(&partial, 0, &read, 0, bytes);
-    let index = ctx.queue.submit([enc.finish()]);
-    let (tx, rx) = std::sync::mpsc::channel();
-    read.map_async(wgpu::MapMode::Read, .., move |r| {
-        let _ = tx.send(r);
-    });
-    ctx.wait(index)?;
-    rx.recv_timeout(crate::gpu::GPU_TIMEOUT)
-        .map_err(|_| Error::Gpu("the sweep's readback never completed".into()))??;
-    let maxima: Vec<f64> = {
-        let view = read
-            .get_mapped_range(..)
-            .map_err(|e| Error::Gpu(e.to_string()))?;
-        bytemuck::cast_slice::<u8, T>(&view)
-            .iter()
-            .map(|v| v.to_f64())
-            .collect()
-    };
-    read.unmap();
-    Ok((0..schemes.len())
-        .map(|s| {
-            (0..hs.len())
-                .map(|k| {
-                    let at = (s * hs.len() + k) * groups;
-                    maxima[at..at + groups].iter().copied().fold(0.0, f64::max)
-                })
-                .collect()
-        })
-        .collect())
 }
 
 /// A plain-text table: scheme, precision, best h and error, the model's.
@@ -495,9 +325,33 @@ pub fn sweep_table(s: &Sweep) -> String {
     out
 }
 
+/// The sweep as the figure draws it.
+#[cfg(feature = "plot")]
+pub fn sweep_plot(s: &Sweep) -> crate::plot::SweepPlot {
+    crate::plot::SweepPlot {
+        expression: s.expression.clone(),
+        points: s.points,
+        curves: s
+            .curves
+            .iter()
+            .map(|c| crate::plot::ErrorCurve {
+                scheme: c.scheme.clone(),
+                precision: c.precision.clone(),
+                order: c.order,
+                h: c.h.clone(),
+                max_abs_err: c.max_abs_err.clone(),
+                best: (c.best_h, c.best_err),
+                theory: c.theory.clone(),
+                theory_best: (c.theory_best_h, c.theory_best_err),
+            })
+            .collect(),
+    }
+}
+
 /// The sweep figure: log-log error against h, one curve per scheme × precision with its
 /// measured points, the model as thin dotted lines, the optimum marked, and the truncation
 /// and round-off regions labelled.
-pub fn sweep_png(s: &Sweep, size: FigureSize, path: &Path) -> Result<()> {
-    crate::plot::sweep_figure(s, size)?.save_png(path)
+#[cfg(feature = "plot")]
+pub fn sweep_png(s: &Sweep, size: crate::plot::FigureSize, path: &std::path::Path) -> Result<()> {
+    crate::plot::sweep_figure(&sweep_plot(s), size)?.save_png(path)
 }

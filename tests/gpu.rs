@@ -4,40 +4,50 @@
 
 mod common;
 
-use gradfield::cpu::{Tile, TileView};
+use gradfield::backend::{Backend, BackendRequest};
+use gradfield::engine::{Engine, GpuApi, Tile, TileView};
 use gradfield::gpu::{GpuContext, GpuEngine, GpuOptions, codegen};
 use gradfield::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme};
 use gradfield::progress::Progress;
-use gradfield::run::{Engine, RunOptions};
+use gradfield::run::{RunOptions, run_field};
 use gradfield::spec::FieldSpec;
 use gradfield::suite::{SuiteOptions, run_suite};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-fn vulkan() -> &'static GpuContext {
-    static CTX: OnceLock<GpuContext> = OnceLock::new();
-    CTX.get_or_init(|| {
-        // SAFETY of intent: tests run in one process; the variable only silences a loader warning.
-        GpuContext::new(&GpuOptions {
-            backend: Some("vulkan".into()),
+fn gpu_request(api: GpuApi) -> BackendRequest {
+    BackendRequest {
+        gpu: GpuOptions {
+            api: Some(api),
             adapter: None,
-        })
-        .expect("a Vulkan adapter (on Linux without a GPU: apt-get install mesa-vulkan-drivers)")
+        },
+        ..BackendRequest::gpu()
+    }
+}
+
+/// One Vulkan device for every test of this file.
+fn vulkan_backend() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        Backend::open(&gpu_request(GpuApi::Vulkan)).expect(
+            "a Vulkan adapter (on Linux without a GPU: apt-get install mesa-vulkan-drivers)",
+        )
     })
+}
+
+fn vulkan() -> &'static GpuContext {
+    vulkan_backend().gpu().expect("a GPU")
 }
 
 #[test]
 fn every_library_function_and_scheme_passes_on_vulkan() {
     let rows = run_suite(
         &SuiteOptions {
-            gpu: GpuOptions {
-                backend: Some("vulkan".into()),
-                adapter: None,
-            },
             n_1d: 2049,
             n_2d: 97,
             ..SuiteOptions::default()
         },
+        vulkan_backend(),
         &Progress::hidden(),
     )
     .unwrap();
@@ -71,14 +81,11 @@ fn the_gl_backend_stays_alive() {
                 (Precision::F32, MathMode::Native),
                 (Precision::F64, MathMode::Accurate),
             ],
-            gpu: GpuOptions {
-                backend: Some("gl".into()),
-                adapter: None,
-            },
             n_1d: 1025,
             n_2d: 65,
             ..SuiteOptions::default()
         },
+        &Backend::open(&gpu_request(GpuApi::Gl)).expect("the GL adapter (llvmpipe)"),
         &Progress::hidden(),
     )
     .unwrap();
@@ -111,8 +118,8 @@ fn concat(tiles: &[Tile<f32>], f: Field) -> Vec<u32> {
 #[test]
 fn tiled_results_are_bit_identical_to_untiled() {
     let grid = Grid::plane(
-        Axis::new("x", -5.0, 5.0, 301).unwrap(),
-        Axis::new("y", -5.0, 5.0, 203).unwrap(),
+        Axis::x(-5.0, 5.0, 301).unwrap(),
+        Axis::y(-5.0, 5.0, 203).unwrap(),
     )
     .unwrap();
     let spec = FieldSpec::new("himmelblau + sin(x*y)", grid).unwrap();
@@ -131,17 +138,10 @@ fn an_output_larger_than_one_storage_binding_streams_through_tiles() {
     // 2^25 points × 3 fields × 4 bytes = 384 MiB of output; lavapipe binds at most 128 MiB.
     let ctx = vulkan();
     let n = 1 << 25;
-    assert!(3 * 4 * n as u64 > ctx.limits.max_storage_buffer_binding_size);
-    let grid = Grid::line(Axis::new("x", -100.0, 100.0, n).unwrap());
+    assert!(3 * 4 * n as u64 > ctx.max_storage_binding());
+    let grid = Grid::line(Axis::x(-100.0, 100.0, n).unwrap());
     let spec = FieldSpec::new("sin(x)", grid).unwrap();
-    let report = gradfield::gpu::run_gpu(
-        Some(ctx),
-        &GpuOptions::default(),
-        &spec,
-        &RunOptions::default(),
-        &Progress::hidden(),
-    )
-    .unwrap();
+    let report = run_field(vulkan_backend(), &spec, &RunOptions::default()).unwrap();
     assert_eq!(report.points, n);
     let check = report.check.unwrap();
     assert!(check.passed, "{:?}", check.failures);
@@ -153,11 +153,11 @@ fn f64_kernels_call_no_builtin_transcendental() {
     for f in &gradfield::library::LIBRARY {
         let grid = match f.y {
             Some(_) => Grid::plane(
-                Axis::new("x", -1.0, 1.0, 5).unwrap(),
-                Axis::new("y", -1.0, 1.0, 5).unwrap(),
+                Axis::x(-1.0, 1.0, 5).unwrap(),
+                Axis::y(-1.0, 1.0, 5).unwrap(),
             )
             .unwrap(),
-            None => Grid::line(Axis::new("x", -1.0, 1.0, 5).unwrap()),
+            None => Grid::line(Axis::x(-1.0, 1.0, 5).unwrap()),
         };
         for scheme in Scheme::ALL {
             let spec = FieldSpec::new(f.name, grid)
@@ -174,21 +174,19 @@ fn f64_kernels_call_no_builtin_transcendental() {
 
 #[test]
 fn f64_is_refused_clearly_where_the_adapter_lacks_it() {
-    let gl = GpuContext::new(&GpuOptions {
-        backend: Some("gl".into()),
-        adapter: None,
-    })
-    .expect("the GL adapter (llvmpipe)");
-    assert!(!gl.f64);
-    let grid = Grid::line(Axis::new("x", 0.0, 1.0, 10).unwrap());
+    let gl = Backend::open(&gpu_request(GpuApi::Gl)).expect("the GL adapter (llvmpipe)");
+    assert!(!gl.gpu().unwrap().f64);
+    let grid = Grid::line(Axis::x(0.0, 1.0, 10).unwrap());
     let spec = FieldSpec::new("sin(x)", grid)
         .unwrap()
         .with_precision(Precision::F64);
-    let err = GpuEngine::<f64>::new(&gl, &spec, None, 1 << 26)
+    let err = run_field(&gl, &spec, &RunOptions::default()).err().unwrap();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("no f64"), "{err}");
+    let err = GpuEngine::<f64>::new(gl.gpu().unwrap(), &spec, None, 1 << 26)
         .err()
         .unwrap();
     assert_eq!(err.exit_code(), 2);
-    assert!(err.to_string().contains("no f64"), "{err}");
 }
 
 #[test]
@@ -196,7 +194,7 @@ fn finite_differences_use_the_rounded_stencil_coordinate() {
     // Found by the property test below: the compiler turned (−x) + (x + h) into h, a result
     // no rounding of x + h gives, so the f64 round-off check failed. The kernel now
     // materialises x + h.
-    let grid = Grid::line(Axis::new("x", -2.0, 2.0, 1001).unwrap());
+    let grid = Grid::line(Axis::x(-2.0, 2.0, 1001).unwrap());
     for (src, p) in [
         ("-(x)", Precision::F64),
         ("x", Precision::F64),
@@ -209,14 +207,7 @@ fn finite_differences_use_the_rounded_stencil_coordinate() {
                 .with_h(1e-2)
                 .unwrap()
                 .with_precision(p);
-            let report = gradfield::gpu::run_gpu(
-                Some(vulkan()),
-                &GpuOptions::default(),
-                &spec,
-                &RunOptions::default(),
-                &Progress::hidden(),
-            )
-            .unwrap();
+            let report = run_field(vulkan_backend(), &spec, &RunOptions::default()).unwrap();
             let check = report.check.unwrap();
             assert!(check.passed, "{src} {p} {scheme}: {:?}", check.failures);
         }
@@ -233,11 +224,11 @@ proptest! {
         f64_mode in any::<bool>(),
     ) {
         let e = gradfield::expr::Expr::parse(&src).unwrap();
-        let x = Axis::new("x", -2.0, 2.0, 41).unwrap();
+        let x = Axis::x(-2.0, 2.0, 41).unwrap();
         let grid = if e.uses(gradfield::expr::Var::Y) {
-            Grid::plane(x, Axis::new("y", -1.5, 1.5, 29).unwrap()).unwrap()
+            Grid::plane(x, Axis::y(-1.5, 1.5, 29).unwrap()).unwrap()
         } else {
-            Grid::line(Axis::new("x", -2.0, 2.0, 1001).unwrap())
+            Grid::line(Axis::x(-2.0, 2.0, 1001).unwrap())
         };
         let precision = if f64_mode { Precision::F64 } else { Precision::F32 };
         let spec = FieldSpec::new(&src, grid).unwrap()
@@ -245,9 +236,7 @@ proptest! {
             .with_h(1e-2).unwrap()
             .with_precision(precision)
             .with_fields(Fields::ALL).unwrap();
-        let report = gradfield::gpu::run_gpu(
-            Some(vulkan()), &GpuOptions::default(), &spec, &RunOptions::default(), &Progress::hidden(),
-        ).unwrap();
+        let report = run_field(vulkan_backend(), &spec, &RunOptions::default()).unwrap();
         let check = report.check.unwrap();
         prop_assert!(check.passed, "{src} ({precision}, {scheme}): {:?}", check.failures);
     }

@@ -5,11 +5,13 @@
 //! throughout, independent of our fdlibm sin/cos.
 //! `cargo test --release --test gpu_math -- --nocapture` prints the table.
 
-use gradfield::cpu::TileView;
+use gradfield::backend::BackendRequest;
+use gradfield::engine::GpuApi;
 use gradfield::expr::Func;
-use gradfield::gpu::{GpuContext, GpuEngine, GpuOptions};
+use gradfield::gpu::GpuOptions;
 use gradfield::grid::{Axis, Field, Fields, Grid, MathMode, Precision};
-use gradfield::run::Engine;
+use gradfield::run::RunOptions;
+use gradfield::session::Session;
 use gradfield::spec::FieldSpec;
 use gradfield::tolerance::accurate_ulps;
 
@@ -57,12 +59,25 @@ const CASES: &[Case] = &[
     ("x^-1.25", Func::Exp, (1e-2, 100.0), |x| x.powf(-1.25)),
 ];
 
-fn ctx() -> GpuContext {
-    GpuContext::new(&GpuOptions {
-        backend: Some("vulkan".into()),
-        adapter: None,
+fn ctx() -> Session {
+    Session::new(&BackendRequest {
+        gpu: GpuOptions {
+            api: Some(GpuApi::Vulkan),
+            adapter: None,
+        },
+        ..BackendRequest::gpu()
     })
     .expect("a Vulkan adapter (apt-get install mesa-vulkan-drivers)")
+}
+
+/// The engine's values of `spec` with their coordinates, unchecked.
+fn values(session: &Session, spec: &FieldSpec, field: Field) -> (Vec<f64>, Vec<f64>) {
+    let unchecked = RunOptions {
+        check: false,
+        ..RunOptions::default()
+    };
+    let out = session.field_with(spec, &unchecked).unwrap();
+    (out.x.to_f64(), out.values(field).unwrap().to_f64())
 }
 
 /// Spacing of floats of the given precision at |v|.
@@ -81,14 +96,14 @@ fn ulp(v: f64, p: Precision) -> f64 {
 
 /// Largest error in ulps, and largest absolute error, of f over the range.
 fn measure(
-    ctx: &GpuContext,
+    ctx: &Session,
     src: &str,
     range: (f64, f64),
     reference: fn(f64) -> f64,
     p: Precision,
     math: MathMode,
 ) -> (f64, f64) {
-    let grid = Grid::line(Axis::new("x", range.0, range.1, N).unwrap());
+    let grid = Grid::line(Axis::x(range.0, range.1, N).unwrap());
     let spec = FieldSpec::new(src, grid)
         .unwrap()
         .with_precision(p)
@@ -100,41 +115,15 @@ fn measure(
         })
         .unwrap();
     let (mut worst_ulps, mut worst_abs) = (0.0f64, 0.0f64);
-    let mut check = |t: &TileView<'_, f64>| {
-        for (k, &got) in t.values(Field::F).iter().enumerate() {
-            let x = grid.x.coord(t.start + k, p);
-            let want = reference(x);
-            if !want.is_finite() || want.abs() > f32::MAX as f64 && p == Precision::F32 {
-                continue;
-            }
-            let err = (got - want).abs();
-            worst_abs = worst_abs.max(err);
-            worst_ulps = worst_ulps.max(err / ulp(want, p));
+    let (xs, got) = values(ctx, &spec, Field::F);
+    for (&x, &got) in xs.iter().zip(&got) {
+        let want = reference(x);
+        if !want.is_finite() || want.abs() > f32::MAX as f64 && p == Precision::F32 {
+            continue;
         }
-    };
-    match p {
-        Precision::F32 => {
-            let mut e = GpuEngine::<f32>::new(ctx, &spec, None, 64 << 20).unwrap();
-            e.run(None, &mut |t: &TileView<'_, f32>| {
-                let wide: Vec<f64> = t.values(Field::F).iter().map(|&v| v as f64).collect();
-                let empty: &[f64] = &[];
-                check(&TileView {
-                    start: t.start,
-                    len: t.len,
-                    values: [&wide, empty, empty, empty, empty],
-                });
-                Ok(())
-            })
-            .unwrap();
-        }
-        Precision::F64 => {
-            let mut e = GpuEngine::<f64>::new(ctx, &spec, None, 64 << 20).unwrap();
-            e.run(None, &mut |t: &TileView<'_, f64>| {
-                check(t);
-                Ok(())
-            })
-            .unwrap();
-        }
+        let err = (got - want).abs();
+        worst_abs = worst_abs.max(err);
+        worst_ulps = worst_ulps.max(err / ulp(want, p));
     }
     (worst_ulps, worst_abs)
 }
@@ -142,7 +131,10 @@ fn measure(
 #[test]
 fn accurate_libraries_are_within_their_documented_ulp_bounds() {
     let ctx = ctx();
-    eprintln!("{}: max error over {N} points per function", ctx.describe());
+    eprintln!(
+        "{}: max error over {N} points per function",
+        ctx.backend().describe()
+    );
     eprintln!(
         "{:<16} {:>22} {:>14} {:>12} {:>16} {:>14}",
         "function", "range", "f32 accurate", "(abs)", "f32 native", "f64"
@@ -210,18 +202,14 @@ fn the_derivative_of_sin_on_pi_is_as_good_as_pytorch() {
     // ∂/∂x sin = cos evaluated by the accurate library: ≤ 7e-8 on [-π, π] (PyTorch's CUDA
     // float32 autograd measured 6.8e-8 on an H100).
     let ctx = ctx();
-    let grid = Grid::line(Axis::new("x", -std::f64::consts::PI, std::f64::consts::PI, N).unwrap());
+    let grid = Grid::line(Axis::x(-std::f64::consts::PI, std::f64::consts::PI, N).unwrap());
     let spec = FieldSpec::new("sin(x)", grid).unwrap();
-    let mut e = GpuEngine::<f32>::new(&ctx, &spec, None, 64 << 20).unwrap();
-    let mut worst = 0.0f64;
-    e.run(None, &mut |t: &TileView<'_, f32>| {
-        for (k, &g) in t.values(Field::GradX).iter().enumerate() {
-            let x = grid.x.coord(t.start + k, Precision::F32);
-            worst = worst.max((g as f64 - x.cos()).abs());
-        }
-        Ok(())
-    })
-    .unwrap();
+    let (xs, grad) = values(&ctx, &spec, Field::GradX);
+    let worst = xs
+        .iter()
+        .zip(&grad)
+        .map(|(x, g)| (g - x.cos()).abs())
+        .fold(0.0, f64::max);
     eprintln!("d/dx sin on [-π, π]: max abs error {worst:.3e}");
     assert!(worst <= 7e-8, "{worst:.3e}");
 }

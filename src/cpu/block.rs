@@ -7,7 +7,7 @@
 //! cache filled once for the whole grid. This is loop-invariant hoisting: the values are the
 //! same bits as if every point computed them.
 
-use super::real::Real;
+use crate::engine::Real;
 use crate::expr::{Expr, Func, Node, Program, powi_chain};
 use crate::tolerance::ErrorModel;
 

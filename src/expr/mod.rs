@@ -4,8 +4,8 @@
 //! Syntax: numbers (`1`, `2.5`, `1e-3`, `.5`), variables `x`, `y`, constants `pi`, `e`,
 //! `+ - * / ^` (`^` is right-associative and binds tighter than unary minus, so
 //! `-x^2 = -(x^2)`), parentheses, and the functions listed by [`Func::ALL`] plus
-//! `pow(a, b)`. Names of built-in library functions (`rosenbrock`, `loss`, …) may stand
-//! wherever an expression may.
+//! `pow(a, b)`. The language knows no other names; [`crate::library::parse`] parses with the
+//! built-in functions' names (`rosenbrock`, `loss`, …) standing wherever an expression may.
 //!
 //! ```
 //! use gradfield::expr::{Expr, Var};
@@ -21,13 +21,8 @@ mod print;
 mod program;
 mod simplify;
 
-pub use parser::{MAX_DEPTH, MAX_INPUT_LEN, ParseError, ParseErrorKind};
+pub use parser::{MAX_DEPTH, MAX_INPUT_LEN, Names, NoNames, ParseError, ParseErrorKind};
 pub use program::{MAX_POWI, Node, Program, powi_chain};
-
-/// Parses a library formula (library names are not accepted inside it).
-pub(crate) fn parser_for_library(input: &str) -> Result<Expr, ParseError> {
-    parser::parse_with(input, false)
-}
 
 /// A variable of the grid: `x` (columns) or `y` (rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,8 +166,9 @@ impl Func {
         }
     }
 
-    /// Evaluates the function in float64 (the reference): Rust's standard library, except sin
-    /// and cos, which are [`crate::cpu::fastmath`]'s.
+    /// Evaluates the function in float64 as the CPU engine does, so that single points give
+    /// the same bits as its blocks: Rust's standard library, except sin and cos, which are
+    /// [`crate::math::fastmath`]'s (the engine's, not the reference's).
     ///
     /// `b` is ignored for one-argument functions.
     ///
@@ -185,8 +181,8 @@ impl Func {
         match self {
             // Our vectorisable fdlibm sin/cos (≤ 1 ulp from std), so that the CPU engine's
             // blocks and single points give the same bits.
-            Func::Sin => crate::cpu::fastmath::sin(a),
-            Func::Cos => crate::cpu::fastmath::cos(a),
+            Func::Sin => crate::math::fastmath::sin(a),
+            Func::Cos => crate::math::fastmath::cos(a),
             Func::Tan => a.tan(),
             Func::Asin => a.asin(),
             Func::Acos => a.acos(),
@@ -332,7 +328,8 @@ pub enum Expr {
 }
 
 impl Expr {
-    /// Parses an expression or the name of a built-in library function.
+    /// Parses an expression of the language (no names beyond `x`, `y`, `pi`, `e`; see
+    /// [`crate::library::parse`] for the built-in functions' names).
     ///
     /// ```
     /// use gradfield::expr::Expr;
@@ -343,7 +340,12 @@ impl Expr {
     /// # Ok::<(), gradfield::expr::ParseError>(())
     /// ```
     pub fn parse(input: &str) -> Result<Expr, ParseError> {
-        parser::parse(input)
+        parser::parse_with(input, &NoNames)
+    }
+
+    /// Parses an expression that may also use `names` (see [`Names`]).
+    pub fn parse_with(input: &str, names: &dyn Names) -> Result<Expr, ParseError> {
+        parser::parse_with(input, names)
     }
 
     /// The symbolic partial derivative with respect to `var`, simplified.

@@ -7,7 +7,7 @@
 //! ```
 //! use gradfield::grid::{Axis, Grid, MathMode};
 //! use gradfield::spec::FieldSpec;
-//! let grid = Grid::line(Axis::new("x", 0.0, 1.0, 10)?);
+//! let grid = Grid::line(Axis::x(0.0, 1.0, 10)?);
 //! let spec = FieldSpec::new("sin(x)^2", grid)?.with_math(MathMode::Native);
 //! let wgsl = gradfield::gpu::codegen::grid_source(&spec)?;
 //! assert!(wgsl.contains("alias T = f32;"));
@@ -17,6 +17,7 @@
 
 use std::fmt::Write as _;
 
+use super::layout::{GridParams, SweepParams, SweepStep, wgsl_constants};
 use crate::error::{Error, Result};
 use crate::expr::{Func, Node, Program};
 use crate::grid::{Field, MathMode, Precision};
@@ -320,28 +321,50 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
     let config = format!(
         "const TWO_D: bool = {two_d};\nconst POINTS_PER_INVOCATION: u32 = {POINTS_PER_INVOCATION}u;"
     );
-    assemble(TEMPLATE, precision, target, config, math, functions, b)
+    let parts = Parts {
+        config,
+        params: GridParams::WGSL,
+        math,
+        functions,
+        body: b,
+    };
+    assemble(TEMPLATE, precision, target, parts)
+}
+
+/// The generated parts of a kernel.
+struct Parts {
+    config: String,
+    params: &'static str,
+    math: String,
+    functions: String,
+    body: String,
 }
 
 /// Fills a kernel template's slots and refuses f64 code that would call a WGSL builtin
 /// transcendental (which SPIR-V lacks for f64: lavapipe silently returns 0).
-fn assemble(
-    template: &str,
-    precision: Precision,
-    target: Target,
-    config: String,
-    math: String,
-    functions: String,
-    body: String,
-) -> Result<String> {
+fn assemble(template: &str, precision: Precision, target: Target, parts: Parts) -> Result<String> {
+    let Parts {
+        config,
+        params,
+        math,
+        functions,
+        body,
+    } = parts;
     let out = fill(
         template,
         &[
             ("//@SCALAR", format!("alias T = {};", precision.name())),
             ("//@CONFIG", config),
+            ("//@PARAMS", params.to_string()),
             (
                 "//@COMMON",
-                fill(COMMON, &[("//@OPAQUE", opaque(precision, target))]),
+                fill(
+                    COMMON,
+                    &[
+                        ("//@LAYOUT", wgsl_constants()),
+                        ("//@OPAQUE", opaque(precision, target)),
+                    ],
+                ),
             ),
             ("//@MATH", math),
             ("//@FUNCTIONS", functions),
@@ -349,8 +372,8 @@ fn assemble(
         ],
     );
     if precision == Precision::F64 && uses_builtin_transcendental(&out) {
-        return Err(Error::Gpu(
-            "internal: generated f64 code calls a WGSL builtin transcendental".into(),
+        return Err(Error::internal(
+            "generated f64 code calls a WGSL builtin transcendental",
         ));
     }
     Ok(out)
@@ -369,23 +392,13 @@ fn fill(template: &str, slots: &[(&str, String)]) -> String {
     out
 }
 
-/// Constants per step in a sweep's constants buffer: offsets T(h), T(−h), T(2h), T(−2h)
-/// and denominators T(h), T(2h), T(12h). Must match `sweep.wgsl`.
-pub const SWEEP_STEP_CONSTS: usize = 7;
-
-/// The stencil sum of `scheme` at step `k` in the sweep kernel, in the scheme's order.
+/// The stencil sum of `scheme` at the current step in the sweep kernel, in the scheme's
+/// order, reading the step's offsets and denominator from its [`SweepStep`] words.
 fn sweep_stencil(scheme: crate::grid::Scheme, precision: Precision, lib: Library) -> String {
     let (terms, den) = scheme.stencil();
     let mut s = String::new();
     for (t, &(o, w)) in terms.iter().enumerate() {
-        let slot = match o {
-            1 => Some(0),
-            -1 => Some(1),
-            2 => Some(2),
-            -2 => Some(3),
-            _ => None,
-        };
-        let value = match slot {
+        let value = match SweepStep::offset_slot(o) {
             None => "f0".to_string(),
             Some(k) => format!("eval_f(gf_opaque(x + consts[base + {k}u]), y)"),
         };
@@ -400,11 +413,7 @@ fn sweep_stencil(scheme: crate::grid::Scheme, precision: Precision, lib: Library
             let _ = writeln!(s, "        acc = acc + {term};");
         }
     }
-    let den_slot = match den as u32 {
-        1 => 4,
-        2 => 5,
-        _ => 6,
-    };
+    let den_slot = SweepStep::den_slot(den).expect("every scheme's denominator has a slot");
     let quotient = if lib == Library::Native {
         format!("acc / consts[base + {den_slot}u]")
     } else {
@@ -445,16 +454,14 @@ pub fn sweep_source_for(
         );
         let _ = writeln!(b, "    }}");
     }
-    let config = format!("const TWO_D: bool = {};", spec.grid.is_2d());
-    assemble(
-        SWEEP_TEMPLATE,
-        precision,
-        target,
-        config,
-        lib.source(),
+    let parts = Parts {
+        config: format!("const TWO_D: bool = {};", spec.grid.is_2d()),
+        params: SweepParams::WGSL,
+        math: lib.source(),
         functions,
-        b,
-    )
+        body: b,
+    };
+    assemble(SWEEP_TEMPLATE, precision, target, parts)
 }
 
 /// Whether WGSL source calls a builtin that is not valid on f64 in SPIR-V (naga accepts it;
@@ -535,8 +542,8 @@ mod tests {
     #[test]
     fn generated_kernels_compile_with_naga_for_every_scheme_and_library() {
         let grid = Grid::plane(
-            Axis::new("x", -1.0, 1.0, 9).unwrap(),
-            Axis::new("y", -1.0, 1.0, 9).unwrap(),
+            Axis::x(-1.0, 1.0, 9).unwrap(),
+            Axis::y(-1.0, 1.0, 9).unwrap(),
         )
         .unwrap();
         let src = "x^3*sin(y) + atan2(y, 2 + x^2) + sigmoid(x*y) - softplus(-x) + relu(y) + x^y";

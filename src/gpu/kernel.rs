@@ -11,34 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use bytemuck::{Pod, Zeroable};
-
-use super::{GpuContext, GpuOptions, OUTPUT_BINDINGS, codegen};
-use crate::cpu::{Real, TileView};
+use super::layout::{Consts, GridParams, WORKGROUP_SIZE};
+use super::{GpuContext, Kernel, codegen};
+use crate::engine::{DeviceInfo, Engine, EngineTimes, Real, TileView};
 use crate::error::{Error, Result};
 use crate::grid::{Field, Precision};
-use crate::progress::Progress;
-use crate::run::{DeviceInfo, Engine, EngineTimes, Report, RunOptions, run_with};
 use crate::spec::FieldSpec;
-use crate::tolerance::ErrorModel;
-
-/// Per-dispatch parameters. Must match `Params` in `shaders/grid.wgsl`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct GridParams {
-    nx: u32,
-    ny: u32,
-    tile_start: u32,
-    tile_len: u32,
-    x_bases: u32,
-    y_bases: u32,
-    pad0: u32,
-    pad1: u32,
-}
-
-/// Where the segment bases start in the constants buffer (after the named constants
-/// `C_STEP_X` … `C_DEN` of `shaders/grid.wgsl`).
-const BASES_AT: usize = 16;
 
 /// Memory the buffers of one run may use, all slots together (outputs and staging), on an
 /// adapter whose memory is the host's (software, integrated): it counts against the process.
@@ -50,9 +28,10 @@ pub const DISCRETE_BUDGET_BYTES: usize = 1 << 30;
 
 /// The buffer budget for an adapter.
 pub fn budget_for(ctx: &GpuContext) -> usize {
-    match ctx.info.device_type {
-        wgpu::DeviceType::DiscreteGpu => DISCRETE_BUDGET_BYTES,
-        _ => DEFAULT_BUDGET_BYTES,
+    if ctx.is_discrete() {
+        DISCRETE_BUDGET_BYTES
+    } else {
+        DEFAULT_BUDGET_BYTES
     }
 }
 
@@ -104,48 +83,24 @@ impl<'c, T: Real> GpuEngine<'c, T> {
     ) -> Result<GpuEngine<'c, T>> {
         let tile_points = tile_points.unwrap_or(usize::MAX);
         if spec.precision != T::PRECISION {
-            return Err(Error::input("the engine's type must match the precision"));
+            return Err(Error::internal(format!(
+                "a GPU engine of {} values for a {} request",
+                T::PRECISION,
+                spec.precision
+            )));
         }
         if spec.precision == Precision::F64 && !ctx.f64 {
             return Err(Error::Unsupported(format!(
-                "the adapter {} has no f64 in shaders (SHADER_F64); use --precision f32, \
-                 a Vulkan adapter (lavapipe has f64), or --device cpu",
+                "{} has no f64 in shaders",
                 ctx.describe()
             )));
         }
         let source = codegen::grid_source_for(spec, ctx.target())?;
-        let pipeline = ctx.pipeline(&source)?;
+        let pipeline = ctx.pipeline(Kernel::Grid, &source)?;
         let fields = spec.field_list();
-        let grid = spec.grid;
-        let (stencil, den) = spec.stencil();
-        let p = spec.precision;
-        let mut consts = vec![0.0f64; BASES_AT];
-        consts[0] = p.round(grid.x.step());
-        consts[2] = grid.x.max;
-        consts[4] = 1.0;
-        if let Some(y) = grid.y {
-            consts[1] = p.round(y.step());
-            consts[3] = y.max;
-        }
-        for (k, &(_, off, _)) in stencil.iter().enumerate() {
-            consts[5 + k] = off;
-        }
-        consts[9] = den;
-        let x_bases = consts.len() as u32;
-        consts.extend(grid.x.segment_bases(p));
-        let y_bases = consts.len() as u32;
-        if let Some(y) = grid.y {
-            consts.extend(y.segment_bases(p));
-        }
-        let values: Vec<T> = consts.iter().map(|&c| T::from_f64(c)).collect();
-        let consts = wgpu::util::DeviceExt::create_buffer_init(
-            &ctx.device,
-            &wgpu::util::BufferInitDescriptor {
-                label: Some("consts"),
-                contents: bytemuck::cast_slice(&values),
-                usage: wgpu::BufferUsages::STORAGE,
-            },
-        );
+        let consts = Consts::new(spec, &[]);
+        let (x_bases, y_bases) = (consts.x_bases, consts.y_bases);
+        let consts = ctx.constants("consts", &consts.words, spec.precision);
         let bytes = std::mem::size_of::<T>();
         let per_field_cap = (ctx.limits.max_storage_buffer_binding_size as usize)
             .min(ctx.limits.max_buffer_size as usize)
@@ -178,25 +133,25 @@ impl<'c, T: Real> GpuEngine<'c, T> {
     fn slot(&self, cap: usize) -> Slot {
         let d = &self.ctx.device;
         let bytes = (cap * std::mem::size_of::<T>()) as u64;
-        let params = crate::gpu::buffer(
+        let params = super::buffer(
             d,
             "params",
             std::mem::size_of::<GridParams>() as u64,
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         );
         // Unrequested outputs get a small buffer the kernel never touches.
-        let dummy = crate::gpu::buffer(d, "unused output", 16, wgpu::BufferUsages::STORAGE);
+        let dummy = super::buffer(d, "unused output", 16, wgpu::BufferUsages::STORAGE);
         let mut outputs = Vec::new();
         let mut staging = Vec::new();
         for f in Field::ALL {
             if self.fields.contains(&f) {
-                outputs.push(Some(crate::gpu::buffer(
+                outputs.push(Some(super::buffer(
                     d,
                     f.name(),
                     bytes.max(16),
                     wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
                 )));
-                staging.push(Some(crate::gpu::buffer(
+                staging.push(Some(super::buffer(
                     d,
                     "staging",
                     bytes.max(16),
@@ -207,40 +162,22 @@ impl<'c, T: Real> GpuEngine<'c, T> {
                 staging.push(None);
             }
         }
-        let mut entries = vec![
-            wgpu::BindGroupEntry {
-                binding: 0,
-                resource: params.as_entire_binding(),
-            },
-            wgpu::BindGroupEntry {
-                binding: 1,
-                resource: self.consts.as_entire_binding(),
-            },
-        ];
-        for (k, out) in outputs.iter().enumerate().take(OUTPUT_BINDINGS as usize) {
-            entries.push(wgpu::BindGroupEntry {
-                binding: 2 + k as u32,
-                resource: out.as_ref().unwrap_or(&dummy).as_entire_binding(),
-            });
-        }
-        let bind_group = d.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("grid"),
-            layout: &self.ctx.layout,
-            entries: &entries,
-        });
+        let mut buffers = vec![&params, &self.consts];
+        buffers.extend(outputs.iter().map(|o| o.as_ref().unwrap_or(&dummy)));
+        let bind_group = self.ctx.bind_group(Kernel::Grid, &buffers);
         let timer = self.ctx.timestamps.then(|| Timer {
             set: d.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("kernel time"),
                 ty: wgpu::QueryType::Timestamp,
                 count: 2,
             }),
-            resolve: crate::gpu::buffer(
+            resolve: super::buffer(
                 d,
                 "timestamps",
                 16,
                 wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
             ),
-            read: crate::gpu::buffer(
+            read: super::buffer(
                 d,
                 "timestamps read",
                 16,
@@ -340,11 +277,8 @@ impl<'c, T: Real> GpuEngine<'c, T> {
     /// Workgroups for `len` points: 1-D while it fits the per-dimension limit, else 2-D
     /// (the kernel linearises the workgroup id).
     fn dispatch_size(&self, len: usize) -> (u32, u32) {
-        let per_group = 256 * codegen::POINTS_PER_INVOCATION as usize;
-        let groups = len.div_ceil(per_group).max(1);
-        let max = self.ctx.limits.max_compute_workgroups_per_dimension.max(1) as usize;
-        let wx = groups.min(max);
-        (wx as u32, groups.div_ceil(wx) as u32)
+        let per_group = WORKGROUP_SIZE as usize * codegen::POINTS_PER_INVOCATION as usize;
+        self.ctx.dispatch_size(len.div_ceil(per_group))
     }
 
     /// Waits for a slot's tile and its maps; returns the tile's range and the kernel time (ms)
@@ -356,16 +290,16 @@ impl<'c, T: Real> GpuEngine<'c, T> {
         let deadline = Instant::now() + super::GPU_TIMEOUT;
         while p.mapped.load(Ordering::SeqCst) < p.maps {
             if Instant::now() > deadline {
-                return Err(Error::Gpu("a buffer map never completed".into()));
+                return Err(Error::Device("a buffer map never completed".into()));
             }
             self.ctx
                 .device
                 .poll(wgpu::PollType::Poll)
-                .map_err(|e| Error::Gpu(e.to_string()))?;
+                .map_err(|e| Error::Device(e.to_string()))?;
             std::thread::yield_now();
         }
         if let Some(e) = p.failed.lock().expect("not poisoned").take() {
-            return Err(e.into());
+            return Err(Error::device(format!("a GPU buffer map failed: {e}")));
         }
         let kernel_ms = match &slot.timer {
             Some(t) => {
@@ -373,7 +307,7 @@ impl<'c, T: Real> GpuEngine<'c, T> {
                     let view = t
                         .read
                         .get_mapped_range(0..16)
-                        .map_err(|e| Error::Gpu(e.to_string()))?;
+                        .map_err(|e| Error::Device(e.to_string()))?;
                     bytemuck::pod_read_unaligned(&view)
                 };
                 t.read.unmap();
@@ -400,7 +334,7 @@ impl<'c, T: Real> GpuEngine<'c, T> {
             guards.push(match s {
                 Some(s) => Some(
                     s.get_mapped_range(0..bytes)
-                        .map_err(|e| Error::Gpu(e.to_string()))?,
+                        .map_err(|e| Error::Device(e.to_string()))?,
                 ),
                 None => None,
             });
@@ -473,45 +407,6 @@ impl<T: Real> Engine<T> for GpuEngine<'_, T> {
     }
 
     fn device(&self) -> DeviceInfo {
-        DeviceInfo {
-            kind: "gpu".into(),
-            name: self.ctx.info.name.clone(),
-            backend: Some(format!("{:?}", self.ctx.info.backend).to_lowercase()),
-            driver: Some(
-                format!("{} {}", self.ctx.info.driver, self.ctx.info.driver_info)
-                    .trim()
-                    .to_string(),
-            ),
-        }
-    }
-}
-
-/// Runs a request on the GPU: opens the adapter `gpu` selects (or uses `ctx`), builds the
-/// kernel, streams tiles into files and the check.
-pub fn run_gpu(
-    ctx: Option<&GpuContext>,
-    gpu: &GpuOptions,
-    spec: &FieldSpec,
-    opts: &RunOptions,
-    progress: &Progress,
-) -> Result<Report> {
-    let owned;
-    let ctx = match ctx {
-        Some(c) => c,
-        None => {
-            owned = GpuContext::new(gpu)?;
-            &owned
-        }
-    };
-    let model = ErrorModel::gpu(spec.precision, spec.math);
-    match spec.precision {
-        Precision::F32 => {
-            let mut e = GpuEngine::<f32>::new(ctx, spec, opts.tile_points, budget_for(ctx))?;
-            run_with(&mut e, spec, model, opts, progress)
-        }
-        Precision::F64 => {
-            let mut e = GpuEngine::<f64>::new(ctx, spec, opts.tile_points, budget_for(ctx))?;
-            run_with(&mut e, spec, model, opts, progress)
-        }
+        self.ctx.device_info()
     }
 }

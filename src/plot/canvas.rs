@@ -329,7 +329,7 @@ impl Canvas {
         let bytes = self
             .pixmap
             .encode_png()
-            .map_err(|e| Error::Gpu(format!("PNG encoding failed: {e}")))?;
+            .map_err(|e| Error::internal(format!("PNG encoding failed: {e}")))?;
         let mut f = AtomicFile::create(path)?;
         f.write(&bytes)?;
         f.commit()

@@ -9,10 +9,13 @@ use crate::error::Result;
 
 /// Figure size in pixels; fonts and lines scale with the width.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct FigureSize {
-    /// Width.
+    /// Width in pixels.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1600))]
     pub width: u32,
-    /// Height.
+    /// Height in pixels.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1200))]
     pub height: u32,
 }
 
@@ -511,11 +514,43 @@ fn ring(c: &mut Canvas, x: f32, y: f32, r: f32, color: super::canvas::Color) {
     c.polyline(&pts, c.px(1.6), color, LineStyle::Solid);
 }
 
+/// One curve of a step-size sweep: a scheme in one precision.
+#[derive(Clone, Debug)]
+pub struct ErrorCurve {
+    /// Scheme name (`forward`, `backward`, `central`, `five-point`).
+    pub scheme: String,
+    /// `f32` or `f64`.
+    pub precision: String,
+    /// Truncation order p.
+    pub order: i32,
+    /// The steps.
+    pub h: Vec<f64>,
+    /// The measured largest error at each step.
+    pub max_abs_err: Vec<f64>,
+    /// The measured optimum (h, error).
+    pub best: (f64, f64),
+    /// The error model at each step.
+    pub theory: Vec<f64>,
+    /// The model's optimum (h, error).
+    pub theory_best: (f64, f64),
+}
+
+/// What the sweep figure draws.
+#[derive(Clone, Debug)]
+pub struct SweepPlot {
+    /// The function, as text.
+    pub expression: String,
+    /// Grid points the errors were measured over.
+    pub points: usize,
+    /// The curves.
+    pub curves: Vec<ErrorCurve>,
+}
+
 /// The sweep figure: log-log max |error| against h, one curve per scheme (colour) and
 /// precision (f32 solid, f64 dashed) with its measured points; the error model as thin dotted
 /// lines with its optimum as a ring; the measured optimum as a large dot; the round-off and
 /// truncation regions labelled.
-pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas> {
+pub fn sweep_figure(s: &SweepPlot, size: FigureSize) -> Result<Canvas> {
     let mut c = Canvas::new(size.width, size.height)?;
     let (w, h) = (c.width(), c.height());
     let hs: Vec<f64> = s.curves.iter().flat_map(|k| k.h.iter().copied()).collect();
@@ -579,19 +614,18 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
                 c.dot(ax.px(x), ax.py(e), c.px(2.2), color);
             }
         }
-        if k.best_err.is_finite() && k.best_err > 0.0 {
-            c.dot(ax.px(k.best_h), ax.py(k.best_err), c.px(5.0), palette::INK);
-            c.dot(ax.px(k.best_h), ax.py(k.best_err), c.px(3.6), color);
+        let (best_h, best_err) = k.best;
+        let (theory_best_h, theory_best_err) = k.theory_best;
+        if best_err.is_finite() && best_err > 0.0 {
+            c.dot(ax.px(best_h), ax.py(best_err), c.px(5.0), palette::INK);
+            c.dot(ax.px(best_h), ax.py(best_err), c.px(3.6), color);
         }
-        if k.theory_best_err.is_finite()
-            && k.theory_best_h >= ax.xs.min
-            && k.theory_best_h <= ax.xs.max
-        {
+        if theory_best_err.is_finite() && theory_best_h >= ax.xs.min && theory_best_h <= ax.xs.max {
             let r = c.px(6.5);
             ring(
                 &mut c,
-                ax.px(k.theory_best_h),
-                ax.py(k.theory_best_err.max(ax.ys.min)),
+                ax.px(theory_best_h),
+                ax.py(theory_best_err.max(ax.ys.min)),
                 r,
                 color,
             );
@@ -599,7 +633,7 @@ pub fn sweep_figure(s: &crate::sweep::Sweep, size: FigureSize) -> Result<Canvas>
         legend.push((
             format!(
                 "{} {} (p = {}): best h {:.1e}, model {:.1e}",
-                k.scheme, k.precision, k.order, k.best_h, k.theory_best_h
+                k.scheme, k.precision, k.order, best_h, theory_best_h
             ),
             color,
             style,
@@ -656,10 +690,36 @@ fn pretty_count(n: usize) -> String {
     }
 }
 
+/// One throughput measurement: a case, an engine, a size.
+#[derive(Clone, Debug)]
+pub struct ThroughputPoint {
+    /// The case (one panel each).
+    pub case: String,
+    /// The engine: `gpu kernel`, `gpu end-to-end`, `cpu f64`, `cpu f32` are drawn.
+    pub engine: String,
+    /// Grid points.
+    pub points: usize,
+    /// Million points per second.
+    pub mpts_per_s: f64,
+}
+
+/// What the benchmark figure draws.
+#[derive(Clone, Debug)]
+pub struct ThroughputPlot {
+    /// The GPU, if one was measured.
+    pub adapter: Option<String>,
+    /// CPU threads.
+    pub cpu_threads: usize,
+    /// The GPU's copy bandwidth, GB/s.
+    pub copy_gb_per_s: Option<f64>,
+    /// The measurements.
+    pub rows: Vec<ThroughputPoint>,
+}
+
 /// The benchmark figure: one log-log panel per case of throughput (million points per second)
 /// against grid points, GPU kernel and end-to-end, CPU f64 and f32; the first size at which
 /// the GPU end to end overtakes the CPU in f64 is marked.
-pub fn bench_figure(b: &crate::bench::Bench, size: FigureSize) -> Result<Canvas> {
+pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
     let mut c = Canvas::new(size.width, size.height)?;
     let (w, h) = (c.width(), c.height());
     let mut cases: Vec<String> = Vec::new();
@@ -696,7 +756,7 @@ pub fn bench_figure(b: &crate::bench::Bench, size: FigureSize) -> Result<Canvas>
         let mut legend = Vec::new();
         let mut series_data: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
         for (engine, color, style) in engines {
-            let pts: Vec<&crate::bench::BenchRow> = b
+            let pts: Vec<&ThroughputPoint> = b
                 .rows
                 .iter()
                 .filter(|r| &r.case == case && r.engine == engine)

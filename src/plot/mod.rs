@@ -17,8 +17,9 @@ mod figures;
 pub mod quiver;
 
 pub use figures::{
-    Background, CurveFigure, FieldFigure, FigureSize, bench_figure, curve_figure, field_figure,
-    field_figure_with_axes, slopes_figure, sweep_figure,
+    Background, CurveFigure, ErrorCurve, FieldFigure, FigureSize, SweepPlot, ThroughputPlot,
+    ThroughputPoint, bench_figure, curve_figure, field_figure, field_figure_with_axes,
+    slopes_figure, sweep_figure,
 };
 
 use canvas::{Anchor, Canvas, Color, palette};

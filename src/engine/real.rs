@@ -1,5 +1,4 @@
-//! The scalar types the CPU engine runs in: f32 (the twin of the GPU's f32) and f64 (the
-//! reference).
+//! The scalar types engines produce: f32 and f64, and [`Values`] of either.
 
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Neg, Sub};
@@ -53,6 +52,64 @@ pub trait Real:
     }
     /// Whether the value is finite.
     fn is_finite(self) -> bool;
+    /// Owned values of this type as [`Values`].
+    fn into_values(values: Vec<Self>) -> Values;
+}
+
+/// Owned values of either precision (what a library caller gets back).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    /// float32 values.
+    F32(Vec<f32>),
+    /// float64 values.
+    F64(Vec<f64>),
+}
+
+impl Values {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The precision of the values.
+    pub fn precision(&self) -> Precision {
+        match self {
+            Values::F32(_) => Precision::F32,
+            Values::F64(_) => Precision::F64,
+        }
+    }
+
+    /// Value `i` widened to float64 (exactly).
+    pub fn get(&self, i: usize) -> Option<f64> {
+        match self {
+            Values::F32(v) => v.get(i).map(|&x| x as f64),
+            Values::F64(v) => v.get(i).copied(),
+        }
+    }
+
+    /// float64 values rounded to `precision`.
+    pub fn from_f64(values: Vec<f64>, precision: Precision) -> Values {
+        match precision {
+            Precision::F32 => Values::F32(values.iter().map(|&v| v as f32).collect()),
+            Precision::F64 => Values::F64(values),
+        }
+    }
+
+    /// Every value widened to float64 (exactly).
+    pub fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Values::F32(v) => v.iter().map(|&x| x as f64).collect(),
+            Values::F64(v) => v.clone(),
+        }
+    }
 }
 
 impl Real for f32 {
@@ -71,6 +128,9 @@ impl Real for f32 {
     }
     fn is_finite(self) -> bool {
         f32::is_finite(self)
+    }
+    fn into_values(values: Vec<f32>) -> Values {
+        Values::F32(values)
     }
 }
 
@@ -91,8 +151,8 @@ impl Real for f64 {
     fn func_block(f: Func, a: &[f64], b: &[f64], out: &mut [f64]) {
         match f {
             // The hot functions of the article and the benchmarks, vectorised.
-            Func::Sin => super::fastmath::sin_block(a, out),
-            Func::Cos => super::fastmath::cos_block(a, out),
+            Func::Sin => crate::math::fastmath::sin_block(a, out),
+            Func::Cos => crate::math::fastmath::cos_block(a, out),
             _ => {
                 for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                     *o = f.eval_f64(x, y);
@@ -110,9 +170,12 @@ impl Real for f64 {
         }
     }
     fn sincos_block(a: &[f64], sin_out: &mut [f64], cos_out: &mut [f64]) {
-        super::fastmath::sincos_block(a, sin_out, cos_out)
+        crate::math::fastmath::sincos_block(a, sin_out, cos_out)
     }
     fn is_finite(self) -> bool {
         f64::is_finite(self)
+    }
+    fn into_values(values: Vec<f64>) -> Values {
+        Values::F64(values)
     }
 }

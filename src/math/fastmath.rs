@@ -112,8 +112,8 @@ fn cos_fast(x: f64) -> f64 {
 /// sin(x), within 1 ulp.
 ///
 /// ```
-/// assert_eq!(gradfield::cpu::fastmath::sin(0.0), 0.0);
-/// assert!((gradfield::cpu::fastmath::sin(1.0) - 1f64.sin()).abs() <= f64::EPSILON);
+/// assert_eq!(gradfield::math::fastmath::sin(0.0), 0.0);
+/// assert!((gradfield::math::fastmath::sin(1.0) - 1f64.sin()).abs() <= f64::EPSILON);
 /// ```
 #[inline]
 pub fn sin(x: f64) -> f64 {
