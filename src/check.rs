@@ -166,10 +166,7 @@ impl Checker {
         assert_eq!((tile.start, tile.len), (reference.start, reference.len));
         let start = tile.start;
         let model = self.model;
-        let limit = match self.precision {
-            Precision::F32 => f32::MAX as f64,
-            Precision::F64 => f64::MAX,
-        };
+        let limit = self.precision.max_value();
         for (key_i, (_, cmp)) in self.keys.iter().enumerate() {
             let (got, want, bound) = match *cmp {
                 Compare::Same(f) => (

@@ -51,6 +51,14 @@ impl Precision {
         }
     }
 
+    /// The largest finite value.
+    pub fn max_value(self) -> f64 {
+        match self {
+            Precision::F32 => f32::MAX as f64,
+            Precision::F64 => f64::MAX,
+        }
+    }
+
     /// Bytes per value.
     pub fn bytes(self) -> usize {
         match self {

@@ -189,6 +189,18 @@ impl NpyWriter {
         }
     }
 
+    /// Appends float64 values rounded to the file's precision.
+    pub fn write_f64(&mut self, values: &[f64]) -> Result<()> {
+        self.written += values.len();
+        if self.written > self.expected {
+            return Err(Error::Internal(format!(
+                "{} values for a .npy of {}",
+                self.written, self.expected
+            )));
+        }
+        self.file.write(&self.precision.encode(values))
+    }
+
     /// Checks that every value arrived and renames the file into place.
     pub fn finish(self) -> Result<()> {
         if self.written != self.expected {

@@ -471,11 +471,7 @@ fn write_coords(
 ) -> Result<()> {
     let path = dir.join(format!("{name}.npy"));
     let mut w = NpyWriter::create(&path, precision, &[axis.n])?;
-    let coords = axis.coords(precision);
-    match precision {
-        Precision::F32 => w.write(&coords.iter().map(|&c| c as f32).collect::<Vec<_>>())?,
-        Precision::F64 => w.write(&coords)?,
-    }
+    w.write_f64(&axis.coords(precision))?;
     w.finish()?;
     files.push(path.display().to_string());
     Ok(())
