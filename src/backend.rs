@@ -215,11 +215,11 @@ impl Backend {
         let place = self.place(spec.precision, fallback)?;
         match (place, spec.precision) {
             (Place::Cpu { .. }, Precision::F32) => user.run(
-                &mut CpuEngine::<f32>::new(spec, None)?,
+                &mut CpuEngine::<f32>::new(spec)?,
                 ErrorModel::cpu(Precision::F32),
             ),
             (Place::Cpu { .. }, Precision::F64) => user.run(
-                &mut CpuEngine::<f64>::new(spec, None)?,
+                &mut CpuEngine::<f64>::new(spec)?,
                 ErrorModel::cpu(Precision::F64),
             ),
             (Place::Gpu(ctx), Precision::F32) => user.run(

@@ -75,6 +75,20 @@ impl Precision {
         }
     }
 
+    /// a + b as this precision's arithmetic computes it (both already in this precision).
+    ///
+    /// ```
+    /// use gradfield::grid::Precision;
+    /// assert_eq!(Precision::F32.add(1.0, 1e-9), 1.0);
+    /// assert_eq!(Precision::F64.add(1.0, 1e-9), 1.0 + 1e-9);
+    /// ```
+    pub fn add(self, a: f64, b: f64) -> f64 {
+        match self {
+            Precision::F32 => (a as f32 + b as f32) as f64,
+            Precision::F64 => a + b,
+        }
+    }
+
     /// The values rounded to this precision, as little-endian bytes (what a buffer of this
     /// precision holds).
     ///

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use gradfield::backend::{Backend, BackendRequest};
+use gradfield::check::CheckMode;
 use gradfield::draw::FieldPlot;
 use gradfield::engine::{DeviceKind, GpuApi};
 use gradfield::gpu::GpuOptions;
@@ -442,8 +443,13 @@ struct FieldArgs {
     /// Print one JSON object on stdout (human text stays on stderr).
     #[arg(long)]
     json: bool,
-    /// Skip the comparison with the float64 reference.
-    #[arg(long)]
+    /// How much to compare with the float64 reference: full (every point), sample[=N]
+    /// (every N-th point of each tile, default 32, plus each tile's extremes and non-finite
+    /// values) or none.
+    #[arg(long, default_value = "full", value_name = "MODE")]
+    check: CheckMode,
+    /// The same as --check none.
+    #[arg(long, conflicts_with = "check")]
     no_check: bool,
     /// No progress bars.
     #[arg(long, short)]
@@ -509,7 +515,7 @@ fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
     let opts = RunOptions {
         out_dir: a.out_dir.clone(),
-        check: !a.no_check,
+        check: if a.no_check { CheckMode::None } else { a.check },
         tile_points: a.tile_points,
         sample_per_axis: a.png.as_ref().map(|_| gradfield::draw::samples_for(&spec)),
         progress: Progress::new(a.quiet || a.json),

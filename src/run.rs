@@ -9,9 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::backend::{Backend, EngineUser, F64Fallback};
-use crate::check::{Checker, FieldStats};
-use crate::cpu::CpuEngine;
-use crate::engine::{DeviceInfo, DeviceKind, Engine, Real, Tile, TileView};
+use crate::check::{CheckMode, Checker, FieldStats, Verdict};
+use crate::engine::{DeviceInfo, DeviceKind, Engine, Real, TileView};
 use crate::error::{Error, Result};
 use crate::expr::Var;
 use crate::grid::{Axis, Field, Precision};
@@ -19,10 +18,6 @@ use crate::output::{NpyWriter, write_text};
 use crate::progress::Progress;
 use crate::spec::FieldSpec;
 use crate::tolerance::ErrorModel;
-
-/// The reference is computed and compared in pieces of at most this many points: with its
-/// error bounds it holds ten f64 arrays, 80 MB per piece.
-pub const REFERENCE_TILE_POINTS: usize = 1 << 20;
 
 /// The grid as it appears in the report.
 #[derive(Clone, Debug, Serialize)]
@@ -85,7 +80,13 @@ pub struct Timings {
 /// The outcome of the check.
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckReport {
-    /// Whether every checked point was within its tolerance.
+    /// `full` or `sample=N`.
+    pub mode: CheckMode,
+    /// Points compared with the reference (every point in `full` mode; the stride's points,
+    /// each tile's extremes and its non-finite values in `sample` mode).
+    pub points_checked: u64,
+    /// Whether no checked quantity failed or went unchecked (ill-conditioned points are
+    /// reported, not failed).
     pub passed: bool,
     /// The tolerance rule applied.
     pub tolerance: String,
@@ -177,46 +178,46 @@ impl Samples {
         }
     }
 
-    fn add<T: Real>(&mut self, nx: usize, tile: &TileView<'_, T>, reference: Option<&Tile<f64>>) {
+    /// Keeps the sampled points of an engine tile.
+    fn add<T: Real>(&mut self, nx: usize, tile: &TileView<'_, T>) {
         let (start, end) = (tile.start, tile.start + tile.len);
         let count = self.cols.len() * self.rows.len();
-        let mut names: Vec<(String, Vec<f64>)> = Vec::new();
         for f in Field::ALL {
-            if !tile.values(f).is_empty() {
-                names.push((
-                    f.name().to_string(),
-                    tile.values(f).iter().map(|v| v.to_f64()).collect(),
-                ));
-            }
-        }
-        if let Some(r) = reference {
-            for (f, name) in [
-                (Field::F, "ref_f"),
-                (Field::GradX, "ref_grad_x"),
-                (Field::GradY, "ref_grad_y"),
-            ] {
-                if !r.values(f).is_empty() {
-                    names.push((name.to_string(), r.values(f).to_vec()));
-                }
-            }
-        }
-        for (ri, &row) in self.rows.iter().enumerate() {
-            let row_start = row * nx;
-            if row_start >= end || row_start + nx <= start {
+            let vals = tile.values(f);
+            if vals.is_empty() {
                 continue;
             }
-            for (ci, &col) in self.cols.iter().enumerate() {
-                let k = row_start + col;
-                if k < start || k >= end {
+            let dst = self
+                .values
+                .entry(f.name().to_string())
+                .or_insert_with(|| vec![f64::NAN; count]);
+            for (ri, &row) in self.rows.iter().enumerate() {
+                let row_start = row * nx;
+                if row_start >= end || row_start + nx <= start {
                     continue;
                 }
-                for (name, vals) in &names {
-                    let dst = self
-                        .values
-                        .entry(name.clone())
-                        .or_insert_with(|| vec![f64::NAN; count]);
-                    dst[ri * self.cols.len() + ci] = vals[k - start];
+                for (ci, &col) in self.cols.iter().enumerate() {
+                    let k = row_start + col;
+                    if (start..end).contains(&k) {
+                        dst[ri * self.cols.len() + ci] = vals[k - start].to_f64();
+                    }
                 }
+            }
+        }
+    }
+
+    /// Adds the reference's f and exact derivatives at the sampled points (`ref_f`,
+    /// `ref_grad_x`, `ref_grad_y`).
+    fn add_reference(&mut self, nx: usize, checker: &Checker) {
+        let indices: Vec<usize> = self
+            .rows
+            .iter()
+            .flat_map(|&r| self.cols.iter().map(move |&c| r * nx + c))
+            .collect();
+        let [f, gx, gy] = checker.reference_at(&indices);
+        for (name, v) in [("ref_f", f), ("ref_grad_x", gx), ("ref_grad_y", gy)] {
+            if !v.is_empty() {
+                self.values.insert(name.to_string(), v);
             }
         }
     }
@@ -242,8 +243,8 @@ impl Samples {
 pub struct RunOptions {
     /// Write `.npy` files and `meta.json` here.
     pub out_dir: Option<PathBuf>,
-    /// Compare with the float64 reference.
-    pub check: bool,
+    /// How much to compare with the float64 reference.
+    pub check: CheckMode,
     /// Points per tile (memory per tile ≈ points × fields × bytes); `None`: the engine's
     /// choice (the GPU's memory budget, or [`crate::cpu::CPU_TILE_POINTS`]).
     pub tile_points: Option<usize>,
@@ -257,7 +258,7 @@ impl Default for RunOptions {
     fn default() -> RunOptions {
         RunOptions {
             out_dir: None,
-            check: true,
+            check: CheckMode::Full,
             tile_points: None,
             sample_per_axis: None,
             progress: Progress::hidden(),
@@ -325,20 +326,8 @@ pub fn run_with_tiles<T: Real>(
     let fields = spec.field_list();
     let grid = spec.grid;
     let device = engine.device();
-    let is_cpu_f64 = device.kind == DeviceKind::Cpu && T::PRECISION == Precision::F64;
-    // The reference: the same coordinates, in float64, with running error bounds.
-    let reference = if opts.check {
-        Some(CpuEngine::<f64>::new(spec, Some(model))?)
-    } else {
-        None
-    };
-    let mut checker = opts.check.then(|| {
-        if is_cpu_f64 {
-            Checker::fd_only(&fields, grid, model)
-        } else {
-            Checker::new(&fields, grid, T::PRECISION, model)
-        }
-    });
+    let mut checker =
+        (opts.check != CheckMode::None).then(|| Checker::new(spec, model, device.kind, opts.check));
     let mut files = Vec::new();
     let mut writers: Vec<(Field, NpyWriter)> = Vec::new();
     let mut write_ms = 0.0;
@@ -370,23 +359,13 @@ pub fn run_with_tiles<T: Real>(
             w.write(tile.values(*f))?;
         }
         write_ms += t0.elapsed().as_secs_f64() * 1e3;
-        // The reference in pieces, so that its memory stays bounded whatever the tile size.
-        let mut offset = 0;
-        while offset < tile.len {
-            let len = REFERENCE_TILE_POINTS.min(tile.len - offset);
-            let piece = tile.slice(offset, len);
-            let mut reference_tile = None;
-            if let (Some(c), Some(r)) = (checker.as_mut(), reference.as_ref()) {
-                let t0 = Instant::now();
-                let rt = r.eval(piece.start, piece.len);
-                c.add(&piece, &rt);
-                check_ms += t0.elapsed().as_secs_f64() * 1e3;
-                reference_tile = Some(rt);
-            }
-            if let Some(s) = samples.as_mut() {
-                s.add(grid.x.n, &piece, reference_tile.as_ref());
-            }
-            offset += len;
+        if let Some(c) = checker.as_mut() {
+            let t0 = Instant::now();
+            c.check(tile);
+            check_ms += t0.elapsed().as_secs_f64() * 1e3;
+        }
+        if let Some(s) = samples.as_mut() {
+            s.add(grid.x.n, tile);
         }
         consumer(tile)?;
         bar.inc(tile.len as u64);
@@ -407,13 +386,23 @@ pub fn run_with_tiles<T: Real>(
                 .collect()
         })
         .unwrap_or_default();
+    if let (Some(s), Some(c)) = (samples.as_mut(), checker.as_ref())
+        && !grid.is_2d()
+    {
+        // Curves draw the exact derivative beside the engine's: the reference at the sample.
+        s.add_reference(grid.x.n, c);
+    }
     let check = checker.as_ref().map(|c| CheckReport {
+        mode: c.mode(),
+        points_checked: c.points_checked(),
         passed: c.passed(),
         tolerance: format!(
-            "|value - reference| <= {} x running error bound ({:?} model, {})",
+            "|value - reference| <= {} x running error bound ({:?} model, {}); pass also \
+             needs that tolerance within {} ulps of the value's scale",
             crate::tolerance::SAFETY,
             c.model().library,
-            c.model().precision
+            c.model().precision,
+            crate::tolerance::ILL_CONDITIONED_ULPS
         ),
         failures: c.failure_lines(),
     });
@@ -513,12 +502,13 @@ impl Report {
             );
             for (k, e) in &self.errors {
                 let at = format!("{:?}", e.at);
-                let verdict = if !e.checked {
-                    "(reported)".to_string()
-                } else if e.passed() {
-                    "pass".to_string()
-                } else {
-                    format!("FAIL ({} points)", e.failures)
+                let verdict = match e.verdict {
+                    Verdict::Fail => format!("FAIL ({} points)", e.failures),
+                    Verdict::IllConditioned => format!(
+                        "ill-conditioned ({} of {} points)",
+                        e.ill_conditioned, e.compared
+                    ),
+                    v => v.word().to_string(),
                 };
                 let ratio = if e.checked {
                     format!("{:.3}", e.worst_ratio)
@@ -548,6 +538,15 @@ impl Report {
             t.total
         );
         if let Some(c) = &self.check {
+            if let CheckMode::Sample { .. } = c.mode {
+                let _ = writeln!(
+                    s,
+                    "  check on a sample ({}): {} of {} points compared",
+                    c.mode.name(),
+                    c.points_checked,
+                    self.points
+                );
+            }
             if c.passed {
                 let _ = writeln!(s, "  check passed: {}", c.tolerance);
             } else {

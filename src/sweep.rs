@@ -9,7 +9,6 @@
 use serde::Serialize;
 
 use crate::backend::{Backend, EngineUser, F64Fallback, Place};
-use crate::cpu::CpuEngine;
 use crate::engine::{Engine, Real};
 use crate::error::{Error, Result};
 use crate::expr::{Program, Var};
@@ -231,14 +230,11 @@ pub fn run_sweep(
 
 /// The exact derivative along x at every point, as (hi, lo) in the sweep's precision.
 fn reference_words(spec: &FieldSpec) -> Result<Vec<f64>> {
-    let reference = CpuEngine::<f64>::new(
-        spec,
-        Some(crate::tolerance::ErrorModel::gpu(spec.precision, spec.math)),
-    )?
-    .eval(0, spec.grid.len());
+    let model = crate::tolerance::ErrorModel::gpu(spec.precision, spec.math);
+    let exact =
+        crate::check::reference::Reference::new(spec, model, false).field_everywhere(Field::GradX);
     let p = spec.precision;
-    Ok(reference
-        .values(Field::GradX)
+    Ok(exact
         .iter()
         .flat_map(|&g| {
             let hi = p.round(g);

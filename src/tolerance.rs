@@ -17,6 +17,15 @@ use crate::grid::{MathMode, Precision};
 /// coordinate or a garbage f64 transcendental is off by orders of magnitude more.
 pub const SAFETY: f64 = 4.0;
 
+/// A checked value passes only where its tolerance is at most this many ulps of its scale
+/// (|value| for f and gradients; Σ|w·f_k|/|den| for a stencil, whose cancellation is the
+/// finite difference's nature, not the formula's). Well-conditioned evaluations need tens
+/// of ulps; beyond 2^12 (3.6 of f32's 7.2 digits, 3.6 of f64's 16) the formula has lost more
+/// than the precision can spare, and a comparison with a float64 evaluation of the same
+/// formula could not tell a right value from a wrong one: such points are reported as
+/// ill-conditioned, never as a plain pass.
+pub const ILL_CONDITIONED_ULPS: f64 = 4096.0;
+
 /// Worst error of our accurate libraries (`shaders/math_f32.wgsl`, `shaders/math_f64.wgsl`)
 /// for `f`, in ulps of the result (spacing of floats at the exact value).
 ///
@@ -194,6 +203,54 @@ impl ErrorModel {
             Library::WgslNative => self.native(f, a, b, r),
         };
         own + reference
+    }
+
+    /// [`ErrorModel::func`] as `k_r·|r| + k_a·|a|`, where it has that form: every library but
+    /// the native WGSL one, and every function but atan2 on a GPU (whose branch cut needs the
+    /// arguments). Lets a block of bounds be one vectorisable loop.
+    ///
+    /// ```
+    /// use gradfield::{expr::Func, grid::{MathMode, Precision}, tolerance::ErrorModel};
+    /// let m = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
+    /// let (k_r, k_a) = m.func_linear(Func::Sin).unwrap();
+    /// assert_eq!(k_r * 0.5 + k_a * 100.0, m.func(Func::Sin, 100.0, 0.0, 0.5));
+    /// ```
+    pub fn func_linear(&self, f: Func) -> Option<(f64, f64)> {
+        let eps = self.eps();
+        if matches!(
+            f,
+            Func::Abs | Func::Min | Func::Max | Func::Relu | Func::Step
+        ) {
+            return Some((0.0, 0.0));
+        }
+        if f == Func::Sqrt {
+            return Some((self.sqrt(1.0), 0.0));
+        }
+        if f == Func::Atan2 && self.library != Library::CpuStd {
+            return None;
+        }
+        let reference = if self.precision == Precision::F64 {
+            CPU_STD_ULPS * eps
+        } else {
+            0.0
+        };
+        match self.library {
+            Library::CpuStd => {
+                let ulps = match f {
+                    Func::Sigmoid | Func::Softplus => CPU_STD_ULPS + 1.0,
+                    _ => CPU_STD_ULPS,
+                };
+                Some((ulps * eps + reference, 0.0))
+            }
+            Library::WgslAccurate => {
+                let k_a = match f {
+                    Func::Sin | Func::Cos | Func::Tan => eps * eps,
+                    _ => 0.0,
+                };
+                Some((accurate_ulps(f, self.precision) * eps + reference, k_a))
+            }
+            Library::WgslNative => None,
+        }
     }
 
     /// Allowed absolute error of a general power `a^b` evaluated to `r`.

@@ -73,7 +73,7 @@ fn ctx() -> Session {
 /// The engine's values of `spec` with their coordinates, unchecked.
 fn values(session: &Session, spec: &FieldSpec, field: Field) -> (Vec<f64>, Vec<f64>) {
     let unchecked = RunOptions {
-        check: false,
+        check: gradfield::check::CheckMode::None,
         ..RunOptions::default()
     };
     let out = session.field_with(spec, &unchecked).unwrap();

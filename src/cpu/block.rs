@@ -38,8 +38,9 @@ impl Dep {
 pub(crate) struct Plan {
     pub(crate) prog: Program,
     dep: Vec<Dep>,
-    /// For `sin(u)` with a `cos(u)` later in the program: the cos node, computed together.
-    cos_partner: Vec<Option<usize>>,
+    /// For `sin(u)` with a `cos(u)` later in the program (or the other way round): the later
+    /// node, computed together with it, and whether the first is the sin.
+    partner: Vec<Option<(usize, bool)>>,
     /// Nodes computed by an earlier partner.
     done_early: Vec<bool>,
 }
@@ -117,24 +118,28 @@ impl Plan {
             };
             dep.push(d);
         }
-        let mut cos_partner = vec![None; prog.nodes.len()];
+        let mut partner = vec![None; prog.nodes.len()];
         let mut done_early = vec![false; prog.nodes.len()];
         for (n, node) in prog.nodes.iter().enumerate() {
-            if let Node::Call1(Func::Sin, a) = *node
-                && let Some(m) = prog
-                    .nodes
-                    .iter()
-                    .position(|k| *k == Node::Call1(Func::Cos, a))
+            let (other, is_sin) = match *node {
+                Node::Call1(Func::Sin, a) => (Node::Call1(Func::Cos, a), true),
+                Node::Call1(Func::Cos, a) => (Node::Call1(Func::Sin, a), false),
+                _ => continue,
+            };
+            if done_early[n] {
+                continue;
+            }
+            if let Some(m) = prog.nodes.iter().position(|k| *k == other)
                 && m > n
             {
-                cos_partner[n] = Some(m);
+                partner[n] = Some((m, is_sin));
                 done_early[m] = true;
             }
         }
         Plan {
             prog,
             dep,
-            cos_partner,
+            partner,
             done_early,
         }
     }
@@ -193,25 +198,34 @@ impl Plan {
                     s.serr[n] = err;
                 }
                 Loc::Register => {
-                    if self.done_early[n] && model.is_none() {
-                        continue;
-                    }
                     let (head, tail) = s.vals.split_at_mut(n * BLOCK);
                     let (a, b) = operands(node);
                     let va = self.fetch(a, cached, inp, head, &s.sval, &mut s.buf_a, len);
                     let vb = self.fetch(b, cached, inp, head, &s.sval, &mut s.buf_b, len);
-                    match self.cos_partner[n] {
-                        Some(m) if model.is_none() => {
-                            // sin(u) now and cos(u) into its later register, in one pass.
-                            let (sin_regs, cos_regs) = tail.split_at_mut((m - n) * BLOCK);
-                            T::sincos_block(va, &mut sin_regs[..len], &mut cos_regs[..len]);
-                            continue;
+                    // A cos whose sin came first already has its values (computed together).
+                    if !self.done_early[n] {
+                        match self.partner[n] {
+                            Some((m, first_is_sin)) => {
+                                // sin(u) and cos(u) in one pass: this node now, the other
+                                // into its later register.
+                                let (now, later) = tail.split_at_mut((m - n) * BLOCK);
+                                let (now, later) = (&mut now[..len], &mut later[..len]);
+                                let (so, co) = if first_is_sin {
+                                    (now, later)
+                                } else {
+                                    (later, now)
+                                };
+                                if model.is_some() {
+                                    T::sincos_block_reference(va, so, co);
+                                } else {
+                                    T::sincos_block(va, so, co);
+                                }
+                            }
+                            None => apply(node, va, vb, &mut tail[..len], model.is_some()),
                         }
-                        _ => {}
                     }
-                    let out = &mut tail[..len];
-                    apply(node, va, vb, out, model.is_some());
                     if let Some(m) = model {
+                        let out = &tail[..len];
                         let (ehead, etail) = s.errs.split_at_mut(n * BLOCK);
                         let ea = self.fetch_err(a, cached, inp, ehead, &s.serr, &mut s.buf_ea, len);
                         let eb = self.fetch_err(b, cached, inp, ehead, &s.serr, &mut s.buf_eb, len);
@@ -410,8 +424,10 @@ fn zip2<T: Copy>(a: &[T], b: &[T], out: &mut [T], op: impl Fn(T, T) -> T) {
     }
 }
 
-/// The running error bound of one instruction: the operands' bounds carried through the
-/// operation's derivative, plus the operation's own rounding as the model allows.
+/// The running error bound of one instruction over a block: the operands' bounds carried
+/// through the operation's derivative, plus the operation's own rounding as the model
+/// allows. The match is outside the loops, so each arm is a plain loop the compiler
+/// vectorises (the reference computes a bound for every value it checks).
 #[allow(clippy::too_many_arguments)]
 fn bound<T: Real>(
     node: &Node,
@@ -423,100 +439,146 @@ fn bound<T: Real>(
     out: &mut [f64],
     m: &ErrorModel,
 ) {
-    for i in 0..out.len() {
-        let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
-        let (ex, ey) = (ea[i], eb[i]);
-        out[i] = match *node {
-            Node::Neg(_) => ex,
-            Node::Add(..) | Node::Sub(..) => ex + ey + m.basic(v),
-            Node::Mul(..) => y.abs() * ex + x.abs() * ey + ex * ey + m.basic(v),
-            Node::Div(..) => {
-                let room = y.abs() - ey;
-                if room > 0.0 {
-                    (ex + v.abs() * ey) / room + m.div(v)
-                } else {
-                    f64::INFINITY
-                }
+    let n = out.len();
+    let (a, ea, b, eb, r) = (&a[..n], &ea[..n], &b[..n], &eb[..n], &r[..n]);
+    // m.basic(v) = basic·|v|, m.div(v) = div·|v|: one coefficient each for the whole block.
+    let basic = m.basic(1.0);
+    let div = m.div(1.0);
+    match *node {
+        Node::Neg(_) => out.copy_from_slice(ea),
+        Node::Add(..) | Node::Sub(..) => {
+            for i in 0..n {
+                out[i] = ea[i] + eb[i] + basic * r[i].to_f64().abs();
             }
-            Node::PowI(_, k) => {
-                let steps = 2.0 * (32 - k.unsigned_abs().leading_zeros()) as f64;
+        }
+        Node::Mul(..) => {
+            for i in 0..n {
+                let (x, y) = (a[i].to_f64(), b[i].to_f64());
+                out[i] =
+                    y.abs() * ea[i] + x.abs() * eb[i] + ea[i] * eb[i] + basic * r[i].to_f64().abs();
+            }
+        }
+        Node::Div(..) => {
+            for i in 0..n {
+                let (y, v) = (b[i].to_f64(), r[i].to_f64());
+                let room = y.abs() - eb[i];
+                let prop = (ea[i] + v.abs() * eb[i]) / room + div * v.abs();
+                out[i] = if room > 0.0 { prop } else { f64::INFINITY };
+            }
+        }
+        Node::PowI(_, k) => {
+            let steps = 2.0 * (32 - k.unsigned_abs().leading_zeros()) as f64;
+            let own_div = if k < 0 { div } else { 0.0 };
+            for i in 0..n {
+                let (x, v) = (a[i].to_f64(), r[i].to_f64());
                 let slope = (k as f64 * powi_chain(x, k - 1)).abs();
-                let own = steps * m.basic(v) + if k < 0 { m.div(v) } else { 0.0 };
-                slope * ex + own
+                out[i] = slope * ea[i] + (steps * basic + own_div) * v.abs();
             }
-            Node::Pow(..) => {
+        }
+        Node::Pow(..) => {
+            for i in 0..n {
+                let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
                 let slope_a = (y * v / x).abs();
                 let slope_b = (v * x.abs().ln()).abs();
-                let prop = if ex == 0.0 { 0.0 } else { slope_a * ex }
-                    + if ey == 0.0 { 0.0 } else { slope_b * ey };
-                prop + m.pow(x, y, v)
+                let prop = if ea[i] == 0.0 { 0.0 } else { slope_a * ea[i] }
+                    + if eb[i] == 0.0 { 0.0 } else { slope_b * eb[i] };
+                out[i] = prop + m.pow(x, y, v);
             }
-            Node::Call1(f, _) => func_bound(f, x, ex, v, m),
-            Node::Call2(f, _, _) => match f {
-                Func::Atan2 => {
-                    let d = x * x + y * y;
-                    (y.abs() * ex + x.abs() * ey) / d + m.func(f, x, y, v)
-                }
-                // min and max pass on the larger operand error.
-                _ => ex.max(ey),
-            },
-            Node::Const(_) | Node::X | Node::Y => 0.0,
-        };
+        }
+        Node::Call1(f, _) => func_bound(f, a, ea, r, out, m),
+        Node::Call2(Func::Atan2, _, _) => {
+            for i in 0..n {
+                let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
+                let d = x * x + y * y;
+                out[i] = (y.abs() * ea[i] + x.abs() * eb[i]) / d + m.func(Func::Atan2, x, y, v);
+            }
+        }
+        // min and max pass on the larger operand error.
+        Node::Call2(..) => {
+            for i in 0..n {
+                out[i] = ea[i].max(eb[i]);
+            }
+        }
+        Node::Const(_) | Node::X | Node::Y => out.fill(0.0),
     }
 }
 
-/// Bound for a one-argument function: |f'| near the argument times its error, plus the
-/// function's own allowance. Bounded functions cap the total at their range.
-fn func_bound(f: Func, a: f64, ea: f64, r: f64, m: &ErrorModel) -> f64 {
-    if ea == 0.0 {
-        return m.func(f, a, 0.0, r);
+/// Bounds for a one-argument function over a block: |f'| near the argument times its error,
+/// plus the function's own allowance. Bounded functions cap the total at their range.
+fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m: &ErrorModel) {
+    let n = out.len();
+    // The function's own allowance: k_r·|r| + k_a·|a| where linear (every library but the
+    // native one), else per point. An exact argument carries nothing: the bound is then the
+    // allowance alone.
+    let linear = m.func_linear(f);
+    let (k_r, k_a) = linear.unwrap_or((0.0, 0.0));
+    macro_rules! each {
+        (|$x:ident, $e:ident, $v:ident| $total:expr) => {
+            if linear.is_some() {
+                for i in 0..n {
+                    let ($x, $e, $v) = (a[i].to_f64(), ea[i], r[i].to_f64());
+                    let own = k_r * $v.abs() + k_a * $x.abs();
+                    out[i] = if $e == 0.0 { own } else { $total(own) };
+                }
+            } else {
+                for i in 0..n {
+                    let ($x, $e, $v) = (a[i].to_f64(), ea[i], r[i].to_f64());
+                    let own = m.func(f, $x, 0.0, $v);
+                    out[i] = if $e == 0.0 { own } else { $total(own) };
+                }
+            }
+        };
     }
-    let slope = match f {
-        // |sin'| = |cos| within ea of a: tighter than 1 where sin is flat.
-        Func::Sin => (a.cos().abs() + ea).min(1.0),
-        Func::Cos => (a.sin().abs() + ea).min(1.0),
-        Func::Abs | Func::Relu | Func::Softplus => 1.0,
-        Func::Tan => 1.0 + r * r,
-        Func::Asin | Func::Acos => 1.0 / (1.0 - (a.abs() + ea).min(1.0).powi(2)).sqrt(),
-        Func::Atan => 1.0 / (1.0 + a * a),
-        Func::Sinh => r.hypot(1.0),
-        Func::Cosh => r.abs(),
-        Func::Tanh => 1.0 - r * r,
-        Func::Exp => r.abs(),
-        Func::Log => {
-            let room = a.abs() - ea;
+    // |cos a| from sin a = r (no second function call): √(1 − r²), plus 1.5e-8 for r's own
+    // rounding near ±1 (|r| − 2^-53 under the root moves it by at most that).
+    const ROOT_SLACK: f64 = 1.5e-8;
+    match f {
+        Func::Sin | Func::Cos => each!(|_x, e, v| |own: f64| {
+            let slope = ((1.0 - v * v).max(0.0).sqrt() + ROOT_SLACK + e).min(1.0);
+            (slope * e + own).min(2.0)
+        }),
+        Func::Abs | Func::Relu | Func::Softplus | Func::Atan2 | Func::Min | Func::Max => {
+            each!(|_x, e, _v| |own: f64| e + own)
+        }
+        Func::Tan => each!(|_x, e, v| |own: f64| (1.0 + v * v) * e + own),
+        Func::Asin | Func::Acos => each!(|x, e, _v| |own: f64| {
+            let t = (x.abs() + e).min(1.0);
+            e / (1.0 - t * t).sqrt() + own
+        }),
+        Func::Atan => each!(|x, e, _v| |own: f64| e / (1.0 + x * x) + own),
+        // Exponentials grow: the second-order term via the value at a + ea (e^ea − 1 ≤
+        // ea + ea² for ea ≤ 1).
+        Func::Exp | Func::Cosh => each!(|_x, e, v| |own: f64| v.abs() * grow(e) + own),
+        Func::Sinh => each!(|_x, e, v| |own: f64| (v * v + 1.0).sqrt() * grow(e) + own),
+        Func::Tanh => each!(|_x, e, v| |own: f64| ((1.0 - v * v) * e + own).min(2.0)),
+        Func::Log => each!(|x, e, _v| |own: f64| {
+            let room = x.abs() - e;
             if room > 0.0 {
-                1.0 / room
+                e / room + own
             } else {
                 f64::INFINITY
             }
-        }
-        Func::Sqrt => {
-            if r > 0.0 {
-                1.0 / (2.0 * r)
+        }),
+        Func::Sqrt => each!(|_x, e, v| |own: f64| {
+            // √ of an argument within e of 0 is within √e of 0.
+            if v > 0.0 {
+                e / (2.0 * v) + own
             } else {
-                // √ of an argument within ea of 0 is within √ea of 0.
-                return ea.sqrt() + m.func(f, a, 0.0, r);
+                e.sqrt() + own
             }
-        }
-        Func::Sigmoid => 0.25,
-        Func::Step => {
+        }),
+        Func::Sigmoid => each!(|_x, e, _v| |own: f64| (0.25 * e + own).min(1.0)),
+        Func::Step => each!(|x, e, _v| |_own: f64| {
             // A jump of 1 where the argument's error could cross 0.
-            return if a.abs() <= ea { 1.0 } else { 0.0 };
-        }
-        Func::Atan2 | Func::Min | Func::Max => 1.0,
-    };
-    // Exponentials grow: include the second-order term via the value at a + ea.
-    let prop = match f {
-        Func::Exp | Func::Sinh | Func::Cosh => slope * ea.exp_m1().abs().max(ea),
-        _ => slope * ea,
-    };
-    let total = prop + m.func(f, a, 0.0, r);
-    match f {
-        Func::Sin | Func::Cos | Func::Tanh => total.min(2.0),
-        Func::Sigmoid => total.min(1.0),
-        _ => total,
+            if x.abs() <= e { 1.0 } else { 0.0 }
+        }),
     }
+}
+
+/// e^e − 1 for an argument error e (≥ e; ≤ e + e² below 1).
+#[inline(always)]
+fn grow(e: f64) -> f64 {
+    if e < 1.0 { e + e * e } else { e.exp_m1() }
 }
 
 #[cfg(test)]

@@ -32,19 +32,12 @@ pub struct Tile<T> {
     /// One array per [`crate::grid::Field`] (by [`crate::grid::Field::index`]); empty where not
     /// computed.
     pub values: [Vec<T>; 5],
-    /// Running error bounds, when computed (reference engines only).
-    pub bounds: [Vec<f64>; 5],
 }
 
 impl<T> Tile<T> {
     /// The values of one field (empty if not computed).
     pub fn values(&self, f: crate::grid::Field) -> &[T] {
         &self.values[f.index()]
-    }
-
-    /// The bounds of one field (empty if not computed).
-    pub fn bounds(&self, f: crate::grid::Field) -> &[f64] {
-        &self.bounds[f.index()]
     }
 
     /// A borrowed view of the whole tile.
@@ -107,7 +100,6 @@ impl<'a, T> TileView<'a, T> {
             start: self.start,
             len: self.len,
             values: self.values.map(|v| v.to_vec()),
-            bounds: Default::default(),
         }
     }
 }

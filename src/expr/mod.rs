@@ -204,11 +204,13 @@ impl Func {
         }
     }
 
-    /// Evaluates the function in float32 with Rust's standard library (the CPU f32 engine).
+    /// Evaluates the function in float32 as the CPU f32 engine does: Rust's standard library,
+    /// except sin and cos, which are [`crate::math::fastmath`]'s in f64 rounded to f32 (within
+    /// an ulp, and vectorised in the engine's blocks).
     pub fn eval_f32(self, a: f32, b: f32) -> f32 {
         match self {
-            Func::Sin => a.sin(),
-            Func::Cos => a.cos(),
+            Func::Sin => crate::math::fastmath::sin(a as f64) as f32,
+            Func::Cos => crate::math::fastmath::cos(a as f64) as f32,
             Func::Tan => a.tan(),
             Func::Asin => a.asin(),
             Func::Acos => a.acos(),

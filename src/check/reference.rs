@@ -1,0 +1,368 @@
+//! The float64 reference, fused with the comparison: for a run of points (part of one grid
+//! row) it evaluates f and its exact derivatives with running error bounds, and each finite
+//! difference's stencil at the engine's own stencil coordinates, then compares the engine's
+//! values for those points while both are in cache. No reference tile is ever stored; runs
+//! go to all cores; each instruction is a vectorised loop over the run
+//! ([`crate::cpu::block`]).
+//!
+//! **Same coordinates.** The reference evaluates where the engine did: grid coordinates in
+//! the engine's precision, and stencil points `x + T(o·h)` rounded as the engine's
+//! arithmetic rounds them ([`Precision::add`]). So input rounding is never mistaken for
+//! evaluation error, and no slope term is needed in the stencil's tolerance.
+//!
+//! **Independence.** Its functions are [`crate::engine::Real::func_block_reference`]: sin
+//! and cos from [`crate::math::refmath`] (not the engine's `fastmath`, nor the GPU's WGSL),
+//! everything else from Rust's standard library (which neither the GPU libraries nor the
+//! CPU engine's sin/cos use). The block interpreter's arithmetic is shared with the CPU
+//! engine; its tests check it against a tree walk of the expression.
+
+use crate::cpu::block::{BLOCK, ColumnCache, Input, Plan, Scratch};
+use crate::engine::Real;
+use crate::grid::{Axis, Field, Grid, Precision};
+use crate::spec::FieldSpec;
+use crate::tolerance::ErrorModel;
+
+/// Reference values and bounds of one run, by quantity.
+pub(crate) struct RefRun {
+    /// Points in the run.
+    pub(crate) len: usize,
+    /// f, ∂f/∂x, ∂f/∂y, fd_x (the stencil in f64), fd_y: values (by [`Field::index`]).
+    pub(crate) values: [Vec<f64>; 5],
+    /// Their running error bounds.
+    pub(crate) bounds: [Vec<f64>; 5],
+    /// The stencils' scales: Σ|w·f_k| / |den| (what a finite difference's round-off is
+    /// relative to), for fd_x and fd_y.
+    pub(crate) scale: [Vec<f64>; 2],
+}
+
+impl RefRun {
+    fn new() -> RefRun {
+        let z = || vec![0.0; BLOCK];
+        RefRun {
+            len: 0,
+            values: [z(), z(), z(), z(), z()],
+            bounds: [z(), z(), z(), z(), z()],
+            scale: [z(), z()],
+        }
+    }
+}
+
+/// Per-thread buffers of the reference.
+pub(crate) struct RefWork {
+    scratch: Scratch<f64>,
+    xs: Vec<f64>,
+    xk: Vec<f64>,
+    fk: Vec<f64>,
+    fke: Vec<f64>,
+    /// The results of the last run.
+    pub(crate) out: RefRun,
+}
+
+/// Which points of a row a run covers.
+pub(crate) enum Cols<'a> {
+    /// Columns `first .. first + len` (the column caches apply).
+    Range { first: usize, len: usize },
+    /// These columns (a sample).
+    Pick(&'a [usize]),
+}
+
+impl Cols<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Cols::Range { len, .. } => *len,
+            Cols::Pick(c) => c.len(),
+        }
+    }
+}
+
+/// The reference of one request: its plans, stencil and column caches.
+pub(crate) struct Reference {
+    grid: Grid,
+    p: Precision,
+    model: ErrorModel,
+    /// f and every partial derivative.
+    main: Plan,
+    /// f alone, at stencil points.
+    f_only: Plan,
+    /// (offset multiple, T(o·h), weight), in the scheme's order.
+    terms: Vec<(i32, f64, f64)>,
+    /// T(den·h).
+    den: f64,
+    /// Whether finite differences are compared.
+    fd: bool,
+    /// Output index of ∂f/∂y in `main` (2-D grids).
+    gy_out: usize,
+    /// x-only nodes of `main` at the grid's columns (2-D grids).
+    main_cache: Option<ColumnCache<f64>>,
+    /// x-only nodes of `f_only` at each stencil column offset (0 for y stencils).
+    f_caches: Vec<(i32, ColumnCache<f64>)>,
+}
+
+/// Column caches larger than this are not built (x-only nodes are then computed per point).
+const MAX_CACHE_BYTES: usize = 256 << 20;
+
+impl Reference {
+    /// The reference for `spec`'s request, checked against `model`; `fd` says whether finite
+    /// differences are compared.
+    pub(crate) fn new(spec: &FieldSpec, model: ErrorModel, fd: bool) -> Reference {
+        let two_d = spec.grid.is_2d();
+        let mut outs = vec![&spec.expr, &spec.grad_x];
+        if two_d {
+            outs.push(&spec.grad_y);
+        }
+        let main = Plan::new(&outs);
+        let f_only = Plan::new(&[&spec.expr]);
+        let (terms, den) = spec.stencil();
+        let mut r = Reference {
+            grid: spec.grid,
+            p: spec.precision,
+            model,
+            main,
+            f_only,
+            terms,
+            den,
+            fd,
+            gy_out: 2,
+            main_cache: None,
+            f_caches: Vec::new(),
+        };
+        if two_d {
+            r.build_caches();
+        }
+        r
+    }
+
+    fn build_caches(&mut self) {
+        let nx = self.grid.x.n;
+        let mut offsets = vec![0];
+        if self.fd {
+            offsets.extend(self.terms.iter().map(|t| t.0).filter(|&o| o != 0));
+        }
+        let per_column = 16 * (self.main.x_only() + offsets.len() * self.f_only.x_only());
+        if per_column * nx > MAX_CACHE_BYTES {
+            return;
+        }
+        let xs = coords(&self.grid.x, self.p, 0, nx);
+        let m = Some(&self.model);
+        self.main_cache = Some(self.main.column_cache(&xs, m));
+        for o in offsets {
+            let shifted: Vec<f64> = match self.terms.iter().find(|t| t.0 == o && o != 0) {
+                Some(&(_, off, _)) => xs.iter().map(|&x| self.p.add(x, off)).collect(),
+                None => xs.clone(),
+            };
+            self.f_caches
+                .push((o, self.f_only.column_cache(&shifted, m)));
+        }
+    }
+
+    /// Buffers for one thread.
+    pub(crate) fn work(&self) -> RefWork {
+        let nodes = self.main.nodes().max(self.f_only.nodes());
+        RefWork {
+            scratch: Scratch::new(nodes, true),
+            xs: vec![0.0; BLOCK],
+            xk: vec![0.0; BLOCK],
+            fk: vec![0.0; BLOCK],
+            fke: vec![0.0; BLOCK],
+            out: RefRun::new(),
+        }
+    }
+
+    fn f_cache(&self, o: i32) -> Option<&ColumnCache<f64>> {
+        self.f_caches.iter().find(|(k, _)| *k == o).map(|(_, c)| c)
+    }
+
+    /// Evaluates the reference at the points `cols` of row `row` (at most [`BLOCK`]) into
+    /// `w.out`: f and the derivatives always, the stencils when finite differences are
+    /// compared.
+    pub(crate) fn eval_run(&self, row: usize, cols: &Cols<'_>, w: &mut RefWork) {
+        let len = cols.len();
+        debug_assert!(len <= BLOCK);
+        let p = self.p;
+        let m = &self.model;
+        let first = match cols {
+            Cols::Range { first, .. } => {
+                self.grid.x.fill_coords(*first, p, &mut w.xs[..len]);
+                Some(*first)
+            }
+            Cols::Pick(c) => {
+                for (x, &i) in w.xs.iter_mut().zip(c.iter()) {
+                    *x = self.grid.x.coord(i, p);
+                }
+                None
+            }
+        };
+        let y = self.grid.y.map_or(0.0, |ax| ax.coord(row, p));
+        fn with(
+            first: Option<usize>,
+            c: Option<&ColumnCache<f64>>,
+        ) -> Option<(&ColumnCache<f64>, usize)> {
+            first.and_then(|f| c.map(|c| (c, f)))
+        }
+        w.out.len = len;
+        // The point itself: f and every derivative.
+        let inp = Input {
+            xs: &w.xs[..len],
+            y,
+            cache: with(first, self.main_cache.as_ref()),
+        };
+        self.main.eval(&inp, Some(m), &mut w.scratch);
+        let outputs: &[(Field, usize)] = if self.grid.is_2d() {
+            &[
+                (Field::F, 0),
+                (Field::GradX, 1),
+                (Field::GradY, self.gy_out),
+            ]
+        } else {
+            &[(Field::F, 0), (Field::GradX, 1)]
+        };
+        for &(field, k) in outputs {
+            let (vals, errs) = (&mut w.out.values, &mut w.out.bounds);
+            self.main.write_output(
+                k,
+                &inp,
+                &mut w.scratch,
+                &mut vals[field.index()][..len],
+                Some(&mut errs[field.index()][..len]),
+            );
+        }
+        if !self.fd {
+            return;
+        }
+        let axes: &[(Field, usize)] = if self.grid.is_2d() {
+            &[(Field::FdX, 0), (Field::FdY, 1)]
+        } else {
+            &[(Field::FdX, 0)]
+        };
+        let basic = m.basic(1.0);
+        for &(field, axis) in axes {
+            let along_x = field == Field::FdX;
+            let fi = field.index();
+            for (t, &(o, off, weight)) in self.terms.iter().enumerate() {
+                let wabs = weight.abs();
+                // f and its bound at the stencil point, as the engine rounded its coordinate.
+                if o == 0 {
+                    let f = Field::F.index();
+                    w.fk[..len].copy_from_slice(&w.out.values[f][..len]);
+                    w.fke[..len].copy_from_slice(&w.out.bounds[f][..len]);
+                } else {
+                    let (xs, yk, cache) = if along_x {
+                        for i in 0..len {
+                            w.xk[i] = p.add(w.xs[i], off);
+                        }
+                        (&w.xk[..len], y, with(first, self.f_cache(o)))
+                    } else {
+                        (&w.xs[..len], p.add(y, off), with(first, self.f_cache(0)))
+                    };
+                    let inp = Input { xs, y: yk, cache };
+                    self.f_only.eval(&inp, Some(m), &mut w.scratch);
+                    self.f_only.write_output(
+                        0,
+                        &inp,
+                        &mut w.scratch,
+                        &mut w.fk[..len],
+                        Some(&mut w.fke[..len]),
+                    );
+                }
+                let (fk, fke) = (&w.fk[..len], &w.fke[..len]);
+                // acc = Σ w·f_k in the scheme's order; its bound carries each term's bound
+                // and the rounding of each addition in the checked precision.
+                let (acc, acce, scale) = (
+                    &mut w.out.values[fi][..len],
+                    &mut w.out.bounds[fi][..len],
+                    &mut w.out.scale[axis][..len],
+                );
+                if t == 0 {
+                    for i in 0..len {
+                        acc[i] = weight * fk[i];
+                        acce[i] = wabs * fke[i];
+                        scale[i] = (weight * fk[i]).abs();
+                    }
+                } else {
+                    for i in 0..len {
+                        acc[i] += weight * fk[i];
+                        acce[i] += wabs * fke[i] + basic * acc[i].abs();
+                        scale[i] += (weight * fk[i]).abs();
+                    }
+                }
+            }
+            let den = self.den;
+            let div = m.div(1.0);
+            let (acc, acce, scale) = (
+                &mut w.out.values[fi][..len],
+                &mut w.out.bounds[fi][..len],
+                &mut w.out.scale[axis][..len],
+            );
+            for i in 0..len {
+                acc[i] /= den;
+                acce[i] = acce[i] / den.abs() + div * acc[i].abs();
+                scale[i] /= den.abs();
+            }
+        }
+    }
+}
+
+impl Reference {
+    /// One field of the reference over the whole grid (on all cores).
+    pub(crate) fn field_everywhere(&self, field: Field) -> Vec<f64> {
+        use rayon::prelude::*;
+        let nx = self.grid.x.n;
+        let rows = self.grid.y.map_or(1, |y| y.n);
+        let chunks: Vec<(usize, usize)> = (0..rows)
+            .flat_map(|r| (0..nx).step_by(BLOCK).map(move |c| (r, c)))
+            .collect();
+        let parts: Vec<Vec<f64>> = chunks
+            .par_iter()
+            .map_init(
+                || self.work(),
+                |w, &(row, first)| {
+                    let len = BLOCK.min(nx - first);
+                    self.eval_run(row, &Cols::Range { first, len }, w);
+                    w.out.values[field.index()][..len].to_vec()
+                },
+            )
+            .collect();
+        parts.concat()
+    }
+}
+
+/// Coordinates `first .. first + n` of an axis in precision `p`.
+fn coords(axis: &Axis, p: Precision, first: usize, n: usize) -> Vec<f64> {
+    let mut v = vec![0.0; n];
+    axis.fill_coords(first, p, &mut v);
+    v
+}
+
+/// Widens engine values into `out` (a run's worth), by contiguous range or by picks.
+pub(crate) fn gather<T: Real>(src: &[T], local: &Local<'_>, out: &mut [f64]) {
+    match local {
+        Local::Range { first, len } => {
+            for (o, v) in out.iter_mut().zip(&src[*first..first + len]) {
+                *o = v.to_f64();
+            }
+        }
+        Local::Pick(idx) => {
+            for (o, &k) in out.iter_mut().zip(idx.iter()) {
+                *o = src[k].to_f64();
+            }
+        }
+    }
+}
+
+/// Where a run's points are in the engine's tile.
+pub(crate) enum Local<'a> {
+    /// Tile indices `first .. first + len`.
+    Range { first: usize, len: usize },
+    /// These tile indices.
+    Pick(&'a [usize]),
+}
+
+impl Local<'_> {
+    /// The tile index of the run's point `i`.
+    pub(crate) fn at(&self, i: usize) -> usize {
+        match self {
+            Local::Range { first, .. } => first + i,
+            Local::Pick(idx) => idx[i],
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The float64 *reference's* sine and cosine: vectorisable, and deliberately a different
+//! algorithm from the engine's [`super::fastmath`] so that the check is independent of the
+//! code it checks.
+//!
+//! | | `fastmath` (the CPU engine) | `refmath` (the reference) |
+//! |---|---|---|
+//! | reduction | by π/2 into quadrants, fdlibm's 33-bit pieces of π/2 | by π/4 into octants (Cephes), four 24-bit pieces of π/4 with TwoSum tails |
+//! | kernels | fdlibm's degree-13/14 kernels | Cephes' degree-13/12 polynomials, the tail word added by a first-order correction |
+//! | fallback | std beyond ±1e6 | std beyond ±2^20·π/4 |
+//!
+//! Both are tested against Rust's `f64::sin`/`f64::cos` (glibc's, a third implementation):
+//! within 1 ulp here over a million points (`tests` below), so the reference's own error
+//! allowance stays [`crate::tolerance::CPU_STD_ULPS`]-sized.
+
+// Cephes' constants are written digit for digit as published (more digits than a double
+// holds), so that they can be checked against the source.
+#![allow(clippy::excessive_precision)]
+
+/// π/4 in four pieces: the first three have 24 significant bits (so their products with an
+/// octant below 2^29 are exact), the fourth is the rest rounded (π/4 − P1 − P2 − P3 − P4 is
+/// 3.4e-39). P1 and P2 are Cephes' DP1 and DP2.
+const P1: f64 = 7.853_981_256_484_985e-1;
+const P2: f64 = 3.774_894_707_930_798e-8;
+const P3: f64 = 2.695_151_264_978_882_4e-15;
+const P4: f64 = 1.641_001_771_436_750_2e-22;
+
+/// 4/π.
+const FOUR_OVER_PI: f64 = 1.273_239_544_735_162_686_15;
+
+/// Cephes' sin polynomial on [−π/4, π/4]: sin x ≈ x + x³·P(x²).
+const SIN: [f64; 6] = [
+    1.589_623_015_765_465_680_60e-10,
+    -2.505_074_776_285_780_728_66e-8,
+    2.755_731_362_138_572_452_13e-6,
+    -1.984_126_982_958_953_859_96e-4,
+    8.333_333_333_322_118_588_78e-3,
+    -1.666_666_666_666_663_072_95e-1,
+];
+
+/// Cephes' cos polynomial on [−π/4, π/4]: cos x ≈ 1 − x²/2 + x⁴·Q(x²).
+const COS: [f64; 6] = [
+    -1.135_853_652_138_768_173_00e-11,
+    2.087_570_084_197_473_167_78e-9,
+    -2.755_731_417_929_673_881_12e-7,
+    2.480_158_728_885_170_453_48e-5,
+    -1.388_888_888_887_305_641_16e-3,
+    4.166_666_666_666_659_292_18e-2,
+];
+
+/// Arguments below this take the fast path (octants below 2^20, exact reduction products).
+pub const FAST_LIMIT: f64 = 823_549.6;
+
+#[inline(always)]
+fn poly(c: &[f64; 6], z: f64) -> f64 {
+    ((((c[0] * z + c[1]) * z + c[2]) * z + c[3]) * z + c[4]) * z + c[5]
+}
+
+/// a + b as a rounded sum and its exact error (Knuth's TwoSum: no ordering needed).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// |x| reduced to z_hi + z_lo in [−π/4, π/4] and the octant j (even), as Cephes does:
+/// j = 2⌈k/2⌉ for k = ⌊|x|·4/π⌋, z = |x| − j·π/4, the subtractions carried exactly.
+#[inline(always)]
+fn reduce(ax: f64) -> (u64, f64, f64) {
+    let k = (ax * FOUR_OVER_PI).floor();
+    // Round odd octants up: j = k + (k mod 2), an even number, held exactly.
+    let odd = k - 2.0 * (k * 0.5).floor();
+    let j = k + odd;
+    // ax − j·P1 is exact (the product is; Sterbenz for j ≥ 2, trivially for j = 0).
+    let r1 = ax - j * P1;
+    let (r2, e2) = two_sum(r1, -(j * P2));
+    let (r3, e3) = two_sum(r2, -(j * P3));
+    let tail = (e2 + e3) - j * P4;
+    let (hi, lo) = two_sum(r3, tail);
+    (j as u64, hi, lo)
+}
+
+/// sin and cos of z + t (t a tail far below z's ulp) on [−π/4, π/4].
+#[inline(always)]
+fn kernels(z: f64, t: f64) -> (f64, f64) {
+    let zz = z * z;
+    // sin(z + t) ≈ sin z + t·cos z, cos z ≈ 1 − z²/2 for the correction's purpose.
+    let s = z + (z * zz * poly(&SIN, zz) + t * (1.0 - 0.5 * zz));
+    // 1 − z²/2 with its rounding error kept, then the rest; cos(z + t) ≈ cos z − t·z.
+    let hz = 0.5 * zz;
+    let w = 1.0 - hz;
+    let c = w + (((1.0 - w) - hz) + (zz * zz * poly(&COS, zz) - z * t));
+    (s, c)
+}
+
+#[inline(always)]
+fn sincos_fast(x: f64) -> (f64, f64) {
+    let (j, z, t) = reduce(x.abs());
+    let (s, c) = kernels(z, t);
+    // Octant j/2 mod 4 picks the quadrant: sin x = ±s or ±c, cos x = ±c or ±s.
+    let q = (j >> 1) & 3;
+    let (sv, cv) = if q & 1 == 0 { (s, c) } else { (c, s) };
+    let sv = if q & 2 == 0 { sv } else { -sv };
+    let cv = if (q + 1) & 2 == 0 { cv } else { -cv };
+    (if x.is_sign_negative() { -sv } else { sv }, cv)
+}
+
+#[inline(always)]
+fn slow_lane(x: f64) -> bool {
+    !x.is_finite() || x.abs() >= FAST_LIMIT
+}
+
+/// sin(x), within 1 ulp.
+///
+/// ```
+/// use gradfield::math::refmath;
+/// assert_eq!(refmath::sin(0.0), 0.0);
+/// assert!((refmath::sin(1.0) - 1f64.sin()).abs() <= f64::EPSILON);
+/// assert_eq!(refmath::sin(1e300), 1e300f64.sin());
+/// ```
+#[inline]
+pub fn sin(x: f64) -> f64 {
+    if slow_lane(x) {
+        x.sin()
+    } else {
+        sincos_fast(x).0
+    }
+}
+
+/// cos(x), within 1 ulp.
+#[inline]
+pub fn cos(x: f64) -> f64 {
+    if slow_lane(x) {
+        x.cos()
+    } else {
+        sincos_fast(x).1
+    }
+}
+
+macro_rules! dispatch {
+    ($lanes:ident, $($arg:expr),*) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2(a: &[f64], s: &mut [f64], c: &mut [f64], which: u8) {
+                $lanes(a, s, c, which)
+            }
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512(a: &[f64], s: &mut [f64], c: &mut [f64], which: u8) {
+                $lanes(a, s, c, which)
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports AVX-512F, checked just above.
+                unsafe { avx512($($arg),*) }
+            } else if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+                unsafe { avx2($($arg),*) }
+            } else {
+                $lanes($($arg),*)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        $lanes($($arg),*)
+    }};
+}
+
+/// `which`: 1 sin, 2 cos, 3 both.
+#[inline(always)]
+fn lanes(a: &[f64], s: &mut [f64], c: &mut [f64], which: u8) {
+    match which {
+        1 => {
+            for (o, &x) in s.iter_mut().zip(a) {
+                *o = sincos_fast(x).0;
+            }
+        }
+        2 => {
+            for (o, &x) in c.iter_mut().zip(a) {
+                *o = sincos_fast(x).1;
+            }
+        }
+        _ => {
+            for ((so, co), &x) in s.iter_mut().zip(c.iter_mut()).zip(a) {
+                let (sv, cv) = sincos_fast(x);
+                *so = sv;
+                *co = cv;
+            }
+        }
+    }
+}
+
+fn fix_slow(a: &[f64], s: &mut [f64], c: &mut [f64], which: u8) {
+    if a.iter().fold(false, |acc, &x| acc | slow_lane(x)) {
+        for (i, &x) in a.iter().enumerate() {
+            if slow_lane(x) {
+                if which & 1 != 0 {
+                    s[i] = x.sin();
+                }
+                if which & 2 != 0 {
+                    c[i] = x.cos();
+                }
+            }
+        }
+    }
+}
+
+/// sin over a block.
+pub fn sin_block(a: &[f64], out: &mut [f64]) {
+    let mut none: [f64; 0] = [];
+    dispatch!(lanes, a, out, &mut none, 1);
+    fix_slow(a, out, &mut none, 1);
+}
+
+/// cos over a block.
+pub fn cos_block(a: &[f64], out: &mut [f64]) {
+    let mut none: [f64; 0] = [];
+    dispatch!(lanes, a, &mut none, out, 2);
+    fix_slow(a, &mut none, out, 2);
+}
+
+/// sin and cos of the same block.
+pub fn sincos_block(a: &[f64], sin_out: &mut [f64], cos_out: &mut [f64]) {
+    dispatch!(lanes, a, sin_out, cos_out, 3);
+    fix_slow(a, sin_out, cos_out, 3);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ulps(a: f64, b: f64) -> f64 {
+        let spacing = |v: f64| {
+            let v = v.abs().max(f64::MIN_POSITIVE);
+            f64::from_bits(v.to_bits() + 1) - v
+        };
+        (a - b).abs() / spacing(b)
+    }
+
+    #[test]
+    fn within_one_ulp_of_std_over_a_million_points() {
+        let n = 1_000_000;
+        let mut worst = (0.0f64, 0.0);
+        for (lo, hi) in [(-10.0, 10.0), (-1e5, 1e5), (-1e-3, 1e-3), (-9e5, 9e5)] {
+            let xs: Vec<f64> = (0..n)
+                .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+                .collect();
+            let (mut s, mut c) = (vec![0.0; n], vec![0.0; n]);
+            sincos_block(&xs, &mut s, &mut c);
+            for (i, &x) in xs.iter().enumerate() {
+                let e = ulps(s[i], x.sin()).max(ulps(c[i], x.cos()));
+                if e > worst.0 {
+                    worst = (e, x);
+                }
+            }
+        }
+        assert!(worst.0 <= 1.0, "{} ulp at {}", worst.0, worst.1);
+    }
+
+    #[test]
+    fn blocks_agree_with_single_points_and_the_edges_are_std() {
+        let xs = [
+            0.0,
+            -0.0,
+            1e-300,
+            3.0,
+            -7.5,
+            1e6,
+            f64::NAN,
+            f64::INFINITY,
+            -1e300,
+        ];
+        let mut out = [0.0; 9];
+        sin_block(&xs, &mut out);
+        for (x, o) in xs.iter().zip(out) {
+            assert_eq!(o.to_bits(), sin(*x).to_bits(), "{x}");
+        }
+        cos_block(&xs, &mut out);
+        for (x, o) in xs.iter().zip(out) {
+            assert_eq!(o.to_bits(), cos(*x).to_bits(), "{x}");
+        }
+        assert!(sin(f64::NAN).is_nan() && cos(f64::INFINITY).is_nan());
+        assert_eq!(sin(-0.0).to_bits(), (-0.0f64).to_bits());
+    }
+
+    #[test]
+    fn independent_of_the_engine_path() {
+        // Different algorithms: somewhere in a million points they round differently.
+        let differ = (0..1_000_000)
+            .map(|i| -50.0 + 1e-4 * i as f64)
+            .filter(|&x| sin(x) != crate::math::fastmath::sin(x))
+            .count();
+        assert!(differ > 100, "only {differ} points differ");
+    }
+}
