@@ -10,10 +10,12 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::backend::{Backend, EngineUser, F64Fallback};
+use crate::check::CheckMode;
 use crate::engine::{DeviceKind, Engine, Real};
 use crate::error::{Error, Result};
 use crate::grid::{Axis, Grid, Precision};
 use crate::progress::Progress;
+use crate::run::{RunOptions, run_field};
 use crate::spec::FieldSpec;
 use crate::tolerance::ErrorModel;
 
@@ -130,6 +132,9 @@ pub struct BenchOptions {
     pub reps: usize,
     /// Run the CPU engine (up to this many points).
     pub cpu_max: usize,
+    /// Also time whole checked runs (engine, float64 reference and comparison) in these
+    /// modes: rows `… + check full`, `… + check sample=N`, `… + check none`.
+    pub checks: Vec<CheckMode>,
 }
 
 impl Default for BenchOptions {
@@ -139,6 +144,12 @@ impl Default for BenchOptions {
             sizes: (6..=11).map(|k| 1usize << (2 * k)).collect(),
             reps: 5,
             cpu_max: 1 << 24,
+            checks: vec![
+                CheckMode::Full,
+                CheckMode::Sample {
+                    every: crate::check::DEFAULT_SAMPLE_EVERY,
+                },
+            ],
         }
     }
 }
@@ -223,6 +234,32 @@ impl EngineUser for Timed {
     }
 }
 
+/// The median wall time of whole runs with the check in `mode` (engine, reference and
+/// comparison; results in host memory, no files), after a warm-up.
+fn checked_ms(backend: &Backend, spec: &FieldSpec, mode: CheckMode, reps: usize) -> Result<f64> {
+    let opts = RunOptions {
+        check: mode,
+        ..RunOptions::default()
+    };
+    let mut times = Vec::new();
+    for rep in 0..=reps {
+        let t0 = Instant::now();
+        let report = run_field(backend, spec, &opts)?;
+        let ms = t0.elapsed().as_secs_f64() * 1e3;
+        if report.check.as_ref().is_some_and(|c| !c.passed) {
+            return Err(Error::device(format!(
+                "the benchmark's own check failed ({}): {:?}",
+                spec.source,
+                report.check.map(|c| c.failures)
+            )));
+        }
+        if rep > 0 {
+            times.push(ms);
+        }
+    }
+    Ok(median(times))
+}
+
 /// Runs the benchmark on `backend` (its GPU, if it is one) and on the CPU engine.
 pub fn run_bench(opts: &BenchOptions, backend: &Backend, progress: &Progress) -> Result<Bench> {
     if opts.reps == 0 || opts.sizes.is_empty() || opts.cases.is_empty() {
@@ -248,19 +285,31 @@ pub fn run_bench(opts: &BenchOptions, backend: &Backend, progress: &Progress) ->
                 let points = spec.grid.len();
                 rows.push(row(case, "gpu kernel", points, bytes, median(t.kernel)));
                 rows.push(row(case, "gpu end-to-end", points, bytes, median(t.wall)));
+                for &mode in &opts.checks {
+                    let ms = checked_ms(backend, &spec, mode, opts.reps)?;
+                    let label = format!("gpu + check {}", mode.name());
+                    rows.push(row(case, &label, points, bytes, ms));
+                }
             }
             if n <= opts.cpu_max {
+                let cpu = Backend::cpu();
                 for precision in [Precision::F64, Precision::F32] {
                     let spec = case.spec(n, precision)?;
-                    let t = Backend::cpu().with_engine(&spec, None, F64Fallback::Refuse, timed)?;
+                    let t = cpu.with_engine(&spec, None, F64Fallback::Refuse, timed)?;
                     let bytes = spec.grid.len() * spec.field_list().len() * precision.bytes();
+                    let points = spec.grid.len();
                     rows.push(row(
                         case,
                         &format!("cpu {precision}"),
-                        spec.grid.len(),
+                        points,
                         bytes,
                         median(t.wall),
                     ));
+                    for &mode in &opts.checks {
+                        let ms = checked_ms(&cpu, &spec, mode, opts.reps)?;
+                        let label = format!("cpu {precision} + check {}", mode.name());
+                        rows.push(row(case, &label, points, bytes, ms));
+                    }
                 }
             }
             bar.inc(1);
@@ -290,12 +339,12 @@ pub fn table(b: &Bench) -> String {
         b.cpu_threads, b.reps
     );
     s += &format!(
-        "{:<11} {:<15} {:>11} {:>11} {:>11} {:>9}\n",
+        "{:<11} {:<26} {:>11} {:>11} {:>11} {:>9}\n",
         "case", "engine", "points", "ms", "Mpts/s", "GB/s"
     );
     for r in &b.rows {
         s += &format!(
-            "{:<11} {:<15} {:>11} {:>11.3} {:>11.1} {:>9.2}\n",
+            "{:<11} {:<26} {:>11} {:>11.3} {:>11.1} {:>9.2}\n",
             r.case, r.engine, r.points, r.ms, r.mpts_per_s, r.gb_per_s
         );
     }

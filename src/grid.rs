@@ -418,24 +418,7 @@ impl Axis {
             let l0 = i % SEGMENT_POINTS;
             let run = (SEGMENT_POINTS - l0).min(out.len() - k);
             let base = precision.round(self.min + (s * SEGMENT_POINTS) as f64 * step);
-            let dst = &mut out[k..k + run];
-            match precision {
-                Precision::F32 => {
-                    let (base, step) = (base as f32, step as f32);
-                    let mut l = l0 as f32;
-                    for o in dst.iter_mut() {
-                        *o = (base + l * step) as f64;
-                        l += 1.0;
-                    }
-                }
-                Precision::F64 => {
-                    let mut l = l0 as f64;
-                    for o in dst.iter_mut() {
-                        *o = base + l * step;
-                        l += 1.0;
-                    }
-                }
-            }
+            segment_coords(&mut out[k..k + run], precision, base, step, l0);
             k += run;
         }
         if first + out.len() == self.n
@@ -448,6 +431,30 @@ impl Axis {
     /// Every coordinate in the given precision.
     pub fn coords(&self, precision: Precision) -> Vec<f64> {
         (0..self.n).map(|i| self.coord(i, precision)).collect()
+    }
+}
+
+/// Coordinates `base + l·step` for l = l0, l0 + 1, … in `precision` (products rounded before
+/// the sum, as the shader computes them), into `out`. l is below 2^12, exact in either
+/// precision, so each lane computes its own (no loop-carried count, so the loop vectorises).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn segment_coords(out: &mut [f64], precision: Precision, base: f64, step: f64, l0: usize) {
+    match precision {
+        Precision::F32 => {
+            let (base, step) = (base as f32, step as f32);
+            for (j, o) in out.iter_mut().enumerate() {
+                let l = (l0 + j) as u32 as f32;
+                let product = l * step;
+                *o = (base + product) as f64;
+            }
+        }
+        Precision::F64 => {
+            for (j, o) in out.iter_mut().enumerate() {
+                let l = (l0 + j) as u32 as f64;
+                let product = l * step;
+                *o = base + product;
+            }
+        }
     }
 }
 

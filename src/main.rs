@@ -198,6 +198,10 @@ struct BenchArgs {
     /// Largest size the CPU engine runs.
     #[arg(long, default_value = "2^24")]
     cpu_max: String,
+    /// Also time whole checked runs in these check modes (comma list of full, sample[=N],
+    /// none; empty for none of them).
+    #[arg(long, default_value = "full,sample")]
+    checks: String,
     /// gpu (GPU and CPU) or cpu (CPU only).
     #[arg(long, default_value = "gpu")]
     device: DeviceKind,
@@ -223,6 +227,11 @@ fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
         sizes: parse_sizes(&a.sizes)?,
         reps: a.reps,
         cpu_max: parse_size(&a.cpu_max)?,
+        checks: if a.checks.trim().is_empty() {
+            Vec::new()
+        } else {
+            list(&a.checks)?
+        },
     };
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let b = session.bench(&opts)?;

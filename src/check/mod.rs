@@ -273,6 +273,8 @@ pub struct Checker {
     keys: Vec<(String, Compare, Role)>,
     stats: Vec<FieldStats>,
     points_checked: u64,
+    /// Per-thread buffers, kept from tile to tile.
+    pool: std::sync::Mutex<Vec<(RefWork, Vec<f64>)>>,
 }
 
 /// Whether a program calls sin or cos (the only functions whose engine and reference
@@ -340,6 +342,7 @@ impl Checker {
             keys,
             stats,
             points_checked: 0,
+            pool: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -372,17 +375,21 @@ impl Checker {
                 ..FieldStats::default()
             })
             .collect();
+        // A few chunks of runs per thread; each takes buffers from the pool (kept across
+        // tiles) and returns them.
+        let chunk = runs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
         let partial = runs
-            .par_iter()
-            .with_min_len(4)
-            .fold(
-                || (self.reference.work(), empty.clone(), vec![0.0; BLOCK_F64]),
-                |(mut w, mut stats, mut g), run| {
-                    self.check_run(tile, run, &mut w, &mut stats, &mut g);
-                    (w, stats, g)
-                },
-            )
-            .map(|(_, stats, _)| stats)
+            .par_chunks(chunk)
+            .map(|part| {
+                let mut w = self.pool.lock().expect("not poisoned").pop();
+                let w_ref = w.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
+                let mut stats = empty.clone();
+                for run in part {
+                    self.check_run(tile, run, &mut w_ref.0, &mut stats, &mut w_ref.1);
+                }
+                self.pool.lock().expect("not poisoned").extend(w);
+                stats
+            })
             .reduce(
                 || empty.clone(),
                 |a, b| a.into_iter().zip(&b).map(|(x, y)| x.merge(y)).collect(),
@@ -446,7 +453,6 @@ impl Checker {
                 Compare::Same(f) => (f, f),
                 Compare::FdTotal(fd, grad) => (fd, grad),
             };
-            gather(tile.values(field), &local, &mut g[..len]);
             let want = &w.out.values[truth.index()][..len];
             let judged = *role == Role::Checked && matches!(cmp, Compare::Same(_));
             let bound = &w.out.bounds[truth.index()][..len];
@@ -455,56 +461,29 @@ impl Checker {
                 Field::FdY => &w.out.scale[1][..len],
                 _ => want,
             };
-            for i in 0..len {
-                let (gv, wv) = (g[i], want[i]);
-                let k = tile.start + local.at(i);
-                let tol = SAFETY * bound[i] + floor;
-                if !gv.is_finite() {
-                    s.nonfinite += 1;
-                    // Fine where the reference is not finite in this precision either, or
-                    // where its error bound is unbounded.
-                    let expected = !wv.is_finite() || wv.abs() > limit || !tol.is_finite();
-                    if judged && !expected {
-                        s.failures += 1;
-                        if f64::INFINITY > s.worst_ratio {
-                            s.worst_ratio = f64::INFINITY;
-                            s.worst_k = k;
-                            s.worst_err = f64::INFINITY;
-                            s.worst_tol = tol;
-                        }
-                    }
-                    continue;
-                }
-                if !wv.is_finite() {
-                    continue;
-                }
-                s.compared += 1;
-                let err = (gv - wv).abs();
-                if err > s.max_abs {
-                    s.max_abs = err;
-                    s.max_abs_k = k;
-                }
-                if wv != 0.0 {
-                    s.max_rel = s.max_rel.max(err / wv.abs());
-                }
-                if !judged {
-                    continue;
-                }
-                if !tol.is_finite() {
-                    s.ill_conditioned += 1;
-                    continue;
-                }
-                let ratio = err / tol;
-                if ratio > 1.0 {
-                    s.failures += 1;
-                } else if bound[i] > eps_ill * scale[i].abs() {
-                    s.ill_conditioned += 1;
-                }
-                if ratio > s.worst_ratio {
-                    s.worst_ratio = ratio;
-                    s.worst_k = k;
-                    s.worst_err = err;
-                    s.worst_tol = tol;
+            let at = |i: usize| tile.start + local.at(i);
+            let lim = Limits {
+                floor,
+                eps_ill,
+                limit,
+            };
+            let values = tile.values(field);
+            match local {
+                // A contiguous run: the engine's values in place.
+                Local::Range { first, len } => compare_block(
+                    &values[first..first + len],
+                    want,
+                    bound,
+                    scale,
+                    judged,
+                    lim,
+                    &at,
+                    s,
+                ),
+                // A sample: gathered, widened.
+                Local::Pick(_) => {
+                    gather(values, &local, &mut g[..len]);
+                    compare_block(&g[..len], want, bound, scale, judged, lim, &at, s)
                 }
             }
         }
@@ -603,6 +582,259 @@ impl Checker {
     }
 }
 
+/// The constants of a comparison.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// The smallest tolerance.
+    floor: f64,
+    /// A bound above `eps_ill`·scale is ill-conditioned.
+    eps_ill: f64,
+    /// The largest finite value of the engine's precision.
+    limit: f64,
+}
+
+/// Compares a run's engine values `g` with the reference `want` (bounds `bound`, scales
+/// `scale`) into `s`; `at` maps a run index to its linear grid index. The main loop has no
+/// data-dependent branches, so it vectorises; where the maxima and the rare non-finite
+/// values are, a second look finds.
+#[allow(clippy::too_many_arguments)]
+fn compare_block<T: Real>(
+    g: &[T],
+    want: &[f64],
+    bound: &[f64],
+    scale: &[f64],
+    judged: bool,
+    lim: Limits,
+    at: &dyn Fn(usize) -> usize,
+    s: &mut FieldStats,
+) {
+    let n = g.len();
+    let (want, bound, scale) = (&want[..n], &bound[..n], &scale[..n]);
+    let sums = if judged {
+        compare_sums(g, want, bound, scale, lim)
+    } else {
+        report_sums(g, want)
+    };
+    let Sums {
+        max_err,
+        max_rel,
+        max_ratio,
+        compared,
+        nonfinite,
+        fails,
+        ill,
+    } = sums;
+    s.compared += compared;
+    s.nonfinite += nonfinite;
+    s.max_rel = s.max_rel.max(max_rel);
+    if max_err > s.max_abs {
+        // Where: the first point with that error (found only when the maximum grows).
+        let i = (0..n)
+            .find(|&i| {
+                let gv = g[i].to_f64();
+                gv.is_finite() && want[i].is_finite() && (gv - want[i]).abs() == max_err
+            })
+            .expect("the maximum is somewhere");
+        s.max_abs = max_err;
+        s.max_abs_k = at(i);
+    }
+    if !judged {
+        return;
+    }
+    s.failures += fails;
+    s.ill_conditioned += ill;
+    if max_ratio > s.worst_ratio {
+        // The point whose ratio is the largest (computed as in `compare_sums`).
+        let ratio = |i: usize| {
+            let (gv, tol) = (g[i].to_f64(), SAFETY * bound[i] + lim.floor);
+            if gv.is_finite() && want[i].is_finite() && tol.is_finite() {
+                (gv - want[i]).abs() / tol
+            } else {
+                0.0
+            }
+        };
+        let i = (0..n)
+            .max_by(|&a, &b| ratio(a).total_cmp(&ratio(b)).then(b.cmp(&a)))
+            .expect("a run has points");
+        let max_ratio = ratio(i);
+        s.worst_ratio = max_ratio;
+        s.worst_k = at(i);
+        s.worst_err = (g[i].to_f64() - want[i]).abs();
+        s.worst_tol = SAFETY * bound[i] + lim.floor;
+    }
+    if nonfinite > 0 {
+        // A non-finite engine value fails where the reference is finite in the engine's
+        // precision and its bound is finite.
+        for i in 0..n {
+            let (gv, wv) = (g[i].to_f64(), want[i]);
+            let tol = SAFETY * bound[i] + lim.floor;
+            if !gv.is_finite() && wv.is_finite() && wv.abs() <= lim.limit && tol.is_finite() {
+                s.failures += 1;
+                if f64::INFINITY > s.worst_ratio {
+                    s.worst_ratio = f64::INFINITY;
+                    s.worst_k = at(i);
+                    s.worst_err = f64::INFINITY;
+                    s.worst_tol = tol;
+                }
+            }
+        }
+    }
+}
+
+/// A run's comparison in numbers.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    max_err: f64,
+    max_rel: f64,
+    max_ratio: f64,
+    compared: u64,
+    nonfinite: u64,
+    fails: u64,
+    ill: u64,
+}
+
+/// Lanes of the comparison's accumulators: two 512-bit registers of f64, so that two
+/// independent chains hide the latency of the compare-and-blend updates.
+const LANES: usize = 16;
+
+/// The per-point arithmetic of [`compare_block`]: `(err, tol for the ratio, |reference|
+/// for the relative error, both finite, engine finite, fails, loose tolerance)`. Ratios are
+/// kept as (numerator, denominator) pairs and compared by cross-multiplication: no division
+/// in the loop (a vector division costs as much as the rest together).
+#[inline(always)]
+fn point(
+    gv: f64,
+    wv: f64,
+    b: f64,
+    sc: f64,
+    lim: Limits,
+) -> (f64, f64, f64, bool, bool, bool, bool) {
+    let (gf, wf) = (gv.is_finite(), wv.is_finite());
+    let both = gf & wf;
+    let err = if both { (gv - wv).abs() } else { 0.0 };
+    let tol = SAFETY * b + lim.floor;
+    let tol_finite = tol.is_finite();
+    let fail = both & tol_finite & (err > tol);
+    let loose = !tol_finite | (b > lim.eps_ill * sc.abs());
+    // (err, tol) for the ratio, (err, |w|) for the relative error: (0, 1) where undefined.
+    let ratio_den = if both & tol_finite {
+        tol
+    } else {
+        f64::INFINITY
+    };
+    let rel_den = if both & (wv != 0.0) {
+        wv.abs()
+    } else {
+        f64::INFINITY
+    };
+    (err, ratio_den, rel_den, both, gf, fail, loose)
+}
+
+/// The sums of a run's comparison, in [`LANES`] independent accumulators so that the loop
+/// vectorises (compiled for AVX-512 and AVX2 too, chosen at run time).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], lim: Limits) -> Sums {
+    let n = g.len();
+    // Per lane: largest error and where; largest err/tol as (err, tol) and where; largest
+    // err/|w| as (err, |w|). A ratio e/t beats E/T when e·T > E·t (all non-negative).
+    let mut max_err = [0.0f64; LANES];
+    let (mut ratio_e, mut ratio_t) = ([0.0f64; LANES], [1.0f64; LANES]);
+    let (mut rel_e, mut rel_t) = ([0.0f64; LANES], [1.0f64; LANES]);
+    let mut cnt = [[0u64; LANES]; 4];
+    let whole = n / LANES * LANES;
+    let lanes = |v: &[f64], c: usize| -> [f64; LANES] {
+        v[c..c + LANES].try_into().expect("a whole chunk")
+    };
+    // One step of a lane (a macro, not a closure: a closure holding the accumulators by
+    // reference kept them in memory, and masked stores then stalled the loads).
+    macro_rules! step {
+        ($l:expr, $gv:expr, $wv:expr, $b:expr, $sc:expr) => {{
+            let l = $l;
+            let (err, rd, wd, both, gf, fail, loose) = point($gv, $wv, $b, $sc, lim);
+            max_err[l] = if err > max_err[l] { err } else { max_err[l] };
+            // err/rd with rd = ∞ is 0: it never beats a pair.
+            let better = rd.is_finite() & (err * ratio_t[l] > ratio_e[l] * rd);
+            ratio_e[l] = if better { err } else { ratio_e[l] };
+            ratio_t[l] = if better { rd } else { ratio_t[l] };
+            let better = wd.is_finite() & (err * rel_t[l] > rel_e[l] * wd);
+            rel_e[l] = if better { err } else { rel_e[l] };
+            rel_t[l] = if better { wd } else { rel_t[l] };
+            cnt[0][l] += both as u64;
+            cnt[1][l] += !gf as u64;
+            cnt[2][l] += fail as u64;
+            cnt[3][l] += (both & !fail & loose) as u64;
+        }};
+    }
+    for c in (0..whole).step_by(LANES) {
+        let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
+        let (wc, bc, sc) = (lanes(want, c), lanes(bound, c), lanes(scale, c));
+        for l in 0..LANES {
+            step!(l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
+        }
+    }
+    for i in whole..n {
+        step!(0, g[i].to_f64(), want[i], bound[i], scale[i]);
+    }
+    let sum = |v: &[u64; LANES]| v.iter().sum();
+    let max = |v: [f64; LANES]| v.into_iter().fold(0.0, f64::max);
+    Sums {
+        max_err: max(max_err),
+        max_rel: max(std::array::from_fn(|l| rel_e[l] / rel_t[l])),
+        max_ratio: max(std::array::from_fn(|l| ratio_e[l] / ratio_t[l])),
+        compared: sum(&cnt[0]),
+        nonfinite: sum(&cnt[1]),
+        fails: sum(&cnt[2]),
+        ill: sum(&cnt[3]),
+    }
+}
+
+/// The sums of a reported (unjudged) comparison: errors only, no tolerance.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
+    let n = g.len();
+    let mut max_err = [0.0f64; LANES];
+    let (mut rel_e, mut rel_t) = ([0.0f64; LANES], [1.0f64; LANES]);
+    let mut cnt = [[0u64; LANES]; 2];
+    let whole = n / LANES * LANES;
+    macro_rules! step {
+        ($l:expr, $gv:expr, $wv:expr) => {{
+            let (l, gv, wv) = ($l, $gv, $wv);
+            let (gf, wf) = (gv.is_finite(), wv.is_finite());
+            let both = gf & wf;
+            let err = if both { (gv - wv).abs() } else { 0.0 };
+            max_err[l] = if err > max_err[l] { err } else { max_err[l] };
+            let wd = if both & (wv != 0.0) {
+                wv.abs()
+            } else {
+                f64::INFINITY
+            };
+            let better = wd.is_finite() & (err * rel_t[l] > rel_e[l] * wd);
+            rel_e[l] = if better { err } else { rel_e[l] };
+            rel_t[l] = if better { wd } else { rel_t[l] };
+            cnt[0][l] += both as u64;
+            cnt[1][l] += !gf as u64;
+        }};
+    }
+    for c in (0..whole).step_by(LANES) {
+        let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
+        let wc: [f64; LANES] = want[c..c + LANES].try_into().expect("a whole chunk");
+        for l in 0..LANES {
+            step!(l, gc[l].to_f64(), wc[l]);
+        }
+    }
+    for i in whole..n {
+        step!(0, g[i].to_f64(), want[i]);
+    }
+    let max = |v: [f64; LANES]| v.into_iter().fold(0.0, f64::max);
+    Sums {
+        max_err: max(max_err),
+        max_rel: max(std::array::from_fn(|l| rel_e[l] / rel_t[l])),
+        compared: cnt[0].iter().sum(),
+        nonfinite: cnt[1].iter().sum(),
+        ..Sums::default()
+    }
+}
+
 /// Points per run (the block interpreter's block).
 const BLOCK_F64: usize = crate::cpu::block::BLOCK;
 
@@ -652,6 +884,64 @@ fn full_runs(grid: &Grid, start: usize, len: usize) -> Vec<Run> {
     out
 }
 
+/// The indices of the smallest and the largest finite value, and whether any is not finite,
+/// on all cores: lane-wise passes that vectorise, then a look inside the chunk that holds
+/// each extreme.
+fn extremes<T: Real>(v: &[T]) -> (Option<usize>, Option<usize>, bool) {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<(f64, f64, bool)> = v.par_chunks(CHUNK).map(chunk_extremes).collect();
+    let mut best = (f64::INFINITY, None, f64::NEG_INFINITY, None, false);
+    for (k, &(lo, hi, bad)) in parts.iter().enumerate() {
+        if lo < best.0 {
+            (best.0, best.1) = (lo, Some(k));
+        }
+        if hi > best.2 {
+            (best.2, best.3) = (hi, Some(k));
+        }
+        best.4 |= bad;
+    }
+    let find = |m: f64, chunk: Option<usize>| {
+        chunk.and_then(|k| {
+            let part = &v[k * CHUNK..((k + 1) * CHUNK).min(v.len())];
+            part.iter()
+                .position(|x| x.to_f64() == m)
+                .map(|i| k * CHUNK + i)
+        })
+    };
+    (find(best.0, best.1), find(best.2, best.3), best.4)
+}
+
+/// The smallest and largest finite values of a chunk, and whether any is not finite.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn chunk_extremes<T: Real>(v: &[T]) -> (f64, f64, bool) {
+    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let mut bad = [false; LANES];
+    let whole = v.len() / LANES * LANES;
+    for c in (0..whole).step_by(LANES) {
+        let chunk: [T; LANES] = v[c..c + LANES].try_into().expect("a whole chunk");
+        for l in 0..LANES {
+            let x = chunk[l].to_f64();
+            let f = x.is_finite();
+            bad[l] |= !f;
+            lo[l] = if f & (x < lo[l]) { x } else { lo[l] };
+            hi[l] = if f & (x > hi[l]) { x } else { hi[l] };
+        }
+    }
+    for x in &v[whole..] {
+        let x = x.to_f64();
+        bad[0] |= !x.is_finite();
+        if x.is_finite() {
+            lo[0] = lo[0].min(x);
+            hi[0] = hi[0].max(x);
+        }
+    }
+    (
+        lo.into_iter().fold(f64::INFINITY, f64::min),
+        hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        bad.iter().any(|&b| b),
+    )
+}
+
 /// The sampled points of a tile: every `every`-th linear index, each field's smallest and
 /// largest finite value, and every non-finite value; as picked runs within rows.
 fn sample_runs<T: Real>(grid: &Grid, tile: &TileView<'_, T>, every: usize) -> Vec<Run> {
@@ -663,22 +953,12 @@ fn sample_runs<T: Real>(grid: &Grid, tile: &TileView<'_, T>, every: usize) -> Ve
         if v.is_empty() {
             continue;
         }
-        let (mut lo, mut hi) = (None::<(usize, f64)>, None::<(usize, f64)>);
-        for (i, x) in v.iter().enumerate() {
-            let x = x.to_f64();
-            if !x.is_finite() {
-                locals.push(i);
-                continue;
-            }
-            if lo.is_none_or(|(_, m)| x < m) {
-                lo = Some((i, x));
-            }
-            if hi.is_none_or(|(_, m)| x > m) {
-                hi = Some((i, x));
-            }
+        let (lo, hi, nonfinite) = extremes(v);
+        locals.extend(lo);
+        locals.extend(hi);
+        if nonfinite {
+            locals.extend((0..v.len()).filter(|&i| !v[i].to_f64().is_finite()));
         }
-        locals.extend(lo.map(|(i, _)| i));
-        locals.extend(hi.map(|(i, _)| i));
     }
     locals.sort_unstable();
     locals.dedup();
@@ -772,6 +1052,101 @@ mod tests {
         assert_eq!(c.stats("f").unwrap().verdict, Verdict::NotChecked);
         assert!(!c.passed());
         assert!(c.failure_lines()[0].contains("no point could be compared"));
+    }
+
+    #[test]
+    fn one_value_ten_ulps_beyond_its_tolerance_is_caught_with_its_index() {
+        // A 2-D f32 run in tiles, as an engine delivers it; one value of one tile (not the
+        // first) is moved 10 ulps beyond its tolerance.
+        let grid = Grid::plane(
+            Axis::x(-2.0, 2.0, 300).unwrap(),
+            Axis::y(-1.0, 3.0, 200).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("rosenbrock + sin(x*y)", grid).unwrap();
+        let model = ErrorModel::gpu(Precision::F32, crate::grid::MathMode::Accurate);
+        let engine = CpuEngine::<f32>::new(&spec).unwrap();
+        let target = 31_337; // in the fourth tile of 10 000 points
+        let r = Reference::new(&spec, model, true);
+        let mut w = r.work();
+        let (row, col) = (target / 300, target % 300);
+        r.eval_run(row, &Cols::Pick(&[col]), &mut w);
+        let (want, bound) = (
+            w.out.values[Field::GradY.index()][0],
+            w.out.bounds[Field::GradY.index()][0],
+        );
+        let tol = SAFETY * bound + model.floor();
+        let mut c = Checker::new(&spec, model, DeviceKind::Gpu, CheckMode::Full);
+        for start in (0..grid.len()).step_by(10_000) {
+            let len = 10_000.min(grid.len() - start);
+            let mut tile = engine.eval(start, len);
+            if (start..start + len).contains(&target) {
+                let v = (want + tol) as f32;
+                let ulp = f32::from_bits(v.to_bits() + 1) - v;
+                tile.values[Field::GradY.index()][target - start] = v + 10.0 * ulp;
+            }
+            c.check(&tile.view());
+        }
+        let g = c.stats("grad_y").unwrap();
+        assert_eq!(g.verdict, Verdict::Fail);
+        assert_eq!((g.failures, g.worst_at.clone()), (1, vec![row, col]));
+        // The error exceeds the tolerance by the 10 ulps (within the rounding of want + tol).
+        assert!(g.worst_ratio > 1.0, "{}", g.worst_ratio);
+        let excess = g.worst_err - g.worst_tol;
+        let ulp = (f32::from_bits((want as f32).to_bits() + 1) - want as f32) as f64;
+        assert!(
+            excess > 8.0 * ulp && excess < 12.0 * ulp,
+            "{excess} vs ulp {ulp}"
+        );
+        assert!(c.failure_lines()[0].starts_with("grad_y: 1 of 60000 points outside tolerance"));
+        // Every other quantity still passes (or is only reported).
+        assert!(
+            c.results()
+                .iter()
+                .all(|(k, s)| *k == "grad_y" || s.passed())
+        );
+    }
+
+    #[test]
+    fn the_f32_cpu_engine_is_within_tight_tolerances() {
+        // Every point of the CPU f32 engine within its tolerance, and the tolerances tight:
+        // 99% of them below 2e-4 for f and gradients (f reaches 14, |∇f| 9: about 2e-5
+        // relative), and 1e-2 for the stencils (a stencil bug, another h or scheme, is off by
+        // h·f'' ≈ 0.1).
+        let grid = Grid::plane(
+            Axis::x(-5.0, 5.0, 101).unwrap(),
+            Axis::y(-5.0, 5.0, 91).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("ackley", grid)
+            .unwrap()
+            .with_h(1e-2)
+            .unwrap();
+        let tile = CpuEngine::<f32>::new(&spec).unwrap().eval(0, grid.len());
+        let model = ErrorModel::cpu(Precision::F32);
+        let c = checked(&spec, &tile, CheckMode::Full);
+        assert!(c.passed(), "{:?}", c.failure_lines());
+        let r = Reference::new(&spec, model, true);
+        let mut w = r.work();
+        for f in [Field::F, Field::GradX, Field::GradY, Field::FdX, Field::FdY] {
+            let mut tols = Vec::new();
+            for row in 0..91 {
+                let cols: Vec<usize> = (0..101).collect();
+                r.eval_run(row, &Cols::Pick(&cols), &mut w);
+                tols.extend(w.out.bounds[f.index()][..101].iter().map(|b| SAFETY * b));
+            }
+            tols.sort_by(f64::total_cmp);
+            let p99 = tols[tols.len() * 99 / 100];
+            let limit = if matches!(f, Field::FdX | Field::FdY) {
+                1e-2
+            } else {
+                2e-4
+            };
+            assert!(
+                p99 < limit,
+                "{f:?}: 99% of tolerances up to {p99} is too loose"
+            );
+        }
     }
 
     #[test]

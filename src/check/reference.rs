@@ -50,6 +50,10 @@ impl RefRun {
 /// Per-thread buffers of the reference.
 pub(crate) struct RefWork {
     scratch: Scratch<f64>,
+    /// Registers at stencil points, evaluated directly.
+    scratch2: Scratch<f64>,
+    /// Registers at stencil points evaluated near the center ([`Plan::eval_near`]).
+    near: Scratch<f64>,
     xs: Vec<f64>,
     xk: Vec<f64>,
     fk: Vec<f64>,
@@ -96,6 +100,10 @@ pub(crate) struct Reference {
     main_cache: Option<ColumnCache<f64>>,
     /// x-only nodes of `f_only` at each stencil column offset (0 for y stencils).
     f_caches: Vec<(i32, ColumnCache<f64>)>,
+    /// Whether stencil points are evaluated beside the center ([`Plan::eval_near`]): on 1-D
+    /// grids (no column caches), when the checked precision is f32, so that the few ulps of
+    /// float64 this costs are 2^-29 of any tolerance. A float64 check evaluates directly.
+    near: bool,
 }
 
 /// Column caches larger than this are not built (x-only nodes are then computed per point).
@@ -125,6 +133,7 @@ impl Reference {
             gy_out: 2,
             main_cache: None,
             f_caches: Vec::new(),
+            near: !two_d && spec.precision == Precision::F32,
         };
         if two_d {
             r.build_caches();
@@ -160,6 +169,8 @@ impl Reference {
         let nodes = self.main.nodes().max(self.f_only.nodes());
         RefWork {
             scratch: Scratch::new(nodes, true),
+            scratch2: Scratch::new(nodes, true),
+            near: Scratch::new(self.main.nodes(), true),
             xs: vec![0.0; BLOCK],
             xk: vec![0.0; BLOCK],
             fk: vec![0.0; BLOCK],
@@ -247,22 +258,34 @@ impl Reference {
                     w.fke[..len].copy_from_slice(&w.out.bounds[f][..len]);
                 } else {
                     let (xs, yk, cache) = if along_x {
-                        for i in 0..len {
-                            w.xk[i] = p.add(w.xs[i], off);
-                        }
+                        shifted(&w.xs[..len], off, p, &mut w.xk[..len]);
                         (&w.xk[..len], y, with(first, self.f_cache(o)))
                     } else {
                         (&w.xs[..len], p.add(y, off), with(first, self.f_cache(0)))
                     };
                     let inp = Input { xs, y: yk, cache };
-                    self.f_only.eval(&inp, Some(m), &mut w.scratch);
-                    self.f_only.write_output(
-                        0,
-                        &inp,
-                        &mut w.scratch,
-                        &mut w.fk[..len],
-                        Some(&mut w.fke[..len]),
-                    );
+                    if self.near {
+                        // Beside the center just evaluated (1-D, f32): its sin, cos and exp
+                        // carry over by the addition formulas.
+                        self.main
+                            .eval_near(&inp, &w.xs[..len], &w.scratch, m, &mut w.near);
+                        self.main.write_output(
+                            0,
+                            &inp,
+                            &mut w.near,
+                            &mut w.fk[..len],
+                            Some(&mut w.fke[..len]),
+                        );
+                    } else {
+                        self.f_only.eval(&inp, Some(m), &mut w.scratch2);
+                        self.f_only.write_output(
+                            0,
+                            &inp,
+                            &mut w.scratch2,
+                            &mut w.fk[..len],
+                            Some(&mut w.fke[..len]),
+                        );
+                    }
                 }
                 let (fk, fke) = (&w.fk[..len], &w.fke[..len]);
                 // acc = Σ w·f_k in the scheme's order; its bound carries each term's bound
@@ -272,32 +295,14 @@ impl Reference {
                     &mut w.out.bounds[fi][..len],
                     &mut w.out.scale[axis][..len],
                 );
-                if t == 0 {
-                    for i in 0..len {
-                        acc[i] = weight * fk[i];
-                        acce[i] = wabs * fke[i];
-                        scale[i] = (weight * fk[i]).abs();
-                    }
-                } else {
-                    for i in 0..len {
-                        acc[i] += weight * fk[i];
-                        acce[i] += wabs * fke[i] + basic * acc[i].abs();
-                        scale[i] += (weight * fk[i]).abs();
-                    }
-                }
+                stencil_term(acc, acce, scale, fk, fke, weight, wabs, basic, t == 0);
             }
-            let den = self.den;
-            let div = m.div(1.0);
             let (acc, acce, scale) = (
                 &mut w.out.values[fi][..len],
                 &mut w.out.bounds[fi][..len],
                 &mut w.out.scale[axis][..len],
             );
-            for i in 0..len {
-                acc[i] /= den;
-                acce[i] = acce[i] / den.abs() + div * acc[i].abs();
-                scale[i] /= den.abs();
-            }
+            stencil_divide(acc, acce, scale, self.den, m.div(1.0));
         }
     }
 }
@@ -323,6 +328,68 @@ impl Reference {
             )
             .collect();
         parts.concat()
+    }
+}
+
+/// `out = x + off` as the engine's precision rounds it.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn shifted(xs: &[f64], off: f64, p: Precision, out: &mut [f64]) {
+    match p {
+        Precision::F32 => {
+            let off = off as f32;
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = (x as f32 + off) as f64;
+            }
+        }
+        Precision::F64 => {
+            for (o, &x) in out.iter_mut().zip(xs) {
+                *o = x + off;
+            }
+        }
+    }
+}
+
+/// One term of a stencil sum: `acc (+)= w·f_k`, its bound `acce` (the term's bound, and the
+/// addition's rounding in the checked precision) and the scale Σ|w·f_k|.
+#[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn stencil_term(
+    acc: &mut [f64],
+    acce: &mut [f64],
+    scale: &mut [f64],
+    fk: &[f64],
+    fke: &[f64],
+    weight: f64,
+    wabs: f64,
+    basic: f64,
+    first: bool,
+) {
+    let n = acc.len();
+    let (acce, scale, fk, fke) = (&mut acce[..n], &mut scale[..n], &fk[..n], &fke[..n]);
+    if first {
+        for i in 0..n {
+            acc[i] = weight * fk[i];
+            acce[i] = wabs * fke[i];
+            scale[i] = (weight * fk[i]).abs();
+        }
+    } else {
+        for i in 0..n {
+            acc[i] += weight * fk[i];
+            acce[i] += wabs * fke[i] + basic * acc[i].abs();
+            scale[i] += (weight * fk[i]).abs();
+        }
+    }
+}
+
+/// The stencil's division by `den`, with its rounding `div`·|q|.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn stencil_divide(acc: &mut [f64], acce: &mut [f64], scale: &mut [f64], den: f64, div: f64) {
+    let n = acc.len();
+    let (acce, scale) = (&mut acce[..n], &mut scale[..n]);
+    for i in 0..n {
+        acc[i] /= den;
+        acce[i] = acce[i] / den.abs() + div * acc[i].abs();
+        scale[i] /= den.abs();
     }
 }
 

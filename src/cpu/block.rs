@@ -43,6 +43,10 @@ pub(crate) struct Plan {
     partner: Vec<Option<(usize, bool)>>,
     /// Nodes computed by an earlier partner.
     done_early: Vec<bool>,
+    /// For each sin or cos node, the node of the other function of the same operand.
+    pair: Vec<Option<usize>>,
+    /// The nodes output 0 (f) depends on.
+    for_f: Vec<bool>,
 }
 
 /// Values (and bounds) of the x-only nodes of one plan for every column, at one x shift.
@@ -136,11 +140,31 @@ impl Plan {
                 done_early[m] = true;
             }
         }
+        let mut pair = vec![None; prog.nodes.len()];
+        for (n, p) in partner.iter().enumerate() {
+            if let Some((m, _)) = *p {
+                pair[n] = Some(m);
+                pair[m] = Some(n);
+            }
+        }
+        let mut for_f = vec![false; prog.nodes.len()];
+        if let Some(&out) = prog.outputs.first() {
+            for_f[out as usize] = true;
+            for n in (0..prog.nodes.len()).rev() {
+                if for_f[n] {
+                    let (a, b) = operands(&prog.nodes[n]);
+                    for_f[a] = true;
+                    for_f[b] = true;
+                }
+            }
+        }
         Plan {
             prog,
             dep,
             partner,
             done_early,
+            pair,
+            for_f,
         }
     }
 
@@ -236,6 +260,73 @@ impl Plan {
         }
     }
 
+    /// Output 0 (f) and its bound at points `inp` near the points of the last [`Plan::eval`]
+    /// into `base` (center coordinates `base_xs`; no column cache), reusing what was computed
+    /// there: sin and cos of a shifted argument by the addition formulas from the base's sin
+    /// and cos, exp by exp(u₀)·e^δ — a few multiplications instead of a function call where
+    /// the shift δ is small. Lanes where the shift is large or the formula would cancel are
+    /// computed directly. Bounds are the same running bounds as [`Plan::eval`]'s.
+    ///
+    /// The values are a few ulps of float64 from the direct ones: the float32 reference (whose
+    /// error is 2^-29 of any f32 tolerance) uses this; a float64 reference evaluates directly.
+    pub(crate) fn eval_near(
+        &self,
+        inp: &Input<'_, f64>,
+        base_xs: &[f64],
+        base: &Scratch<f64>,
+        model: &ErrorModel,
+        s: &mut Scratch<f64>,
+    ) {
+        let len = inp.xs.len();
+        debug_assert!(inp.cache.is_none() && base_xs.len() == len);
+        for (n, node) in self.prog.nodes.iter().enumerate() {
+            if !self.for_f[n] {
+                continue;
+            }
+            match self.loc(n, false) {
+                Loc::Cached | Loc::Input => {}
+                Loc::Scalar => {
+                    // y and the constants are the same near the base point.
+                    s.sval[n] = base.sval[n];
+                    s.serr[n] = base.serr[n];
+                }
+                Loc::Register => {
+                    let (head, tail) = s.vals.split_at_mut(n * BLOCK);
+                    let (a, b) = operands(node);
+                    let va = self.fetch(a, false, inp, head, &s.sval, &mut s.buf_a, len);
+                    let vb = self.fetch(b, false, inp, head, &s.sval, &mut s.buf_b, len);
+                    let out = &mut tail[..len];
+                    let reg = |m: usize| &base.vals[m * BLOCK..m * BLOCK + len];
+                    let u0 = match self.loc(a, false) {
+                        Loc::Input => base_xs,
+                        Loc::Register => reg(a),
+                        _ => &[][..],
+                    };
+                    match (*node, self.pair[n]) {
+                        (Node::Call1(f @ (Func::Sin | Func::Cos), _), Some(other))
+                            if !u0.is_empty() =>
+                        {
+                            let (sin0, cos0) = if f == Func::Sin {
+                                (reg(n), reg(other))
+                            } else {
+                                (reg(other), reg(n))
+                            };
+                            near_sincos(f, u0, va, sin0, cos0, out);
+                        }
+                        (Node::Call1(Func::Exp, _), _) if !u0.is_empty() => {
+                            near_exp(u0, va, reg(n), out);
+                        }
+                        _ => apply(node, va, vb, out, true),
+                    }
+                    let (ehead, etail) = s.errs.split_at_mut(n * BLOCK);
+                    let ea = self.fetch_err(a, false, inp, ehead, &s.serr, &mut s.buf_ea, len);
+                    let eb = self.fetch_err(b, false, inp, ehead, &s.serr, &mut s.buf_eb, len);
+                    bound(node, va, ea, vb, eb, &tail[..len], &mut etail[..len], model);
+                }
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn fetch<'a, T: Real>(
         &self,
@@ -281,11 +372,8 @@ impl Plan {
                 let (c, i0) = inp.cache.expect("cached location implies a cache");
                 &c.errs[m][i0..i0 + len]
             }
-            Loc::Input => {
-                // Coordinates are exact in the checked precision.
-                buf[..len].fill(0.0);
-                &buf[..len]
-            }
+            // Coordinates are exact in the checked precision.
+            Loc::Input => &ZEROS[..len],
             Loc::Register => &head[m * BLOCK..m * BLOCK + len],
         }
     }
@@ -379,6 +467,103 @@ impl Plan {
     }
 }
 
+/// The error of an exact input, for a whole block.
+static ZEROS: [f64; BLOCK] = [0.0; BLOCK];
+
+/// Shifts above this take the direct path (the series below are exact to f64 there).
+const NEAR_SHIFT: f64 = 1.0 / 16.0;
+
+/// sin(δ) and cos(δ) − 1 for |δ| ≤ [`NEAR_SHIFT`], by their Taylor series (the first
+/// omitted terms, δ¹³/13! and δ¹⁴/14!, are below 2^-100).
+#[inline(always)]
+fn small_sincos(d: f64) -> (f64, f64) {
+    let z = d * d;
+    let s = d
+        * (1.0
+            + z * (-1.0 / 6.0
+                + z * (1.0 / 120.0
+                    + z * (-1.0 / 5040.0 + z * (1.0 / 362_880.0 + z * (-1.0 / 39_916_800.0))))));
+    let cm1 = z
+        * (-0.5
+            + z * (1.0 / 24.0
+                + z * (-1.0 / 720.0
+                    + z * (1.0 / 40_320.0 + z * (-1.0 / 3_628_800.0 + z / 479_001_600.0)))));
+    (s, cm1)
+}
+
+/// f(u) for f = sin or cos from sin(u₀), cos(u₀) at δ = u − u₀:
+/// sin u = sin u₀ + (sin u₀·(cos δ − 1) + cos u₀·sin δ), cos u = cos u₀ + (cos u₀·(cos δ − 1) −
+/// sin u₀·sin δ), the correction small next to the first term. Lanes with a large shift, or
+/// where the correction is not small next to the result (near the zeros), go to refmath.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn near_sincos(f: Func, u0: &[f64], u: &[f64], sin0: &[f64], cos0: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    let (u0, u, sin0, cos0) = (&u0[..n], &u[..n], &sin0[..n], &cos0[..n]);
+    let is_sin = f == Func::Sin;
+    let mut direct = false;
+    for i in 0..n {
+        let d = u[i] - u0[i];
+        let (sd, cm1) = small_sincos(d);
+        let (first, other) = if is_sin {
+            (sin0[i], cos0[i])
+        } else {
+            (cos0[i], -sin0[i])
+        };
+        let corr = first * cm1 + other * sd;
+        let r = first + corr;
+        out[i] = r;
+        // Within an ulp or so when the correction is at most 1/16 of the result.
+        let ok = d.abs() <= NEAR_SHIFT && 16.0 * corr.abs() <= r.abs();
+        direct |= !ok;
+    }
+    if direct {
+        for i in 0..n {
+            let d = u[i] - u0[i];
+            let first = if is_sin { sin0[i] } else { cos0[i] };
+            let corr = out[i] - first;
+            if !(d.abs() <= NEAR_SHIFT && 16.0 * corr.abs() <= out[i].abs()) {
+                out[i] = if is_sin {
+                    crate::math::refmath::sin(u[i])
+                } else {
+                    crate::math::refmath::cos(u[i])
+                };
+            }
+        }
+    }
+}
+
+/// exp(u) from e₀ = exp(u₀): e₀ + e₀·(e^δ − 1), e^δ − 1 by its series for |δ| ≤
+/// [`NEAR_SHIFT`]; other lanes (and non-finite ones) directly.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn near_exp(u0: &[f64], u: &[f64], e0: &[f64], out: &mut [f64]) {
+    let n = out.len();
+    let (u0, u, e0) = (&u0[..n], &u[..n], &e0[..n]);
+    let mut direct = false;
+    for i in 0..n {
+        let d = u[i] - u0[i];
+        let em1 = d
+            * (1.0
+                + d * (0.5
+                    + d * (1.0 / 6.0
+                        + d * (1.0 / 24.0
+                            + d * (1.0 / 120.0
+                                + d * (1.0 / 720.0
+                                    + d * (1.0 / 5040.0
+                                        + d * (1.0 / 40_320.0
+                                            + d * (1.0 / 362_880.0 + d / 3_628_800.0)))))))));
+        out[i] = e0[i] + e0[i] * em1;
+        direct |= !(d.abs() <= NEAR_SHIFT && out[i].is_finite() && out[i] != 0.0);
+    }
+    if direct {
+        for i in 0..n {
+            let d = u[i] - u0[i];
+            if !(d.abs() <= NEAR_SHIFT && out[i].is_finite() && out[i] != 0.0) {
+                out[i] = u[i].exp();
+            }
+        }
+    }
+}
+
 /// Operand indices (the second is the first again for one-operand nodes).
 fn operands(node: &Node) -> (usize, usize) {
     match *node {
@@ -429,6 +614,7 @@ fn zip2<T: Copy>(a: &[T], b: &[T], out: &mut [T], op: impl Fn(T, T) -> T) {
 /// allows. The match is outside the loops, so each arm is a plain loop the compiler
 /// vectorises (the reference computes a bound for every value it checks).
 #[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn bound<T: Real>(
     node: &Node,
     a: &[T],
@@ -505,6 +691,7 @@ fn bound<T: Real>(
 
 /// Bounds for a one-argument function over a block: |f'| near the argument times its error,
 /// plus the function's own allowance. Bounded functions cap the total at their range.
+#[inline(always)]
 fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m: &ErrorModel) {
     let n = out.len();
     // The function's own allowance: k_r·|r| + k_a·|a| where linear (every library but the
@@ -512,6 +699,19 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
     // allowance alone.
     let linear = m.func_linear(f);
     let (k_r, k_a) = linear.unwrap_or((0.0, 0.0));
+    // An exact argument everywhere (the common case: a coordinate, or a function of exact
+    // values) carries no error: the bound is the function's own allowance alone.
+    if let Some((k_r, k_a)) = linear
+        && ea[..n].iter().fold(true, |all, &e| all & (e == 0.0))
+    {
+        for i in 0..n {
+            out[i] = k_r * r[i].to_f64().abs() + k_a * a[i].to_f64().abs();
+        }
+        if f == Func::Step {
+            out.fill(0.0);
+        }
+        return;
+    }
     macro_rules! each {
         (|$x:ident, $e:ident, $v:ident| $total:expr) => {
             if linear.is_some() {

@@ -24,8 +24,11 @@ const P2: f64 = 3.774_894_707_930_798e-8;
 const P3: f64 = 2.695_151_264_978_882_4e-15;
 const P4: f64 = 1.641_001_771_436_750_2e-22;
 
-/// 4/π.
-const FOUR_OVER_PI: f64 = 1.273_239_544_735_162_686_15;
+/// 2/π.
+const TWO_OVER_PI: f64 = std::f64::consts::FRAC_2_PI;
+
+/// 1.5·2^52: adding it rounds to an integer held in the low mantissa bits.
+const TO_INT: f64 = 1.5 / f64::EPSILON;
 
 /// Cephes' sin polynomial on [−π/4, π/4]: sin x ≈ x + x³·P(x²).
 const SIN: [f64; 6] = [
@@ -63,21 +66,20 @@ fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - (s - bb)) + (b - bb))
 }
 
-/// |x| reduced to z_hi + z_lo in [−π/4, π/4] and the octant j (even), as Cephes does:
-/// j = 2⌈k/2⌉ for k = ⌊|x|·4/π⌋, z = |x| − j·π/4, the subtractions carried exactly.
+/// |x| reduced to z + t (t a tail below z's precision) in about [−π/4, π/4] and the even
+/// octant j, as Cephes does: j = 2⌈k/2⌉ for k = ⌊|x|·4/π⌋ (which is twice the nearest
+/// integer to |x|·2/π, found by the rounding constant), z = |x| − j·π/4 with the
+/// subtractions carried exactly. Returns the octant's quarter turn (j/2 mod 4).
 #[inline(always)]
 fn reduce(ax: f64) -> (u64, f64, f64) {
-    let k = (ax * FOUR_OVER_PI).floor();
-    // Round odd octants up: j = k + (k mod 2), an even number, held exactly.
-    let odd = k - 2.0 * (k * 0.5).floor();
-    let j = k + odd;
+    let t = ax * TWO_OVER_PI + TO_INT;
+    let quarter = t.to_bits() & 3;
+    let j = 2.0 * (t - TO_INT);
     // ax − j·P1 is exact (the product is; Sterbenz for j ≥ 2, trivially for j = 0).
     let r1 = ax - j * P1;
     let (r2, e2) = two_sum(r1, -(j * P2));
     let (r3, e3) = two_sum(r2, -(j * P3));
-    let tail = (e2 + e3) - j * P4;
-    let (hi, lo) = two_sum(r3, tail);
-    (j as u64, hi, lo)
+    (quarter, r3, (e2 + e3) - j * P4)
 }
 
 /// sin and cos of z + t (t a tail far below z's ulp) on [−π/4, π/4].
@@ -95,10 +97,9 @@ fn kernels(z: f64, t: f64) -> (f64, f64) {
 
 #[inline(always)]
 fn sincos_fast(x: f64) -> (f64, f64) {
-    let (j, z, t) = reduce(x.abs());
+    let (q, z, t) = reduce(x.abs());
     let (s, c) = kernels(z, t);
-    // Octant j/2 mod 4 picks the quadrant: sin x = ±s or ±c, cos x = ±c or ±s.
-    let q = (j >> 1) & 3;
+    // The quarter turn picks the quadrant: sin x = ±s or ±c, cos x = ±c or ±s.
     let (sv, cv) = if q & 1 == 0 { (s, c) } else { (c, s) };
     let sv = if q & 2 == 0 { sv } else { -sv };
     let cv = if (q + 1) & 2 == 0 { cv } else { -cv };
