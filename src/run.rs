@@ -504,10 +504,20 @@ impl Report {
                 let at = format!("{:?}", e.at);
                 let verdict = match e.verdict {
                     Verdict::Fail => format!("FAIL ({} points)", e.failures),
-                    Verdict::IllConditioned => format!(
-                        "ill-conditioned ({} of {} points)",
-                        e.ill_conditioned, e.compared
-                    ),
+                    Verdict::IllConditioned => {
+                        let truth = if e.escalated > 0 {
+                            format!(
+                                "; {} checked in multi-precision, {} right after all, the rest off by up to {:.1e} relative",
+                                e.escalated, e.resolved, e.ill_max_rel_to_truth
+                            )
+                        } else {
+                            String::new()
+                        };
+                        format!(
+                            "ill-conditioned ({} of {} points{truth})",
+                            e.ill_conditioned, e.compared
+                        )
+                    }
                     v => v.word().to_string(),
                 };
                 let ratio = if e.checked {

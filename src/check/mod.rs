@@ -27,6 +27,7 @@
 //! - `reported`: measured, with no tolerance (the finite differences' total error).
 
 pub(crate) mod reference;
+pub(crate) mod truth;
 
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
@@ -197,8 +198,17 @@ pub struct FieldStats {
     /// finite).
     pub failures: u64,
     /// Points within tolerance whose tolerance exceeds [`ILL_CONDITIONED_ULPS`] ulps of the
-    /// value's scale (or is infinite).
+    /// value's scale (or is infinite), and which a multi-precision truth did not vouch for.
     pub ill_conditioned: u64,
+    /// Such points whose truth was computed in multi-precision ([`truth`]).
+    pub escalated: u64,
+    /// Escalated points where the engine's value is right to [`ILL_CONDITIONED_ULPS`] ulps of
+    /// the truth after all: they pass.
+    pub resolved: u64,
+    /// The largest |engine − truth| / |truth| over escalated points that stayed
+    /// ill-conditioned: how wrong the engine's value really is there.
+    #[serde(serialize_with = "finite_or_text")]
+    pub ill_max_rel_to_truth: f64,
     /// The largest error / tolerance ratio.
     #[serde(serialize_with = "finite_or_text")]
     pub worst_ratio: f64,
@@ -227,6 +237,9 @@ impl FieldStats {
         self.compared += o.compared;
         self.failures += o.failures;
         self.ill_conditioned += o.ill_conditioned;
+        self.escalated += o.escalated;
+        self.resolved += o.resolved;
+        self.ill_max_rel_to_truth = self.ill_max_rel_to_truth.max(o.ill_max_rel_to_truth);
         if o.worst_ratio > self.worst_ratio {
             self.worst_ratio = o.worst_ratio;
             self.worst_k = o.worst_k;
@@ -275,6 +288,21 @@ pub struct Checker {
     points_checked: u64,
     /// Per-thread buffers, kept from tile to tile.
     pool: std::sync::Mutex<Vec<(RefWork, Vec<f64>)>>,
+    /// Ill-conditioned points still to be given a multi-precision truth this run.
+    escalations_left: usize,
+}
+
+/// At most this many ill-conditioned points per run get a multi-precision truth (each costs
+/// tens of microseconds); the rest stay reported as ill-conditioned.
+pub const MAX_ESCALATIONS: usize = 20_000;
+
+/// An ill-conditioned point waiting for its truth: key, linear index, engine value, scale.
+#[derive(Clone, Copy)]
+struct Suspect {
+    key: usize,
+    k: usize,
+    value: f64,
+    scale: f64,
 }
 
 /// Whether a program calls sin or cos (the only functions whose engine and reference
@@ -343,6 +371,7 @@ impl Checker {
             stats,
             points_checked: 0,
             pool: std::sync::Mutex::new(Vec::new()),
+            escalations_left: MAX_ESCALATIONS,
         }
     }
 
@@ -378,22 +407,30 @@ impl Checker {
         // A few chunks of runs per thread; each takes buffers from the pool (kept across
         // tiles) and returns them.
         let chunk = runs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-        let partial = runs
+        let cap = self.escalations_left;
+        let (partial, suspects) = runs
             .par_chunks(chunk)
             .map(|part| {
                 let mut w = self.pool.lock().expect("not poisoned").pop();
                 let w_ref = w.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
                 let mut stats = empty.clone();
+                let mut suspects = Vec::new();
                 for run in part {
-                    self.check_run(tile, run, &mut w_ref.0, &mut stats, &mut w_ref.1);
+                    self.check_run(tile, run, &mut w_ref.0, &mut stats, &mut w_ref.1, &mut suspects, cap);
                 }
                 self.pool.lock().expect("not poisoned").extend(w);
-                stats
+                (stats, suspects)
             })
             .reduce(
-                || empty.clone(),
-                |a, b| a.into_iter().zip(&b).map(|(x, y)| x.merge(y)).collect(),
+                || (empty.clone(), Vec::new()),
+                |(a, mut sa), (b, sb)| {
+                    sa.extend(sb);
+                    sa.truncate(cap);
+                    (a.into_iter().zip(&b).map(|(x, y)| x.merge(y)).collect(), sa)
+                },
             );
+        self.escalations_left -= suspects.len().min(self.escalations_left);
+        let partial = self.escalate(partial, &suspects);
         for (acc, p) in self.stats.iter_mut().zip(&partial) {
             let checked = acc.checked;
             *acc = std::mem::take(acc).merge(p);
@@ -414,6 +451,43 @@ impl Checker {
         }
     }
 
+    /// Gives ill-conditioned points a multi-precision truth (on all cores): a point whose
+    /// engine value is right to [`ILL_CONDITIONED_ULPS`] ulps of the truth passes after all.
+    fn escalate(&self, mut stats: Vec<FieldStats>, suspects: &[Suspect]) -> Vec<FieldStats> {
+        if suspects.is_empty() {
+            return stats;
+        }
+        let eps = self.precision.epsilon();
+        let truths: Vec<Option<f64>> = suspects
+            .par_iter()
+            .map_init(truth::Truth::new, |t, s| {
+                let field = match self.keys[s.key].1 {
+                    Compare::Same(f) => f,
+                    Compare::FdTotal(fd, _) => fd,
+                };
+                t.as_mut().and_then(|t| self.reference.truth_at(t, field, s.k))
+            })
+            .collect();
+        for (s, truth) in suspects.iter().zip(truths) {
+            let st = &mut stats[s.key];
+            let Some(t) = truth else { continue };
+            st.escalated += 1;
+            let err = (s.value - t).abs();
+            // Right to the stated ulps of the value's scale (|value| for f and gradients, the
+            // stencil's terms for a finite difference), against the truth.
+            let scale = if s.scale.abs() > 0.0 { s.scale.abs() } else { t.abs() };
+            if err <= ILL_CONDITIONED_ULPS * eps * scale.max(t.abs()) {
+                st.resolved += 1;
+                st.ill_conditioned -= 1;
+            } else {
+                let rel = err / t.abs().max(f64::MIN_POSITIVE);
+                st.ill_max_rel_to_truth = st.ill_max_rel_to_truth.max(rel);
+            }
+        }
+        stats
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn check_run<T: Real>(
         &self,
         tile: &TileView<'_, T>,
@@ -421,6 +495,8 @@ impl Checker {
         w: &mut RefWork,
         stats: &mut [FieldStats],
         g: &mut [f64],
+        suspects: &mut Vec<Suspect>,
+        cap: usize,
     ) {
         let (cols, local) = match run {
             Run::Range {
@@ -448,7 +524,7 @@ impl Checker {
         let eps_ill = ILL_CONDITIONED_ULPS * self.precision.epsilon() / SAFETY;
         let limit = self.precision.max_value();
         let floor = self.model.floor();
-        for ((_, cmp, role), s) in self.keys.iter().zip(stats.iter_mut()) {
+        for (key, ((_, cmp, role), s)) in self.keys.iter().zip(stats.iter_mut()).enumerate() {
             let (field, truth) = match *cmp {
                 Compare::Same(f) => (f, f),
                 Compare::FdTotal(fd, grad) => (fd, grad),
@@ -468,6 +544,7 @@ impl Checker {
                 limit,
             };
             let values = tile.values(field);
+            let ill_before = s.ill_conditioned;
             match local {
                 // A contiguous run: the engine's values in place.
                 Local::Range { first, len } => compare_block(
@@ -484,6 +561,25 @@ impl Checker {
                 Local::Pick(_) => {
                     gather(values, &local, &mut g[..len]);
                     compare_block(&g[..len], want, bound, scale, judged, lim, &at, s)
+                }
+            }
+            if s.ill_conditioned > ill_before && suspects.len() < cap {
+                // Which points: the same test as the comparison's, point by point.
+                for i in 0..len {
+                    let gv = values[local.at(i)].to_f64();
+                    let (wv, b) = (want[i], bound[i]);
+                    let tol = SAFETY * b + floor;
+                    let both = gv.is_finite() && wv.is_finite();
+                    let fail = tol.is_finite() && (gv - wv).abs() > tol;
+                    let loose = !tol.is_finite() || b > eps_ill * scale[i].abs();
+                    if both && !fail && loose && suspects.len() < cap {
+                        suspects.push(Suspect {
+                            key,
+                            k: at(i),
+                            value: gv,
+                            scale: scale[i],
+                        });
+                    }
                 }
             }
         }

@@ -308,6 +308,37 @@ impl Reference {
 }
 
 impl Reference {
+    /// The truth ([`super::truth`]) of `field` at linear index `k`: f and the exact
+    /// derivatives from the same instruction list, a finite difference as the same stencil at
+    /// the engine's own stencil coordinates — all without rounding.
+    pub(crate) fn truth_at(
+        &self,
+        truth: &mut super::truth::Truth,
+        field: Field,
+        k: usize,
+    ) -> Option<f64> {
+        let point = self.grid.point(k, self.p);
+        let (x, y) = (point[0], point.get(1).copied().unwrap_or(0.0));
+        let prog = &self.main.prog;
+        match field {
+            Field::F => truth.output(prog, 0, x, y),
+            Field::GradX => truth.output(prog, 1, x, y),
+            Field::GradY => truth.output(prog, self.gy_out, x, y),
+            Field::FdX | Field::FdY => {
+                let points: Vec<(f64, f64, f64)> = self
+                    .terms
+                    .iter()
+                    .map(|&(o, off, w)| match (o, field) {
+                        (0, _) => (x, y, w),
+                        (_, Field::FdX) => (self.p.add(x, off), y, w),
+                        _ => (x, self.p.add(y, off), w),
+                    })
+                    .collect();
+                truth.stencil(prog, &points, self.den)
+            }
+        }
+    }
+
     /// One field of the reference over the whole grid (on all cores).
     pub(crate) fn field_everywhere(&self, field: Field) -> Vec<f64> {
         use rayon::prelude::*;
