@@ -249,12 +249,52 @@ fn gf_log(x: f32) -> f32 {
     return select(r, gf_nan(), x < 0.0 || x != x);
 }
 
-// log(1 + t) for finite t ≥ 0: 1 + t = u + err exactly, and log(u + err) = log(u) + err/u
+// log(1 + t) for finite t > −1: 1 + t = u + err exactly, and log(u + err) = log(u) + err/u
 // with log(u) as a double-f32.
-fn gf_log1p(t: f32) -> f32 {
+fn gf_log1p_finite(t: f32) -> f32 {
     let u = gf_two_sum(1.0, t);
     let l = gf_log_dd(u.x);
     return l.x + (l.y + u.y / u.x);
+}
+
+// log(1 + t) for every t: −∞ at −1, NaN below, t itself at +∞ and NaN.
+fn gf_log1p(t: f32) -> f32 {
+    let ok = t > -1.0 && gf_finite(t);
+    var r = gf_log1p_finite(select(0.0, t, ok));
+    r = select(r, -gf_inf(), t == -1.0);
+    r = select(r, gf_nan(), t < -1.0);
+    return select(r, t, t == gf_inf() || t != t);
+}
+
+// e^x − 1: the Taylor series to x^12/12! for |x| < 1 (the rest is below 2^-30 of the
+// result there), else e^x − 1, whose rounding is then diluted by at most e/(e − 1).
+fn gf_expm1(x: f32) -> f32 {
+    var p = 2.08767569878681e-09f;
+    p = fma(p, x, 2.505210838544172e-08f);
+    p = fma(p, x, 2.755731922398589e-07f);
+    p = fma(p, x, 2.7557319223985893e-06f);
+    p = fma(p, x, 2.48015873015873e-05f);
+    p = fma(p, x, 0.0001984126984126984f);
+    p = fma(p, x, 0.001388888888888889f);
+    p = fma(p, x, 0.008333333333333333f);
+    p = fma(p, x, 0.041666666666666664f);
+    p = fma(p, x, 0.16666666666666666f);
+    p = fma(p, x, 0.5f);
+    let small = fma(x * x, p, x);
+    return select(gf_exp(x) - 1.0, small, abs(x) < 1.0);
+}
+
+// √(x² + y²) as m·√(1 + (n/m)²), m = max(|x|, |y|): no overflow or underflow in between;
+// +∞ if either is infinite (as IEEE's hypot), else NaN if either is.
+fn gf_hypot(x: f32, y: f32) -> f32 {
+    let a = abs(x);
+    let b = abs(y);
+    let m = max(a, b);
+    let n = min(a, b);
+    let r = gf_div(n, select(m, 1.0, m == 0.0));
+    var h = m * gf_sqrt(1.0 + r * r);
+    h = select(h, x + y, x != x || y != y);
+    return select(h, gf_inf(), a == gf_inf() || b == gf_inf());
 }
 
 fn gf_pow(a: f32, b: f32) -> f32 {
@@ -314,9 +354,10 @@ fn gf_atan2(y: f32, x: f32) -> f32 {
     // π/2 − a and π − a, each summed exactly.
     let c = gf_two_sum(GF_PIO2_HI, -a.x);
     a = select(a, vec2<f32>(c.x, c.y + (GF_PIO2_LO - a.y)), swap);
-    // Signs by their bits, so that −0 counts as negative as IEEE atan2 has it.
+    // x's sign by its bits, so that x = −0 counts as negative as IEEE atan2 has it; y = −0
+    // counts as +0 (the language has one zero: on the negative x axis the cut gives +π).
     let xneg = (bitcast<u32>(x) & 0x80000000u) != 0u;
-    let yneg = (bitcast<u32>(y) & 0x80000000u) != 0u;
+    let yneg = y < 0.0;
     var r = select(a.x + a.y, gf_sub_from(GF_PI_HI, GF_PI_LO, a), xneg);
     r = select(r, select(0.0, GF_PI_HI, xneg), ax == 0.0 && ay == 0.0);
     return select(select(r, -r, yneg), gf_nan(), x != x || y != y);
@@ -403,5 +444,5 @@ fn gf_sigmoid(a: f32) -> f32 {
 }
 
 fn gf_softplus(a: f32) -> f32 {
-    return max(a, 0.0) + gf_log1p(gf_exp(-abs(a)));
+    return max(a, 0.0) + gf_log1p_finite(gf_exp(-abs(a)));
 }

@@ -210,10 +210,13 @@ fn gf_exp(x: f64) -> f64 {
     return gf_exp_scaled(x, 0.0lf, 0.0lf);
 }
 
-// e^x − 1: Taylor series for |x| < 0.35 (terms beyond x^17/17! are below an ulp), else
-// e^x − 1 (which then loses less than a bit).
+// e^x − 1: the Taylor series to x^19/19! for |x| < 1 (the rest is below 2^-60 of the
+// result there), else e^x − 1, whose rounding is then diluted by at most e/(e − 1).
 fn gf_expm1(x: f64) -> f64 {
-    var p = 4.779477332387385e-14lf;
+    var p = 8.22063524662433e-18lf;
+    p = fma(p, x, 1.5619206968586225e-16lf);
+    p = fma(p, x, 2.8114572543455206e-15lf);
+    p = fma(p, x, 4.779477332387385e-14lf);
     p = fma(p, x, 7.647163731819816e-13lf);
     p = fma(p, x, 1.1470745597729725e-11lf);
     p = fma(p, x, 1.6059043836821613e-10lf);
@@ -229,7 +232,7 @@ fn gf_expm1(x: f64) -> f64 {
     p = fma(p, x, 0.16666666666666666lf);
     p = fma(p, x, 0.5lf);
     let small = fma(x * x, p, x);
-    return select(gf_exp(x) - 1.0lf, small, abs(x) < 0.35lf);
+    return select(gf_exp(x) - 1.0lf, small, abs(x) < 1.0lf);
 }
 
 // log(x) for finite x > 0 as a double-f64 vec2(hi, lo) (fdlibm's formula, every rounding of
@@ -264,11 +267,26 @@ fn gf_log(x: f64) -> f64 {
     return select(r, gf_nan(), x < 0.0lf || x != x);
 }
 
-// log(1 + t) for t ≥ 0 (Goldberg: t/((1 + t) − 1) corrects for the rounding of 1 + t).
+// log(1 + t) (Goldberg: t/((1 + t) − 1) corrects for the rounding of 1 + t, for any
+// t > −1): −∞ at −1, NaN below, t itself at +∞ and NaN.
 fn gf_log1p(t: f64) -> f64 {
     let u = gf_opaque(1.0lf + t);
     let d = gf_opaque(u - 1.0lf);
-    return select(gf_log(u) * gf_div(t, d), t, d == 0.0lf);
+    let r = select(gf_log(u) * gf_div(t, d), t, d == 0.0lf);
+    return select(r, t, t == gf_inf() || t != t);
+}
+
+// √(x² + y²) as m·√(1 + (n/m)²), m = max(|x|, |y|): no overflow or underflow in between;
+// +∞ if either is infinite (as IEEE's hypot), else NaN if either is.
+fn gf_hypot(x: f64, y: f64) -> f64 {
+    let a = abs(x);
+    let b = abs(y);
+    let m = max(a, b);
+    let n = min(a, b);
+    let r = gf_div(n, select(m, 1.0lf, m == 0.0lf));
+    var h = m * gf_sqrt(1.0lf + r * r);
+    h = select(h, x + y, x != x || y != y);
+    return select(h, gf_inf(), a == gf_inf() || b == gf_inf());
 }
 
 fn gf_pow(a: f64, b: f64) -> f64 {
@@ -327,9 +345,10 @@ fn gf_atan2(y: f64, x: f64) -> f64 {
     let t = gf_div(select(ay, ax, swap), select(ax, ay, swap));
     var a = gf_atan_pos(select(t, 1.0lf, ax == ay));
     a = select(a, (GD_PIO2_HI - a) + GD_PIO2_LO, swap);
-    // −0 counts as negative, as IEEE atan2 has it (1/−0 = −∞).
+    // x = −0 counts as negative, as IEEE atan2 has it (1/−0 = −∞); y = −0 counts as +0 (the
+    // language has one zero: on the negative x axis the cut gives +π).
     let xneg = x < 0.0lf || (x == 0.0lf && 1.0lf / x < 0.0lf);
-    let yneg = y < 0.0lf || (y == 0.0lf && 1.0lf / y < 0.0lf);
+    let yneg = y < 0.0lf;
     a = select(a, (GD_PI_HI - a) + GD_PI_LO, xneg);
     a = select(a, select(0.0lf, GD_PI_HI, xneg), ax == 0.0lf && ay == 0.0lf);
     return select(a, -a, yneg);

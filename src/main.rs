@@ -400,6 +400,10 @@ struct EvalArgs {
     /// Which fields: a comma list of f, fd, grad.
     #[arg(long, default_value = "f,fd,grad")]
     fields: Fields,
+    /// Keep the formula as written: no rewriting of cancelling forms (exp(u) - 1, log(1 + u),
+    /// sqrt(a^2 + b^2), 1 - cos(u), …) into stable ones.
+    #[arg(long)]
+    no_rewrite: bool,
 }
 
 /// Which GPU.
@@ -517,7 +521,8 @@ fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
         .with_scheme(e.scheme)
         .with_fields(e.fields)?
         .with_precision(e.precision)
-        .with_math(e.math))
+        .with_math(e.math)
+        .with_rewrites(!e.no_rewrite)?)
 }
 
 fn field(a: &FieldArgs) -> Result<ExitCode, Error> {

@@ -103,6 +103,9 @@ pub struct Report {
     pub parsed: String,
     /// Symbolic derivatives.
     pub derivatives: Derivatives,
+    /// Cancelling forms rewritten into stable ones (in f and its derivatives), or `null`
+    /// when rewriting was turned off.
+    pub rewrites: Option<Vec<crate::expr::rewrite::Rewrite>>,
     /// The grid.
     pub grid: GridReport,
     /// Finite-difference step.
@@ -413,6 +416,7 @@ pub fn run_with_tiles<T: Real>(
             x: spec.derivative_text(Var::X),
             y: grid.is_2d().then(|| spec.derivative_text(Var::Y)),
         },
+        rewrites: spec.rewrite.then(|| spec.rewrites.clone()),
         grid: GridReport {
             x: (&grid.x).into(),
             y: grid.y.as_ref().map(AxisReport::from),
@@ -477,6 +481,14 @@ impl Report {
             if self.grid.y.is_some() { ", y" } else { "" },
             self.parsed
         );
+        if let Some(r) = self.rewrites.as_ref().filter(|r| !r.is_empty()) {
+            let rules: Vec<&str> = r.iter().map(|r| r.rule).collect();
+            let _ = writeln!(
+                s,
+                "  (rewritten for accuracy: {}; --no-rewrite keeps the formula)",
+                rules.join("; ")
+            );
+        }
         let _ = writeln!(s, "  ∂f/∂x = {}", self.derivatives.x);
         if let Some(y) = &self.derivatives.y {
             let _ = writeln!(s, "  ∂f/∂y = {y}");

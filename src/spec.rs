@@ -2,6 +2,7 @@
 //! fields asked for. Both engines take a [`FieldSpec`]; building one validates the request.
 
 use crate::error::{Error, Result};
+use crate::expr::rewrite::{Rewrite, stabilize};
 use crate::expr::{Expr, Var};
 use crate::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme, check_step};
 
@@ -21,6 +22,24 @@ fn quoted(source: &str) -> String {
         .rev()
         .collect();
     format!("{head}…{tail}")
+}
+
+/// Whether `e` is ≥ 0 over the grid's rectangle, sampled on a 33 × 33 lattice (corners
+/// included) in float64: what the conjugate rewrite needs of the term it adds.
+fn nonnegative_on(e: &Expr, grid: &Grid) -> Option<bool> {
+    const N: usize = 33;
+    let along = |a: &Axis| -> Vec<f64> {
+        (0..N)
+            .map(|k| a.min + (a.max - a.min) * k as f64 / (N - 1) as f64)
+            .collect()
+    };
+    let xs = along(&grid.x);
+    let ys = grid.y.as_ref().map_or(vec![0.0], along);
+    let all = ys.iter().all(|&y| {
+        xs.iter()
+            .all(|&x| e.eval(x, y).is_finite() && e.eval(x, y) >= 0.0)
+    });
+    all.then_some(true)
 }
 
 /// A validated request for fields on a grid.
@@ -56,6 +75,10 @@ pub struct FieldSpec {
     pub precision: Precision,
     /// f32 math library on the GPU.
     pub math: MathMode,
+    /// Whether cancelling forms were rewritten into stable ones ([`crate::expr::rewrite`]).
+    pub rewrite: bool,
+    /// The rewrites applied to f and its derivatives.
+    pub rewrites: Vec<Rewrite>,
 }
 
 /// A grid as the command line gives it: any part may be left out, and is then taken from
@@ -139,23 +162,69 @@ pub const DEFAULT_H: f64 = 1e-3;
 
 impl FieldSpec {
     /// Parses `source` and checks it against the grid, with defaults for the rest (h = 1e-3,
-    /// central differences, all fields, f32, accurate math).
+    /// central differences, all fields, f32, accurate math, cancelling forms rewritten into
+    /// stable ones).
     pub fn new(source: &str, grid: Grid) -> Result<FieldSpec> {
-        let expr = crate::library::parse(source)?;
-        if expr.uses(Var::Y) && !grid.is_2d() {
+        FieldSpec::build(source, grid, true)
+    }
+
+    /// Rebuilds f and its derivatives with the stable rewrites on or off (off: the naive
+    /// formula, as written).
+    ///
+    /// ```
+    /// use gradfield::grid::{Axis, Grid};
+    /// use gradfield::spec::FieldSpec;
+    /// let grid = Grid::line(Axis::x(-1e-3, 1e-3, 101)?);
+    /// let stable = FieldSpec::new("(exp(x) - 1)/x", grid)?;
+    /// assert_eq!(stable.expr.to_string(), "expm1(x)/x");
+    /// let naive = stable.with_rewrites(false)?;
+    /// assert_eq!(naive.expr.to_string(), "(exp(x) - 1)/x");
+    /// assert!(naive.rewrites.is_empty());
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn with_rewrites(self, on: bool) -> Result<FieldSpec> {
+        let rebuilt = FieldSpec::build(&self.source, self.grid, on)?;
+        Ok(FieldSpec {
+            expr: rebuilt.expr,
+            grad_x: rebuilt.grad_x,
+            grad_y: rebuilt.grad_y,
+            rewrite: on,
+            rewrites: rebuilt.rewrites,
+            ..self
+        })
+    }
+
+    fn build(source: &str, grid: Grid, rewrite: bool) -> Result<FieldSpec> {
+        let parsed = crate::library::parse(source)?;
+        if parsed.uses(Var::Y) && !grid.is_2d() {
             return Err(Error::input(format!(
                 "`{}` uses y; give a y range and count (--y C:D --ny M) for a 2-D grid",
                 quoted(source)
             )));
         }
-        if !expr.uses(Var::Y) && grid.is_2d() {
+        if !parsed.uses(Var::Y) && grid.is_2d() {
             return Err(Error::input(format!(
                 "`{}` does not use y; drop --y/--ny for a 1-D grid",
                 quoted(source)
             )));
         }
-        let grad_x = expr.derivative(Var::X);
-        let grad_y = expr.derivative(Var::Y);
+        let nonneg = |e: &Expr| nonnegative_on(e, &grid);
+        let mut rewrites = Vec::new();
+        let mut stable = |e: Expr| {
+            if !rewrite {
+                return e;
+            }
+            let (out, done) = stabilize(&e, &nonneg);
+            for r in done {
+                if !rewrites.contains(&r) {
+                    rewrites.push(r);
+                }
+            }
+            out
+        };
+        let expr = stable(parsed);
+        let grad_x = stable(expr.derivative(Var::X));
+        let grad_y = stable(expr.derivative(Var::Y));
         // Derivatives nest deeper than their function (the quotient rule adds levels); refuse
         // what would print deeper than the parser reads back.
         if grad_x.depth().max(grad_y.depth()) > crate::expr::MAX_DEPTH {
@@ -187,6 +256,8 @@ impl FieldSpec {
             fields: Fields::ALL,
             precision: Precision::F32,
             math: MathMode::Accurate,
+            rewrite,
+            rewrites,
         })
     }
 

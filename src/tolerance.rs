@@ -300,6 +300,11 @@ impl ErrorModel {
             Func::Softplus => {
                 NATIVE_LOG_ABS + exp_ulps(a) * eps * (-a.abs()).exp() + 2.0 * self.ulp(r)
             }
+            // Composed from the builtins (math_native.wgsl): e^a − 1 (a series near 0),
+            // log(1 + a) with Goldberg's correction, m·√(1 + (n/m)²).
+            Func::Expm1 => exp_ulps(a) * eps * a.exp() + 2.0 * self.ulp(r),
+            Func::Log1p => NATIVE_LOG_ABS + 3.0 * self.ulp(r),
+            Func::Hypot => (WGSL_SQRT_ULPS + WGSL_DIV_ULPS + 2.0) * self.ulp(r),
             Func::Abs | Func::Min | Func::Max | Func::Relu | Func::Step | Func::Sqrt => 0.0,
         }
     }

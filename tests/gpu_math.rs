@@ -55,6 +55,13 @@ const CASES: &[Case] = &[
     ("softplus(x)", Func::Softplus, (-80.0, 80.0), |x| {
         x.max(0.0) + (-x.abs()).exp().ln_1p()
     }),
+    ("expm1(x)", Func::Expm1, (-5.0, 5.0), f64::exp_m1),
+    ("expm1(x)", Func::Expm1, (-1e-3, 1e-3), f64::exp_m1),
+    ("log1p(x)", Func::Log1p, (-0.999, 10.0), f64::ln_1p),
+    ("log1p(x)", Func::Log1p, (-1e-3, 1e-3), f64::ln_1p),
+    ("hypot(x, 0.75)", Func::Hypot, (-10.0, 10.0), |x| {
+        x.hypot(0.75)
+    }),
     ("x^2.5", Func::Exp, (1e-3, 100.0), |x| x.powf(2.5)),
     ("x^-1.25", Func::Exp, (1e-2, 100.0), |x| x.powf(-1.25)),
 ];

@@ -294,7 +294,7 @@ pub struct Checker {
 
 /// At most this many ill-conditioned points per run get a multi-precision truth (each costs
 /// tens of microseconds); the rest stay reported as ill-conditioned.
-pub const MAX_ESCALATIONS: usize = 20_000;
+pub const MAX_ESCALATIONS: usize = 2_000;
 
 /// An ill-conditioned point waiting for its truth: key, linear index, engine value, scale.
 #[derive(Clone, Copy)]
@@ -416,7 +416,15 @@ impl Checker {
                 let mut stats = empty.clone();
                 let mut suspects = Vec::new();
                 for run in part {
-                    self.check_run(tile, run, &mut w_ref.0, &mut stats, &mut w_ref.1, &mut suspects, cap);
+                    self.check_run(
+                        tile,
+                        run,
+                        &mut w_ref.0,
+                        &mut stats,
+                        &mut w_ref.1,
+                        &mut suspects,
+                        cap,
+                    );
                 }
                 self.pool.lock().expect("not poisoned").extend(w);
                 (stats, suspects)
@@ -465,7 +473,8 @@ impl Checker {
                     Compare::Same(f) => f,
                     Compare::FdTotal(fd, _) => fd,
                 };
-                t.as_mut().and_then(|t| self.reference.truth_at(t, field, s.k))
+                t.as_mut()
+                    .and_then(|t| self.reference.truth_at(t, field, s.k))
             })
             .collect();
         for (s, truth) in suspects.iter().zip(truths) {
@@ -475,7 +484,11 @@ impl Checker {
             let err = (s.value - t).abs();
             // Right to the stated ulps of the value's scale (|value| for f and gradients, the
             // stencil's terms for a finite difference), against the truth.
-            let scale = if s.scale.abs() > 0.0 { s.scale.abs() } else { t.abs() };
+            let scale = if s.scale.abs() > 0.0 {
+                s.scale.abs()
+            } else {
+                t.abs()
+            };
             if err <= ILL_CONDITIONED_ULPS * eps * scale.max(t.abs()) {
                 st.resolved += 1;
                 st.ill_conditioned -= 1;

@@ -1,5 +1,5 @@
 //! A truth the formula cannot fool: the same instruction list evaluated in multi-precision
-//! floating point (astro-float), at 128 bits and again at 256 (then 512, 1024) until two
+//! floating point (astro-float), at 128 bits and again at 192 (then 384, 1024) until two
 //! precisions agree to 2^-64 of the value. Where the float64 reference has lost more digits
 //! than the checked precision can spare (the ill-conditioned points of [`super`]), this
 //! says what the value really is, so the check can tell an engine that is right despite the
@@ -13,7 +13,7 @@ use astro_float::{BigFloat, Consts, Radix, RoundingMode};
 use crate::expr::{Func, Node, Program};
 
 /// The precisions tried, in bits.
-const PRECISIONS: [usize; 4] = [128, 256, 512, 1024];
+const PRECISIONS: [usize; 4] = [128, 192, 384, 1024];
 
 /// Two precisions agree when they differ by less than this relative to the value.
 const AGREE: f64 = 5.421_010_862_427_522e-20; // 2^-64
@@ -63,7 +63,7 @@ impl Truth {
         let mut last: Option<f64> = None;
         for p in PRECISIONS {
             let value = at(self, p);
-            let v = self.to_f64(&value)?;
+            let v = self.nearest_f64(&value)?;
             if let Some(prev) = last
                 && (v == prev || (v - prev).abs() <= AGREE * v.abs().max(prev.abs()))
             {
@@ -75,7 +75,7 @@ impl Truth {
     }
 
     /// The nearest f64 (through a 40-digit decimal, which parses correctly rounded).
-    fn to_f64(&mut self, v: &BigFloat) -> Option<f64> {
+    fn nearest_f64(&mut self, v: &BigFloat) -> Option<f64> {
         if v.is_nan() || v.is_inf() {
             return None;
         }
@@ -134,6 +134,8 @@ impl Truth {
             Func::Tanh => a.tanh(p, RM, cc),
             Func::Exp => a.exp(p, RM, cc),
             Func::Log => a.ln(p, RM, cc),
+            Func::Expm1 => a.exp(p, RM, cc).sub(&one, p, RM),
+            Func::Log1p => one.add(a, p, RM).ln(p, RM, cc),
             Func::Sqrt => a.sqrt(p, RM),
             Func::Abs => a.abs(),
             Func::Sigmoid => one.div(&one.add(&a.neg().exp(p, RM, cc), p, RM), p, RM),
@@ -152,7 +154,7 @@ impl Truth {
                     zero
                 }
             }
-            Func::Atan2 | Func::Min | Func::Max => BigFloat::nan(None),
+            Func::Atan2 | Func::Min | Func::Max | Func::Hypot => BigFloat::nan(None),
         }
     }
 
@@ -163,8 +165,10 @@ impl Truth {
                 let pick_a = (f == Func::Min) == a_less || a.cmp(b) == Some(0);
                 if pick_a { a.clone() } else { b.clone() }
             }
+            Func::Hypot => a.mul(a, p, RM).add(&b.mul(b, p, RM), p, RM).sqrt(p, RM),
             Func::Atan2 => {
-                // atan2(a, b): the angle of the point (b, a).
+                // atan2(a, b): the angle of the point (b, a); on the negative x axis the cut
+                // takes +π whatever the sign of a zero a (the language has one zero).
                 let cc = &mut self.cc;
                 let pi = cc.pi(p, RM);
                 if b.is_zero() {
@@ -179,7 +183,7 @@ impl Truth {
                 }
                 let t = a.div(b, p, RM).atan(p, RM, cc);
                 if b.is_positive() {
-                    t
+                    t.add(&BigFloat::from_f64(0.0, p), p, RM)
                 } else if a.is_negative() && !a.is_zero() {
                     t.sub(&pi, p, RM)
                 } else {

@@ -672,6 +672,18 @@ fn bound<T: Real>(
             }
         }
         Node::Call1(f, _) => func_bound(f, a, ea, r, out, m),
+        Node::Call2(Func::Hypot, _, _) => {
+            for i in 0..n {
+                let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
+                // |∂hypot/∂a| = |a|/hypot ≤ 1, likewise for b.
+                let prop = if v > 0.0 {
+                    (x.abs() * ea[i] + y.abs() * eb[i]) / v
+                } else {
+                    ea[i] + eb[i]
+                };
+                out[i] = prop + m.func(Func::Hypot, x, y, v);
+            }
+        }
         Node::Call2(Func::Atan2, _, _) => {
             for i in 0..n {
                 let (x, y, v) = (a[i].to_f64(), b[i].to_f64(), r[i].to_f64());
@@ -737,7 +749,13 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
             let slope = ((1.0 - v * v).max(0.0).sqrt() + ROOT_SLACK + e).min(1.0);
             (slope * e + own).min(2.0)
         }),
-        Func::Abs | Func::Relu | Func::Softplus | Func::Atan2 | Func::Min | Func::Max => {
+        Func::Abs
+        | Func::Relu
+        | Func::Softplus
+        | Func::Atan2
+        | Func::Min
+        | Func::Max
+        | Func::Hypot => {
             each!(|_x, e, _v| |own: f64| e + own)
         }
         Func::Tan => each!(|_x, e, v| |own: f64| (1.0 + v * v) * e + own),
@@ -749,6 +767,16 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
         // Exponentials grow: the second-order term via the value at a + ea (e^ea − 1 ≤
         // ea + ea² for ea ≤ 1).
         Func::Exp | Func::Cosh => each!(|_x, e, v| |own: f64| v.abs() * grow(e) + own),
+        // e^a = expm1(a) + 1.
+        Func::Expm1 => each!(|_x, e, v| |own: f64| (v + 1.0).abs() * grow(e) + own),
+        Func::Log1p => each!(|x, e, _v| |own: f64| {
+            let room = (1.0 + x).abs() - e;
+            if room > 0.0 {
+                e / room + own
+            } else {
+                f64::INFINITY
+            }
+        }),
         Func::Sinh => each!(|_x, e, v| |own: f64| (v * v + 1.0).sqrt() * grow(e) + own),
         Func::Tanh => each!(|_x, e, v| |own: f64| ((1.0 - v * v) * e + own).min(2.0)),
         Func::Log => each!(|x, e, _v| |own: f64| {

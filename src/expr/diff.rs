@@ -122,7 +122,25 @@ fn d_call(f: Func, args: &[Expr], v: Var) -> Expr {
         Func::Sinh => chain(&|| c1(Func::Cosh, u)),
         Func::Cosh => chain(&|| c1(Func::Sinh, u)),
         Func::Tanh => chain(&|| sub(num(1.0), pow(c1(Func::Tanh, u), num(2.0)))),
-        Func::Exp => chain(&|| c1(Func::Exp, u)),
+        Func::Exp | Func::Expm1 => chain(&|| c1(Func::Exp, u)),
+        Func::Log1p => {
+            if is_zero(&du) {
+                return num(0.0);
+            }
+            div(du, add(num(1.0), u.clone()))
+        }
+        Func::Hypot => {
+            // hypot(a, b)' = (a a' + b b') / hypot(a, b)
+            let (a, b) = (u, &args[1]);
+            let (da, db) = (du.clone(), d(b, v));
+            if is_zero(&da) && is_zero(&db) {
+                return num(0.0);
+            }
+            div(
+                add(mul(a.clone(), da), mul(b.clone(), db)),
+                call(Func::Hypot, vec![a.clone(), b.clone()]),
+            )
+        }
         Func::Log => {
             if is_zero(&du) {
                 return num(0.0);
@@ -135,9 +153,20 @@ fn d_call(f: Func, args: &[Expr], v: Var) -> Expr {
             }
             div(du, mul(num(2.0), c1(Func::Sqrt, u)))
         }
-        // abs'(u) = 1 for u ≥ 0, -1 below: 2 step(u) - 1.
-        Func::Abs => chain(&|| sub(mul(num(2.0), c1(Func::Step, u)), num(1.0))),
-        Func::Relu => chain(&|| c1(Func::Step, u)),
+        // Kinks: the derivative along +x, i.e. the right-hand derivative of the whole
+        // expression in x (see `kink`).
+        Func::Abs => {
+            if is_zero(&du) {
+                return num(0.0);
+            }
+            kink(u, &du, &neg(du.clone()), &call(Func::Abs, vec![du.clone()]))
+        }
+        Func::Relu => {
+            if is_zero(&du) {
+                return num(0.0);
+            }
+            kink(u, &du, &num(0.0), &call(Func::Relu, vec![du.clone()]))
+        }
         Func::Sigmoid => chain(&|| {
             let s = c1(Func::Sigmoid, u);
             mul(s.clone(), sub(num(1.0), s))
@@ -145,21 +174,51 @@ fn d_call(f: Func, args: &[Expr], v: Var) -> Expr {
         Func::Softplus => chain(&|| c1(Func::Sigmoid, u)),
         Func::Step => num(0.0),
         Func::Max | Func::Min => {
-            // max(a, b)' = a' where a ≥ b, else b'; min(a, b)' = a' where a ≤ b, else b'.
+            // Where a > b max takes a', where a < b b'; at a tie the larger of a' and b' (the
+            // branch x moves into); min the other way round.
             let (a, b) = (u, &args[1]);
             let (da, db) = (du.clone(), d(b, v));
             if is_zero(&da) && is_zero(&db) {
                 return num(0.0);
             }
-            let gap = if f == Func::Max {
-                sub(a.clone(), b.clone())
+            let (above, below) = if f == Func::Max {
+                (&da, &db)
             } else {
-                sub(b.clone(), a.clone())
+                (&db, &da)
             };
-            let take_a = c1(Func::Step, &gap);
-            add(mul(take_a.clone(), da), mul(sub(num(1.0), take_a), db))
+            let at_tie = call(f, vec![da.clone(), db.clone()]);
+            kink(&sub(a.clone(), b.clone()), above, below, &at_tie)
         }
     }
+}
+
+/// The derivative of a kink at g = 0 (abs, relu, max, min) along +x: `above` where g > 0,
+/// `below` where g < 0, and `at_zero` at g = 0 — the one-sided value of the branch x moves
+/// into as it increases. With constant slopes this collapses to one step: `2·step(x) − 1`
+/// for abs(x), `step(x)` for relu(x).
+fn kink(g: &Expr, above: &Expr, below: &Expr, at_zero: &Expr) -> Expr {
+    let step = |e: Expr| call(Func::Step, vec![e]);
+    let simple = super::simplify::simplify;
+    // [g ≥ 0] = step(g); [g > 0] = 1 − step(−g); [g = 0] = step(g)·step(−g).
+    let pos = || sub(num(1.0), step(neg(g.clone())));
+    if let (Expr::Num(a), Expr::Num(b), Expr::Num(z)) =
+        (simple(above), simple(below), simple(at_zero))
+    {
+        let jump = num(a - b);
+        if z == a {
+            // The tie takes the branch above: step(g) is 1 there.
+            return add(mul(jump, step(g.clone())), num(b));
+        }
+        if z == b {
+            return add(mul(jump, pos()), num(b));
+        }
+    }
+    let negative = sub(num(1.0), step(g.clone()));
+    let zero = mul(step(g.clone()), step(neg(g.clone())));
+    add(
+        add(mul(above.clone(), pos()), mul(below.clone(), negative)),
+        mul(at_zero.clone(), zero),
+    )
 }
 
 #[cfg(test)]
@@ -190,7 +249,7 @@ mod tests {
         assert_eq!(dx("relu(x)"), "step(x)");
         assert_eq!(dx("abs(x)"), "2*step(x) - 1");
         assert_eq!(dx("max(x, 1)"), "step(x - 1)");
-        assert_eq!(dx("min(x, y)"), "step(y - x)");
+        assert_eq!(dx("min(x, y)"), "1 - step(x - y)");
         assert_eq!(dx("atan2(y, x)"), "-y/(y^2 + x^2)");
         assert_eq!(dx("atan(x)"), "1/(1 + x^2)");
         assert_eq!(dx("asin(x)"), "1/sqrt(1 - x^2)");
@@ -202,17 +261,49 @@ mod tests {
     }
 
     #[test]
-    fn kinks_take_the_documented_side() {
+    fn kinks_take_the_derivative_along_plus_x() {
+        // At a kink the derivative is the one-sided one along +x: the slope of the branch x
+        // moves into as it increases, whatever the argument order or the inner sign.
         let at =
             |src: &str, x: f64, y: f64| Expr::parse(src).unwrap().derivative(Var::X).eval(x, y);
         assert_eq!(at("abs(x)", 0.0, 0.0), 1.0);
+        assert_eq!(at("abs(-x)", 0.0, 0.0), 1.0);
+        assert_eq!(at("abs(2 - 3*x)", 2.0 / 3.0 + 0.0, 0.0).abs(), 3.0);
         assert_eq!(at("abs(x)", -1.0, 0.0), -1.0);
+        assert_eq!(at("abs(-x)", -1.0, 0.0), -1.0);
         assert_eq!(at("relu(x)", 0.0, 0.0), 1.0);
+        assert_eq!(at("relu(-x)", 0.0, 0.0), 0.0);
+        assert_eq!(at("relu(-x)", -1.0, 0.0), -1.0);
         assert_eq!(at("relu(x)", -1.0, 0.0), 0.0);
-        assert_eq!(at("max(x, y)", 2.0, 2.0), 1.0); // tie: a ≥ b takes a
-        assert_eq!(at("max(y, x)", 2.0, 2.0), 0.0);
-        assert_eq!(at("min(x, y)", 2.0, 2.0), 1.0); // tie: a ≤ b takes a
+        // Ties: max takes the larger slope, min the smaller, in either argument order.
+        assert_eq!(at("max(x, y)", 2.0, 2.0), 1.0);
+        assert_eq!(at("max(y, x)", 2.0, 2.0), 1.0);
+        assert_eq!(at("min(x, y)", 2.0, 2.0), 0.0);
+        assert_eq!(at("min(y, x)", 2.0, 2.0), 0.0);
+        assert_eq!(at("min(x, y)", 1.0, 2.0), 1.0);
         assert_eq!(at("min(x, y)", 3.0, 2.0), 0.0);
-        assert_eq!(at("max(3*x, x)", 1.0, 0.0), 3.0);
+        assert_eq!(at("max(3*x, x)", 0.0, 0.0), 3.0);
+        assert_eq!(at("min(3*x, x)", 0.0, 0.0), 1.0);
+        assert_eq!(at("max(-x, x)", 0.0, 0.0), 1.0);
+        // A non-constant slope at the kink: |x·y| at x = 0 along +x has slope |y|.
+        assert_eq!(at("abs(x*y)", 0.0, -2.0), 2.0);
+        assert_eq!(at("relu(x*y)", 0.0, -2.0), 0.0);
+        assert_eq!(at("relu(x*y)", 0.0, 2.0), 2.0);
+        // Each against a one-sided difference quotient along +x, on both sides of a kink.
+        for src in [
+            "abs(x - 1)",
+            "relu(1 - x)",
+            "max(x, 2 - x)",
+            "min(2*x, 1)",
+            "abs(-x)",
+        ] {
+            let e = Expr::parse(src).unwrap();
+            let d = e.derivative(Var::X);
+            for x in [0.5, 1.0, 1.5] {
+                let h = 1e-7;
+                let right = (e.eval(x + h, 0.0) - e.eval(x, 0.0)) / h;
+                assert!((d.eval(x, 0.0) - right).abs() < 1e-6, "{src} at {x}");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ mod diff;
 mod parser;
 mod print;
 mod program;
+pub mod rewrite;
 mod simplify;
 
 pub use parser::{MAX_DEPTH, MAX_INPUT_LEN, Names, NoNames, ParseError, ParseErrorKind};
@@ -74,6 +75,12 @@ pub enum Func {
     Exp,
     /// Natural logarithm.
     Log,
+    /// e^u − 1, accurate near 0 (where exp(u) − 1 cancels).
+    Expm1,
+    /// log(1 + u), accurate near 0 (where log(1 + u) loses u's digits).
+    Log1p,
+    /// √(a² + b²) without overflow or underflow in between.
+    Hypot,
     /// Square root.
     Sqrt,
     /// Absolute value.
@@ -94,7 +101,7 @@ pub enum Func {
 
 impl Func {
     /// Every function, in the order `gradfield functions` lists them.
-    pub const ALL: [Func; 20] = [
+    pub const ALL: [Func; 23] = [
         Func::Sin,
         Func::Cos,
         Func::Tan,
@@ -107,6 +114,9 @@ impl Func {
         Func::Tanh,
         Func::Exp,
         Func::Log,
+        Func::Expm1,
+        Func::Log1p,
+        Func::Hypot,
         Func::Sqrt,
         Func::Abs,
         Func::Min,
@@ -136,6 +146,9 @@ impl Func {
             Func::Tanh => "tanh",
             Func::Exp => "exp",
             Func::Log => "log",
+            Func::Expm1 => "expm1",
+            Func::Log1p => "log1p",
+            Func::Hypot => "hypot",
             Func::Sqrt => "sqrt",
             Func::Abs => "abs",
             Func::Min => "min",
@@ -161,7 +174,7 @@ impl Func {
     /// How many arguments the function takes (1 or 2).
     pub fn arity(self) -> usize {
         match self {
-            Func::Atan2 | Func::Min | Func::Max => 2,
+            Func::Atan2 | Func::Min | Func::Max | Func::Hypot => 2,
             _ => 1,
         }
     }
@@ -187,12 +200,15 @@ impl Func {
             Func::Asin => a.asin(),
             Func::Acos => a.acos(),
             Func::Atan => a.atan(),
-            Func::Atan2 => a.atan2(b),
+            Func::Atan2 => atan2_cut(a, b),
             Func::Sinh => a.sinh(),
             Func::Cosh => a.cosh(),
             Func::Tanh => a.tanh(),
             Func::Exp => a.exp(),
             Func::Log => a.ln(),
+            Func::Expm1 => a.exp_m1(),
+            Func::Log1p => a.ln_1p(),
+            Func::Hypot => a.hypot(b),
             Func::Sqrt => a.sqrt(),
             Func::Abs => a.abs(),
             Func::Min => min_nan(a, b),
@@ -215,12 +231,15 @@ impl Func {
             Func::Asin => a.asin(),
             Func::Acos => a.acos(),
             Func::Atan => a.atan(),
-            Func::Atan2 => a.atan2(b),
+            Func::Atan2 => atan2_cut(a, b),
             Func::Sinh => a.sinh(),
             Func::Cosh => a.cosh(),
             Func::Tanh => a.tanh(),
             Func::Exp => a.exp(),
             Func::Log => a.ln(),
+            Func::Expm1 => a.exp_m1(),
+            Func::Log1p => a.ln_1p(),
+            Func::Hypot => a.hypot(b),
             Func::Sqrt => a.sqrt(),
             Func::Abs => a.abs(),
             Func::Min => min_nan(a, b),
@@ -237,6 +256,36 @@ impl Func {
             Func::Softplus => a.max(0.0) + (-a.abs()).exp().ln_1p(),
             Func::Relu => relu(a),
             Func::Step => step(a),
+        }
+    }
+}
+
+/// atan2 with the branch cut on the side of +π: on the negative x axis, y = −0 is taken as
+/// +0 (the language has one zero), so atan2(−y, x) at y = 0, x < 0 is π like atan2(y, x).
+fn atan2_cut<T: num_like::Float>(a: T, b: T) -> T {
+    a.add_zero().atan2(b)
+}
+
+mod num_like {
+    /// The float operations `atan2_cut` needs, for f32 and f64.
+    pub trait Float: Copy {
+        fn add_zero(self) -> Self;
+        fn atan2(self, b: Self) -> Self;
+    }
+    impl Float for f32 {
+        fn add_zero(self) -> f32 {
+            self + 0.0
+        }
+        fn atan2(self, b: f32) -> f32 {
+            f32::atan2(self, b)
+        }
+    }
+    impl Float for f64 {
+        fn add_zero(self) -> f64 {
+            self + 0.0
+        }
+        fn atan2(self, b: f64) -> f64 {
+            f64::atan2(self, b)
         }
     }
 }

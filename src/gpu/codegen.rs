@@ -117,7 +117,15 @@ fn call(f: Func, a: &str, b: &str, lib: Library) -> String {
         Func::Softplus => "softplus",
         other => other.name(),
     };
-    let native_ok = !matches!(f, Func::Sigmoid | Func::Softplus);
+    // Functions WGSL has no builtin for come from the library in every mode.
+    let native_ok = !matches!(
+        f,
+        Func::Sigmoid | Func::Softplus | Func::Expm1 | Func::Log1p | Func::Hypot
+    );
+    if builtin && f == Func::Atan2 {
+        // y = −0 as +0: on the negative x axis the cut gives +π, as in the other libraries.
+        return format!("atan2(select({a}, T(0), {a} == T(0)), {b})");
+    }
     let prefix = if builtin && native_ok { "" } else { "gf_" };
     if f.arity() == 2 {
         format!("{prefix}{name}({a}, {b})")
@@ -546,7 +554,8 @@ mod tests {
             Axis::y(-1.0, 1.0, 9).unwrap(),
         )
         .unwrap();
-        let src = "x^3*sin(y) + atan2(y, 2 + x^2) + sigmoid(x*y) - softplus(-x) + relu(y) + x^y";
+        let src = "x^3*sin(y) + atan2(y, 2 + x^2) + sigmoid(x*y) - softplus(-x) + relu(y) + x^y \
+                   + expm1(x) + log1p(y^2) + hypot(x, y) + abs(x - y) + max(x, y)";
         for scheme in Scheme::ALL {
             for (p, m) in [
                 (Precision::F32, MathMode::Native),
