@@ -516,13 +516,13 @@ fn grid_request(
 
 fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
     let grid = grid_request(&g.x, g.nx, &g.y, g.ny)?.resolve(&g.f)?;
-    Ok(FieldSpec::new(&g.f, grid)?
+    FieldSpec::new(&g.f, grid)?
         .with_h(e.h)?
         .with_scheme(e.scheme)
         .with_fields(e.fields)?
         .with_precision(e.precision)
         .with_math(e.math)
-        .with_rewrites(!e.no_rewrite)?)
+        .with_rewrites(!e.no_rewrite)
 }
 
 fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
