@@ -8,7 +8,7 @@
 // square roots get one correction from their exact residual, and results that end in a
 // quotient or a sum with a constant keep a double-f32 until the last rounding. Measured by
 // tests/gpu_math.rs against f64 over ≥ 10^6 points per function: ≤ 2 ulp (1.54 at worst)
-// over each function's useful range; sin/cos/tan accurate for |x| ≤ 1e5.
+// over each function's useful range; sin/cos/tan over all of f32 (Payne–Hanek beyond 1e5).
 //
 // Two things no GPU compiler promises are avoided: `fma` need not be fused (lavapipe's is
 // not), so exact products use Dekker's algorithm; and float arithmetic may be reassociated,
@@ -111,8 +111,93 @@ fn gf_sqrt(a: f32) -> f32 {
     return select(s, s + r * (0.5 / s), s > 0.0 && gf_finite(s));
 }
 
-// x = k·π/2 + hi + lo with |hi| ≤ π/4 (a little more at the edges): vec3(k, hi, lo).
+// 2/π in 32-bit words after the binary point (bits 1–32, 33–64, …): 256 bits, enough for
+// every finite f32 (the fraction needed lies within bits ex − 24 … ex + 40 of 2/π).
+const GF_TWO_OVER_PI_WORDS = array<u32, 8>(0xA2F9836Eu, 0x4E441529u, 0xFC2757D1u, 0xF534DDC0u,
+    0xDB629599u, 0x3C439041u, 0xFE5163ABu, 0xDEBBC561u);
+
+// a·b as 32-bit words vec2(hi, lo), by 16-bit halves (WGSL has no 64-bit product).
+fn gf_mul_wide(a: u32, b: u32) -> vec2<u32> {
+    let a0 = a & 0xFFFFu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xFFFFu;
+    let b1 = b >> 16u;
+    let p00 = a0 * b0;
+    let mid = a0 * b1 + (p00 >> 16u);
+    let mid2 = (mid & 0xFFFFu) + a1 * b0;
+    return vec2<u32>(a1 * b1 + (mid >> 16u) + (mid2 >> 16u), (mid2 << 16u) | (p00 & 0xFFFFu));
+}
+
+// The 32 bits of `n` (9 words, n[0] most significant) from bit p down to p − 31 (bit 0 the
+// least significant of n[8]); p ≥ 32.
+fn gf_window(n: ptr<function, array<u32, 9>>, p: i32) -> u32 {
+    let wi = 8 - (p >> 5u);
+    let off = u32(p & 31);
+    let high = (*n)[wi];
+    let low = (*n)[wi + 1];
+    return select((high << (31u - off)) | (low >> (off + 1u)), high, off == 31u);
+}
+
+// Payne–Hanek for large finite a > 0: a·2/π mod 4 with 62 bits of fraction, from the 24-bit
+// mantissa times 256 bits of 2/π in exact integer arithmetic; a = k·π/2 + hi + lo with k in
+// 0..4 and hi + lo in [−π/4, π/4]: vec3(k, hi, lo).
+fn gf_reduce_large(a: f32) -> vec3<f32> {
+    let bits = bitcast<u32>(a);
+    let ex = i32(bits >> 23u) - 127;
+    // a = m·2^(ex − 31), m with its top bit set.
+    let m = ((bits & 0x7FFFFFu) | 0x800000u) << 8u;
+    // n = Σ_k m·W[k]·2^(32·(7 − k)), 288 bits; a·2/π = n·2^(ex − 287).
+    var n: array<u32, 9>;
+    var carry = 0u;
+    for (var j = 8; j >= 0; j = j - 1) {
+        var hi = 0u;
+        var lo = 0u;
+        if j < 8 {
+            hi = gf_mul_wide(m, GF_TWO_OVER_PI_WORDS[j]).x;
+        }
+        if j >= 1 {
+            lo = gf_mul_wide(m, GF_TWO_OVER_PI_WORDS[j - 1]).y;
+        }
+        let s1 = hi + lo;
+        let s2 = s1 + carry;
+        carry = select(0u, 1u, s1 < hi) + select(0u, 1u, s2 < s1);
+        n[j] = s2;
+    }
+    // The binary point is at bit 287 − ex: two bits above it (the quarter turn mod 4), 62 below.
+    let point = 287 - ex;
+    let a1 = gf_window(&n, point + 1);
+    let b1 = gf_window(&n, point - 31);
+    var k = a1 >> 30u;
+    var f = a1 & 0x3FFFFFFFu;
+    var g = b1;
+    // Round to the nearest quarter turn: a fraction ≥ 1/2 becomes one minus the rest.
+    let up = f >= 0x20000000u;
+    if up {
+        k = k + 1u;
+        g = ~g + 1u;
+        f = ((~f) & 0x3FFFFFFFu) + select(0u, 1u, g == 0u);
+    }
+    // |fraction| = f·2^-30 + g·2^-62 as three exact f32 (24 + 24 + 14 bits), times π/2 in
+    // double-f32.
+    let fh = f32(f >> 6u) * 5.9604644775390625e-08f;                              // 2^-24
+    let fm = f32(((f & 63u) << 18u) | (g >> 14u)) * 3.552713678800501e-15f;        // 2^-48
+    let fl = f32(g & 0x3FFFu) * 2.168404344971009e-19f;                            // 2^-62
+    let p = gf_two_prod(fh, GF_PIO2_HI);
+    let q = gf_two_prod(fm, GF_PIO2_HI);
+    let lo = fma(fh, GF_PIO2_LO, fma(fl, GF_PIO2_HI, fm * GF_PIO2_LO)) + q.y;
+    let s = gf_two_sum(p.x, q.x);
+    let r = gf_two_sum(s.x, (p.y + s.y) + lo);
+    let sign = select(1.0, -1.0, up);
+    return vec3<f32>(f32(k & 3u), sign * r.x, sign * r.y);
+}
+
+// x = k·π/2 + hi + lo with |hi| ≤ π/4 (a little more at the edges): vec3(k, hi, lo). Cody–Waite
+// up to |x| = 1e5, Payne–Hanek beyond.
 fn gf_reduce_pio2(x: f32) -> vec3<f32> {
+    if abs(x) > 1e5 && gf_finite(x) {
+        let r = gf_reduce_large(abs(x));
+        return select(r, -r, x < 0.0);
+    }
     let k = round(x * GF_TWO_OVER_PI);
     // x − k·P0 is exact (Sterbenz); every later product is exact and summed exactly.
     var hi = x - k * GF_PIO2_0;
@@ -195,8 +280,10 @@ fn gf_exp_parts(x: f32, xl: f32) -> vec2<f32> {
     let p = fma(fma(fma(fma(fma(1.9875691500e-4f, r, 1.3981999507e-3f), r, 8.3334519073e-3f), r,
         4.1665795894e-2f), r, 1.6666665459e-1f), r, 5.0000001201e-1f);
     let one = gf_two_sum(1.0, r);
-    // e^(r + rl) = e^r·(1 + rl): rl·(1 + r) carries it.
-    return vec2<f32>(one.x + (one.y + fma(r * r, p, rl * (1.0 + r))), k);
+    // e^(r + rl) = e^r·(1 + rl): rl·e^r carries it (rl is not always tiny: pow hands in the
+    // low part of b·log a, up to an ulp of 90).
+    let tail = fma(r * r, p, one.y);
+    return vec2<f32>(one.x + (tail + rl * (one.x + tail)), k);
 }
 
 // m·2^k, scaled in two steps that each stay in range; the product overflows or underflows

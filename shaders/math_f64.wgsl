@@ -120,8 +120,18 @@ fn gf_frexp(x: f64) -> vec2<f64> {
     return vec2<f64>(m, e);
 }
 
-// fdlibm's medium-range reduction, all three rounds: x = k·π/2 + hi + lo, |x| < 1.6e6.
+// x = k·π/2 + hi + lo: the medium-range reduction up to |x| = 1e6, Payne–Hanek beyond
+// (math_f64_large.wgsl, where the adapter has 64-bit integers).
 fn gf_reduce_pio2(x: f64) -> vec3<f64> {
+    if abs(x) > 1e6lf && gf_finite(x) {
+        let r = gf_reduce_large(abs(x));
+        return select(r, -r, x < 0.0lf);
+    }
+    return gf_reduce_medium(x);
+}
+
+// fdlibm's medium-range reduction, all three rounds: x = k·π/2 + hi + lo, |x| < 1.6e6.
+fn gf_reduce_medium(x: f64) -> vec3<f64> {
     let n = round(x * GD_INV_PIO2);
     let r = gf_opaque(x - n * GD_PIO2_1);
     let w2 = n * GD_PIO2_2;

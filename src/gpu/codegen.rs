@@ -43,6 +43,14 @@ const MATH_F64: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/shaders/math_f64.wgsl"
 ));
+const MATH_F64_LARGE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/shaders/math_f64_large.wgsl"
+));
+const MATH_F64_MEDIUM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/shaders/math_f64_medium.wgsl"
+));
 
 /// Points each invocation computes (see the kernel's main loop).
 pub const POINTS_PER_INVOCATION: u32 = 4;
@@ -68,12 +76,14 @@ impl Library {
         }
     }
 
-    /// The WGSL source of the library (with the helpers every library shares).
-    pub fn source(self) -> String {
+    /// The WGSL source of the library for `target` (with the helpers every library shares;
+    /// f64 gets its Payne–Hanek reduction where the target has 64-bit integers).
+    pub fn source(self, target: Target) -> String {
         let own = match self {
-            Library::Native => MATH_NATIVE,
-            Library::AccurateF32 => MATH_F32,
-            Library::F64 => MATH_F64,
+            Library::Native => MATH_NATIVE.to_string(),
+            Library::AccurateF32 => MATH_F32.to_string(),
+            Library::F64 if target.int64 => format!("{MATH_F64}\n{MATH_F64_LARGE}"),
+            Library::F64 => format!("{MATH_F64}\n{MATH_F64_MEDIUM}"),
         };
         format!("{MATH_COMMON}\n{own}")
     }
@@ -322,7 +332,7 @@ pub fn grid_source_for(spec: &FieldSpec, target: Target) -> Result<String> {
             .iter()
             .any(|n| matches!(n, Node::Call1(Func::Relu | Func::Step, _)))
     {
-        lib.source()
+        lib.source(target)
     } else {
         String::new()
     };
@@ -465,7 +475,7 @@ pub fn sweep_source_for(
     let parts = Parts {
         config: format!("const TWO_D: bool = {};", spec.grid.is_2d()),
         params: SweepParams::WGSL,
-        math: lib.source(),
+        math: lib.source(target),
         functions,
         body: b,
     };
