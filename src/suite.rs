@@ -22,6 +22,20 @@ use crate::progress::Progress;
 use crate::run::{Report, RunOptions, run_field};
 use crate::spec::{DEFAULT_H, FieldSpec};
 
+/// Besides the library, the suite checks where accuracy is hard: large arguments of sin,
+/// cos and tan (the Payne–Hanek reduction), a power over a wide range, and formulas that
+/// cancel (which the stable rewrites fix, or the check reports as ill-conditioned).
+pub const ACCURACY_CASES: &[(&str, f64, f64)] = &[
+    ("sin(x)", -1e30, 1e30),
+    ("cos(x)", 1e5, 1e9),
+    ("tan(x)", 1e6, 1e20),
+    ("x^2.5", 1e6, 1e15),
+    ("(exp(x) - 1)/x", -1e-3, 1e-3),
+    ("sqrt(x^2 + 1) - x", 1e3, 1e8),
+    ("log(1 + x)/x", -1e-4, 1e-4),
+    ("1 - cos(x)", -1e-3, 1e-3),
+];
+
 /// What the suite runs.
 #[derive(Clone, Debug)]
 pub struct SuiteOptions {
@@ -78,7 +92,12 @@ pub struct SuiteRow {
     pub tolerance: f64,
     /// Largest error/tolerance ratio (≤ 1 passes).
     pub worst_ratio: f64,
-    /// Whether every point passed.
+    /// The verdict: pass, ill-conditioned, fail, not checked, reference.
+    pub verdict: crate::check::Verdict,
+    /// Points at which the tolerance could not vouch for the value (after the
+    /// multi-precision truth).
+    pub ill_conditioned: u64,
+    /// Whether no point failed.
     pub passed: bool,
 }
 
@@ -125,14 +144,22 @@ pub fn run_suite_with_notes(
     progress: &Progress,
 ) -> Result<(Vec<SuiteRow>, Vec<String>)> {
     let mut notes = Vec::new();
-    let names: Vec<String> = if opts.functions.is_empty() {
-        LIBRARY.iter().map(|f| f.name.to_string()).collect()
+    // Each function with its own grid when given one (the accuracy cases).
+    let cases: Vec<(String, Option<Grid>)> = if opts.functions.is_empty() {
+        let mut all: Vec<(String, Option<Grid>)> = LIBRARY
+            .iter()
+            .map(|f| (f.name.to_string(), None))
+            .collect();
+        for &(src, a, b) in ACCURACY_CASES {
+            all.push((src.to_string(), Some(Grid::line(Axis::x(a, b, opts.n_1d)?))));
+        }
+        all
     } else {
-        opts.functions.clone()
+        opts.functions.iter().map(|f| (f.clone(), None)).collect()
     };
     let mut specs = Vec::new();
-    for name in &names {
-        let grid = match (opts.grid, crate::library::lookup(name)) {
+    for (name, own_grid) in &cases {
+        let grid = match (opts.grid.or(*own_grid), crate::library::lookup(name)) {
             (Some(g), _) => g,
             (None, Some(f)) => match f.y {
                 Some((c, d)) => {
@@ -173,7 +200,7 @@ pub fn run_suite_with_notes(
         bar.message(format!("{} {}", spec.source, spec.scheme));
         let report: Report = run_field(backend, spec, &run_opts)?;
         for (quantity, e) in &report.errors {
-            if !e.checked {
+            if !e.checked && e.verdict != crate::check::Verdict::Reference {
                 continue;
             }
             rows.push(SuiteRow {
@@ -185,6 +212,8 @@ pub fn run_suite_with_notes(
                 at: e.at.clone(),
                 tolerance: e.worst_tol,
                 worst_ratio: e.worst_ratio,
+                verdict: e.verdict,
+                ill_conditioned: e.ill_conditioned,
                 passed: e.passed(),
             });
         }
@@ -198,7 +227,7 @@ pub fn run_suite_with_notes(
 pub fn table(rows: &[SuiteRow]) -> String {
     let mut s = format!(
         "{:<17} {:<13} {:<10} {:<14} {:>10} {:>12} {:>10} {:>9}  {}\n",
-        "function", "mode", "scheme", "quantity", "max |err|", "at", "tolerance", "err/tol", "pass"
+        "function", "mode", "scheme", "quantity", "max |err|", "at", "tolerance", "err/tol", "verdict"
     );
     for r in rows {
         s += &format!(
@@ -211,10 +240,22 @@ pub fn table(rows: &[SuiteRow]) -> String {
             format!("{:?}", r.at),
             r.tolerance,
             r.worst_ratio,
-            if r.passed { "pass" } else { "FAIL" }
+            match r.verdict {
+                crate::check::Verdict::IllConditioned => format!("ill-conditioned ({})", r.ill_conditioned),
+                v => v.word().to_string(),
+            }
         );
     }
     let failed = rows.iter().filter(|r| !r.passed).count();
-    s += &format!("{} quantities checked, {} failed\n", rows.len(), failed);
+    let ill = rows
+        .iter()
+        .filter(|r| r.verdict == crate::check::Verdict::IllConditioned)
+        .count();
+    s += &format!(
+        "{} quantities checked, {} failed, {} ill-conditioned somewhere\n",
+        rows.len(),
+        failed,
+        ill
+    );
     s
 }

@@ -58,6 +58,27 @@ pub fn accurate_ulps(f: Func, precision: Precision) -> f64 {
     }
 }
 
+/// sin, cos and tan of arguments up to this size are reduced by Cody–Waite in our libraries,
+/// whose error near the zeros is about ε² relative to |a| (shown as an absolute error);
+/// beyond it, by Payne–Hanek (`shaders/math_f32.wgsl`, `shaders/math_f64_large.wgsl`), whose
+/// reduced argument is good to [`payne_hanek_abs`] whatever the size.
+pub fn cody_waite_limit(precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => 1e5,
+        Precision::F64 => 1e6,
+    }
+}
+
+/// The absolute error of a Payne–Hanek reduced argument: 62 bits of fraction times π/2 in
+/// double-f32 (48 bits) in f32, 126 bits times a double-f64 π/2 in f64; with a factor 2^3 of
+/// margin.
+pub fn payne_hanek_abs(precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => 2f64.powi(-45),
+        Precision::F64 => 2f64.powi(-100),
+    }
+}
+
 /// Error of the CPU's own functions (Rust's std, glibc; our vectorised f64 sin/cos), in ulps.
 pub const CPU_STD_ULPS: f64 = 1.0;
 
@@ -190,10 +211,15 @@ impl ErrorModel {
             },
             Library::WgslAccurate => {
                 let ulps = accurate_ulps(f, self.precision);
-                // Near the zeros of sin/cos/tan the reduced argument's own rounding, about
-                // ε² relative to |a|, shows as an absolute error.
+                // Near the zeros of sin/cos/tan the reduced argument's own error shows as an
+                // absolute error: ε² relative to |a| within Cody–Waite's range, a constant
+                // beyond it (Payne–Hanek).
                 let reduction = match f {
-                    Func::Sin | Func::Cos | Func::Tan => self.eps() * self.eps() * a.abs(),
+                    Func::Sin | Func::Cos | Func::Tan => {
+                        let p = self.precision;
+                        self.eps() * self.eps() * a.abs().min(cody_waite_limit(p))
+                            + payne_hanek_abs(p)
+                    }
                     _ => 0.0,
                 };
                 ulps * self.ulp(r) + reduction
@@ -203,26 +229,27 @@ impl ErrorModel {
         own + reference
     }
 
-    /// [`ErrorModel::func`] as `k_r·|r| + k_a·|a|`, where it has that form: every library but
-    /// the native WGSL one, and every function but atan2 on a GPU (whose branch cut needs the
-    /// arguments). Lets a block of bounds be one vectorisable loop.
+    /// [`ErrorModel::func`] as `k_r·|r| + k_a·min(|a|, a_max) + k_0`, returned as
+    /// `(k_r, k_a, a_max, k_0)`, where it has that form: every library but the native WGSL
+    /// one, and every function but atan2 on a GPU (whose branch cut needs the arguments).
+    /// Lets a block of bounds be one vectorisable loop.
     ///
     /// ```
     /// use gradfield::{expr::Func, grid::{MathMode, Precision}, tolerance::ErrorModel};
     /// let m = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
-    /// let (k_r, k_a) = m.func_linear(Func::Sin).unwrap();
-    /// assert_eq!(k_r * 0.5 + k_a * 100.0, m.func(Func::Sin, 100.0, 0.0, 0.5));
+    /// let (k_r, k_a, a_max, k_0) = m.func_linear(Func::Sin).unwrap();
+    /// assert_eq!(k_r * 0.5 + k_a * 100f64.min(a_max) + k_0, m.func(Func::Sin, 100.0, 0.0, 0.5));
     /// ```
-    pub fn func_linear(&self, f: Func) -> Option<(f64, f64)> {
+    pub fn func_linear(&self, f: Func) -> Option<(f64, f64, f64, f64)> {
         let eps = self.eps();
         if matches!(
             f,
             Func::Abs | Func::Min | Func::Max | Func::Relu | Func::Step
         ) {
-            return Some((0.0, 0.0));
+            return Some((0.0, 0.0, 0.0, 0.0));
         }
         if f == Func::Sqrt {
-            return Some((self.sqrt(1.0), 0.0));
+            return Some((self.sqrt(1.0), 0.0, 0.0, 0.0));
         }
         if f == Func::Atan2 && self.library != Library::CpuStd {
             return None;
@@ -238,14 +265,17 @@ impl ErrorModel {
                     Func::Sigmoid | Func::Softplus => CPU_STD_ULPS + 1.0,
                     _ => CPU_STD_ULPS,
                 };
-                Some((ulps * eps + reference, 0.0))
+                Some((ulps * eps + reference, 0.0, 0.0, 0.0))
             }
             Library::WgslAccurate => {
-                let k_a = match f {
-                    Func::Sin | Func::Cos | Func::Tan => eps * eps,
-                    _ => 0.0,
+                let p = self.precision;
+                let (k_a, a_max, k_0) = match f {
+                    Func::Sin | Func::Cos | Func::Tan => {
+                        (eps * eps, cody_waite_limit(p), payne_hanek_abs(p))
+                    }
+                    _ => (0.0, 0.0, 0.0),
                 };
-                Some((accurate_ulps(f, self.precision) * eps + reference, k_a))
+                Some((accurate_ulps(f, p) * eps + reference, k_a, a_max, k_0))
             }
             Library::WgslNative => None,
         }

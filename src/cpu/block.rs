@@ -710,14 +710,12 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
     // native one), else per point. An exact argument carries nothing: the bound is then the
     // allowance alone.
     let linear = m.func_linear(f);
-    let (k_r, k_a) = linear.unwrap_or((0.0, 0.0));
+    let (k_r, k_a, a_max, k_0) = linear.unwrap_or((0.0, 0.0, 0.0, 0.0));
     // An exact argument everywhere (the common case: a coordinate, or a function of exact
     // values) carries no error: the bound is the function's own allowance alone.
-    if let Some((k_r, k_a)) = linear
-        && ea[..n].iter().fold(true, |all, &e| all & (e == 0.0))
-    {
+    if linear.is_some() && ea[..n].iter().fold(true, |all, &e| all & (e == 0.0)) {
         for i in 0..n {
-            out[i] = k_r * r[i].to_f64().abs() + k_a * a[i].to_f64().abs();
+            out[i] = k_r * r[i].to_f64().abs() + k_a * a[i].to_f64().abs().min(a_max) + k_0;
         }
         if f == Func::Step {
             out.fill(0.0);
@@ -729,7 +727,7 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
             if linear.is_some() {
                 for i in 0..n {
                     let ($x, $e, $v) = (a[i].to_f64(), ea[i], r[i].to_f64());
-                    let own = k_r * $v.abs() + k_a * $x.abs();
+                    let own = k_r * $v.abs() + k_a * $x.abs().min(a_max) + k_0;
                     out[i] = if $e == 0.0 { own } else { $total(own) };
                 }
             } else {
