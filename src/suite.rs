@@ -146,10 +146,8 @@ pub fn run_suite_with_notes(
     let mut notes = Vec::new();
     // Each function with its own grid when given one (the accuracy cases).
     let cases: Vec<(String, Option<Grid>)> = if opts.functions.is_empty() {
-        let mut all: Vec<(String, Option<Grid>)> = LIBRARY
-            .iter()
-            .map(|f| (f.name.to_string(), None))
-            .collect();
+        let mut all: Vec<(String, Option<Grid>)> =
+            LIBRARY.iter().map(|f| (f.name.to_string(), None)).collect();
         for &(src, a, b) in ACCURACY_CASES {
             all.push((src.to_string(), Some(Grid::line(Axis::x(a, b, opts.n_1d)?))));
         }
@@ -227,7 +225,15 @@ pub fn run_suite_with_notes(
 pub fn table(rows: &[SuiteRow]) -> String {
     let mut s = format!(
         "{:<17} {:<13} {:<10} {:<14} {:>10} {:>12} {:>10} {:>9}  {}\n",
-        "function", "mode", "scheme", "quantity", "max |err|", "at", "tolerance", "err/tol", "verdict"
+        "function",
+        "mode",
+        "scheme",
+        "quantity",
+        "max |err|",
+        "at",
+        "tolerance",
+        "err/tol",
+        "verdict"
     );
     for r in rows {
         s += &format!(
@@ -241,7 +247,8 @@ pub fn table(rows: &[SuiteRow]) -> String {
             r.tolerance,
             r.worst_ratio,
             match r.verdict {
-                crate::check::Verdict::IllConditioned => format!("ill-conditioned ({})", r.ill_conditioned),
+                crate::check::Verdict::IllConditioned =>
+                    format!("ill-conditioned ({})", r.ill_conditioned),
                 v => v.word().to_string(),
             }
         );

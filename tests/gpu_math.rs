@@ -85,7 +85,9 @@ const CASES: &[Case] = &[
     }),
     ("expm1(x)", Func::Expm1, (-88.0, 88.0), f64::exp_m1),
     ("log1p(x)", Func::Log1p, (-0.999, 1e30), f64::ln_1p),
-    ("hypot(x, 0.75)", Func::Hypot, (-1e30, 1e30), |x| x.hypot(0.75)),
+    ("hypot(x, 0.75)", Func::Hypot, (-1e30, 1e30), |x| {
+        x.hypot(0.75)
+    }),
     ("x^-1.25", Func::Exp, (1e-2, 100.0), |x| x.powf(-1.25)),
 ];
 
