@@ -222,6 +222,7 @@ impl EngineUser for Timed {
             wall: Vec::new(),
         };
         for rep in 0..=self.reps {
+            crate::interrupt::check()?;
             let t0 = Instant::now();
             let times = engine.run(None, &mut |_| Ok(()))?;
             let wall = t0.elapsed().as_secs_f64() * 1e3;
@@ -243,6 +244,7 @@ fn checked_ms(backend: &Backend, spec: &FieldSpec, mode: CheckMode, reps: usize)
     };
     let mut times = Vec::new();
     for rep in 0..=reps {
+        crate::interrupt::check()?;
         let t0 = Instant::now();
         let report = run_field(backend, spec, &opts)?;
         let ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -260,13 +262,22 @@ fn checked_ms(backend: &Backend, spec: &FieldSpec, mode: CheckMode, reps: usize)
     Ok(median(times))
 }
 
-/// Runs the benchmark on `backend` (its GPU, if it is one) and on the CPU engine.
-pub fn run_bench(opts: &BenchOptions, backend: &Backend, progress: &Progress) -> Result<Bench> {
+/// Checks the options before any work.
+pub fn validate(opts: &BenchOptions) -> Result<()> {
     if opts.reps == 0 || opts.sizes.is_empty() || opts.cases.is_empty() {
         return Err(Error::input(
             "give at least one case, one size and one repetition",
         ));
     }
+    if opts.reps > 1000 {
+        return Err(Error::input("--reps must be at most 1000"));
+    }
+    Ok(())
+}
+
+/// Runs the benchmark on `backend` (its GPU, if it is one) and on the CPU engine.
+pub fn run_bench(opts: &BenchOptions, backend: &Backend, progress: &Progress) -> Result<Bench> {
+    validate(opts)?;
     let copy = match backend.gpu() {
         Some(ctx) => ctx.copy_bandwidth()?,
         None => None,

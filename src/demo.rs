@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::backend::{Backend, F64Fallback};
-use crate::draw::{
-    CURVE_SAMPLES, FIELD_SAMPLES, FieldPlot, curve_png, field_png, provenance, slopes_png,
-};
-use crate::error::{Error, Result};
+use crate::draw::{CURVE_SAMPLES, FIELD_SAMPLES, FieldPlot, curve, field, provenance, slopes};
+use crate::error::Result;
 use crate::grid::{Axis, Grid, Precision, Scheme};
+use crate::interrupt;
+use crate::output::OutputDir;
 use crate::plot::{Background, FigureSize};
 use crate::progress::Progress;
 use crate::run::{Report, RunOptions, run_field_with};
@@ -82,19 +82,22 @@ fn sin_spec(precision: Precision) -> Result<FieldSpec> {
         .with_precision(precision))
 }
 
-/// Runs the demo on `backend`; returns the figures written and the report's path.
+/// Whether a name is one the demo writes (a folder holding only these may be replaced).
+pub fn is_demo_output(name: &str) -> bool {
+    name == "report.md" || crate::run::is_run_output(name)
+}
+
+/// Runs the demo on `backend`; returns the figures written and the report's path. The folder
+/// is written whole or not at all (see [`crate::output`]).
 pub fn run_demo(
     opts: &DemoOptions,
     backend: &Backend,
     progress: &Progress,
 ) -> Result<(Vec<DemoFigure>, PathBuf)> {
-    std::fs::create_dir_all(&opts.out).map_err(|source| Error::Output {
-        path: opts.out.clone(),
-        source,
-    })?;
+    let out = OutputDir::begin(&opts.out, &is_demo_output)?;
     let bar = progress.bar(7, "figures");
     let mut figs = Vec::new();
-    let path = |name: &str| opts.out.join(name);
+    let path = |name: &str| out.path(name);
     let size = opts.size;
     let mut provenance_lines = Vec::new();
 
@@ -104,10 +107,11 @@ pub fn run_demo(
         (Precision::F64, "demo1_sin_f64.png"),
         (Precision::F32, "demo1_sin_f32.png"),
     ] {
+        interrupt::check()?;
         bar.message(format!("Demo 1 ({precision})"));
         let spec = sin_spec(precision)?;
         let report = run(backend, &spec, CURVE_SAMPLES)?;
-        curve_png(&report, &spec, size, &path(file))?;
+        curve(&report, &spec, size)?.save_png(&path(file))?;
         provenance_lines.push(provenance(&report));
         let what = match precision {
             Precision::F64 => "Demo 1: sin′(x) by autograd-style analytic gradient, central finite difference (h = 1e-4) and cos(x), in float64 as the article ran it".to_string(),
@@ -122,11 +126,12 @@ pub fn run_demo(
     }
 
     // Demo 2: the toy loss with 41 slope arrows.
+    interrupt::check()?;
     bar.message("Demo 2");
     let grid = Grid::line(Axis::x(-3.0, 3.0, 401)?);
     let spec = FieldSpec::new("loss", grid)?;
     let report = run(backend, &spec, CURVE_SAMPLES)?;
-    slopes_png(&report, &spec, 41, size, &path("demo2_slopes.png"))?;
+    slopes(&report, &spec, 41, size)?.save_png(&path("demo2_slopes.png"))?;
     figs.push(DemoFigure {
         file: "demo2_slopes.png".into(),
         what: "Demo 2: the loss 0.3·sin(3x) + 0.5·x² with 41 slope arrows (tangent steps, coloured by slope)".into(),
@@ -149,6 +154,7 @@ pub fn run_demo(
             "Exercise 1, full range h = 1e-14 … 1: the V of truncation (∝ hᵖ) against round-off (∝ ε/h), with theory and the optimal h",
         ),
     ] {
+        interrupt::check()?;
         bar.message("Exercise 1");
         let grid = Grid::line(Axis::x(-std::f64::consts::PI, std::f64::consts::PI, 4096)?);
         let sweep_opts = SweepOptions {
@@ -184,6 +190,7 @@ pub fn run_demo(
     }
 
     // Exercise 2: tanh against 1 − tanh², with an error table in both precisions.
+    interrupt::check()?;
     bar.message("Exercise 2");
     let grid = Grid::line(Axis::x(-3.0, 3.0, 400)?);
     let mut table = vec![
@@ -202,7 +209,7 @@ pub fn run_demo(
             e("fd_x_roundoff")
         ));
         if precision == Precision::F32 {
-            curve_png(&report, &spec, size, &path("exercise2_tanh.png"))?;
+            curve(&report, &spec, size)?.save_png(&path("exercise2_tanh.png"))?;
             tanh_errors = line_errors(&report);
         }
     }
@@ -218,6 +225,7 @@ pub fn run_demo(
     bar.inc(1);
 
     // Exercise 3: the quiver of x² + 0.5·y².
+    interrupt::check()?;
     bar.message("Exercise 3");
     let grid = Grid::plane(Axis::x(-2.0, 2.0, 513)?, Axis::y(-2.0, 2.0, 513)?)?;
     let spec = FieldSpec::new("bowl", grid)?;
@@ -229,7 +237,7 @@ pub fn run_demo(
         size,
         ..FieldPlot::default()
     };
-    field_png(&report, &spec, &plot, &path("exercise3_quiver.png"))?;
+    field(&report, &spec, &plot)?.save_png(&path("exercise3_quiver.png"))?;
     figs.push(DemoFigure {
         file: "exercise3_quiver.png".into(),
         what: "Exercise 3: ∇f of x² + 0.5·y² as a quiver over f, arrows in data units".into(),
@@ -238,7 +246,7 @@ pub fn run_demo(
     bar.inc(1);
     bar.finish();
 
-    let report_path = path("report.md");
+    interrupt::check()?;
     let mut md = String::new();
     let _ = writeln!(md, "# gradfield demo: the article's figures, measured\n");
     match backend {
@@ -281,7 +289,9 @@ pub fn run_demo(
         }
         let _ = writeln!(md);
     }
-    crate::output::write_text(&report_path, &md)?;
+    crate::output::write_text(&path("report.md"), &md)?;
+    let report_path = out.target().join("report.md");
+    out.commit()?;
     Ok((figs, report_path))
 }
 

@@ -1,8 +1,9 @@
 //! From a run to a PNG: builds the figures of [`crate::plot`] from the values a run kept
 //! ([`crate::run::Samples`]), with titles that say what was computed where.
 
-use std::path::Path;
+use crate::plot::canvas::Canvas;
 
+use crate::check::CheckMode;
 use crate::engine::DeviceKind;
 use crate::error::{Error, Result};
 use crate::expr::Var;
@@ -16,6 +17,12 @@ use crate::spec::FieldSpec;
 
 /// Points per axis a field figure keeps (about the heatmap's resolution in pixels).
 pub const FIELD_SAMPLES: usize = 1024;
+
+/// The most arrows per side of a field figure (more would be a texture, not arrows).
+pub const MAX_ARROWS: usize = 200;
+
+/// The most contour levels of a field figure.
+pub const MAX_CONTOURS: usize = 100;
 
 /// Points a curve figure keeps.
 pub const CURVE_SAMPLES: usize = 20_000;
@@ -40,6 +47,52 @@ pub fn check_curve(spec: &FieldSpec, slopes: Option<usize>) -> Result<()> {
     }
     if slopes.is_some_and(|k| k < 2) {
         return Err(Error::input("--slopes needs at least 2 arrows"));
+    }
+    Ok(())
+}
+
+/// Checks, before any work, that a `field` run will have what its figure needs: f and the
+/// gradient for a 2-D field; the finite difference, the gradient and the check (whose
+/// reference draws the exact derivative) for a 1-D one; and a valid size.
+pub fn check_field_figure(spec: &FieldSpec, check: CheckMode, plot: &FieldPlot) -> Result<()> {
+    plot.size.validate()?;
+    if plot.arrows > MAX_ARROWS {
+        return Err(Error::input(format!(
+            "--arrows is per side, at most {MAX_ARROWS} (got {})",
+            plot.arrows
+        )));
+    }
+    if plot.contours > MAX_CONTOURS {
+        return Err(Error::input(format!(
+            "--contours is at most {MAX_CONTOURS} levels (got {})",
+            plot.contours
+        )));
+    }
+    if plot
+        .arrow_scale
+        .is_some_and(|s| !(s.is_finite() && s > 0.0))
+    {
+        return Err(Error::input("--arrow-scale must be a positive number"));
+    }
+    let f = spec.fields;
+    if spec.grid.is_2d() {
+        if !(f.f && f.grad) {
+            return Err(Error::input(
+                "the figure of a 2-D field needs f and grad; add them to --fields (or leave it out)",
+            ));
+        }
+    } else {
+        if !(f.fd && f.grad) {
+            return Err(Error::input(
+                "the figure of a 1-D field needs fd and grad; add them to --fields (or leave it out)",
+            ));
+        }
+        if check == CheckMode::None {
+            return Err(Error::input(
+                "the figure of a 1-D field draws the exact derivative from the check; drop \
+                 --check none / --no-check",
+            ));
+        }
     }
     Ok(())
 }
@@ -116,7 +169,7 @@ fn need<'a>(s: &'a Samples, name: &str, hint: &str) -> Result<&'a [f64]> {
 }
 
 /// The 2-D gradient-field figure of a run (which must have kept f and ∇f).
-pub fn field_png(report: &Report, spec: &FieldSpec, plot: &FieldPlot, path: &Path) -> Result<()> {
+pub fn field(report: &Report, spec: &FieldSpec, plot: &FieldPlot) -> Result<Canvas> {
     let s = samples(report)?;
     let hint = "compute f and grad (leave --fields out)";
     need(s, "f", hint)?;
@@ -145,7 +198,7 @@ pub fn field_png(report: &Report, spec: &FieldSpec, plot: &FieldPlot, path: &Pat
         },
         descent: plot.descent,
     };
-    field_figure(&fig, plot.size)?.save_png(path)
+    field_figure(&fig, plot.size)
 }
 
 /// Expression text for a title: typeset, and shortened when long.
@@ -161,7 +214,7 @@ fn short(s: &str) -> String {
 /// The derivative-curve figure of a 1-D run: exact derivative, the engine's analytic
 /// gradient and finite difference, and their errors. The run must have checked (the exact
 /// derivative is the reference's).
-pub fn curve_png(report: &Report, spec: &FieldSpec, size: FigureSize, path: &Path) -> Result<()> {
+pub fn curve(report: &Report, spec: &FieldSpec, size: FigureSize) -> Result<Canvas> {
     let s = samples(report)?;
     let truth = need(s, "ref_grad_x", "run with the check on (drop --no-check)")?;
     let hint = "compute fd and grad (leave --fields out)";
@@ -191,21 +244,15 @@ pub fn curve_png(report: &Report, spec: &FieldSpec, size: FigureSize, path: &Pat
         fd_label: format!("{} difference, h = {} ({engine})", spec.scheme, spec.h),
         ylabel: "derivative".into(),
     };
-    curve_figure(&fig, size)?.save_png(path)
+    curve_figure(&fig, size)
 }
 
 /// The slope-arrow figure of a 1-D run (the article's Demo 2): f with `k` tangent arrows.
-pub fn slopes_png(
-    report: &Report,
-    spec: &FieldSpec,
-    k: usize,
-    size: FigureSize,
-    path: &Path,
-) -> Result<()> {
+pub fn slopes(report: &Report, spec: &FieldSpec, k: usize, size: FigureSize) -> Result<Canvas> {
     let s = samples(report)?;
     let hint = "compute f and grad (leave --fields out)";
     let f = need(s, "f", hint)?;
     let grad = need(s, "grad_x", hint)?;
     let title = format!("f(x) = {} with slope arrows", short(&spec.expr.to_string()));
-    slopes_figure(&s.xs, f, grad, k, &title, "f(x)", size)?.save_png(path)
+    slopes_figure(&s.xs, f, grad, k, &title, "f(x)", size)
 }

@@ -43,11 +43,41 @@ pub enum Error {
     #[error("GPU error: {0}")]
     Device(String),
     /// The run was interrupted by a signal (the number is the signal's).
-    #[error("interrupted by signal {0}")]
+    #[error(
+        "interrupted by {}; temporary files were removed and every output left as it was",
+        signal_name(*.0)
+    )]
     Interrupted(i32),
     /// A bug in gradfield: an invariant that should hold did not.
     #[error("internal error (a bug in gradfield, please report it): {0}")]
     Internal(String),
+}
+
+/// SIGINT, SIGTERM or `signal N`.
+fn signal_name(signal: i32) -> String {
+    match signal {
+        2 => "SIGINT".into(),
+        15 => "SIGTERM".into(),
+        s => format!("signal {s}"),
+    }
+}
+
+/// A number for a message: as written where short, in scientific notation where Rust's plain
+/// form would spell out hundreds of digits.
+///
+/// ```
+/// use gradfield::error::num;
+/// assert_eq!(num(0.25), "0.25");
+/// assert_eq!(num(1e300), "1e300");
+/// assert_eq!(num(-3e-320), "-3e-320");
+/// ```
+pub fn num(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e16).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// Result with [`Error`].

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, num};
 use crate::expr::Var;
 
 /// Points per coordinate segment (see the module docs): small enough that the drift
@@ -56,6 +56,34 @@ impl Precision {
         match self {
             Precision::F32 => f32::MAX as f64,
             Precision::F64 => f64::MAX,
+        }
+    }
+
+    /// The smallest positive value (subnormal).
+    pub fn min_positive(self) -> f64 {
+        match self {
+            Precision::F32 => f32::from_bits(1) as f64,
+            Precision::F64 => f64::from_bits(1),
+        }
+    }
+
+    /// The gap from |x| (finite, in this precision) to the next larger number.
+    ///
+    /// ```
+    /// use gradfield::grid::Precision;
+    /// assert_eq!(Precision::F32.ulp(1.0), f32::EPSILON as f64);
+    /// assert_eq!(Precision::F64.ulp(-1.0), f64::EPSILON);
+    /// ```
+    pub fn ulp(self, x: f64) -> f64 {
+        match self {
+            Precision::F32 => {
+                let a = (x as f32).abs();
+                (f32::from_bits(a.to_bits() + 1) - a) as f64
+            }
+            Precision::F64 => {
+                let a = x.abs();
+                f64::from_bits(a.to_bits() + 1) - a
+            }
         }
     }
 
@@ -310,14 +338,15 @@ impl Axis {
     /// ```
     pub fn new(var: Var, min: f64, max: f64, n: usize) -> Result<Axis> {
         let name = var.name();
+        let range = format!("{}:{}", num(min), num(max));
         if !min.is_finite() || !max.is_finite() {
             return Err(Error::input(format!(
-                "the {name} range {min}:{max} is not finite"
+                "the {name} range {range} is not finite"
             )));
         }
         if min >= max {
             return Err(Error::input(format!(
-                "the {name} range {min}:{max} is {}; give it as A:B with A < B",
+                "the {name} range {range} is {}; give it as A:B with A < B",
                 if min == max { "empty" } else { "reversed" }
             )));
         }
@@ -326,9 +355,14 @@ impl Axis {
                 "{name} needs at least 2 points (got {n})"
             )));
         }
-        if !((max - min) / (n - 1) as f64).is_normal() {
+        if n as u64 > MAX_POINTS {
             return Err(Error::input(format!(
-                "the {name} range {min}:{max} is too narrow for {n} points"
+                "{name} has {n} points; the limit is {MAX_POINTS} (32-bit indices on the GPU)"
+            )));
+        }
+        if !((max - min) / (n - 1) as f64).is_normal() || !(max - min).is_finite() {
+            return Err(Error::input(format!(
+                "the {name} range {range} is too narrow or too wide for {n} points"
             )));
         }
         Ok(Axis { min, max, n })
@@ -646,7 +680,8 @@ impl std::str::FromStr for Fields {
 pub fn check_step(h: f64) -> Result<f64> {
     if !h.is_finite() || h <= 0.0 {
         return Err(Error::input(format!(
-            "the step h must be a positive finite number (got {h})"
+            "the step h must be a positive finite number (got {})",
+            num(h)
         )));
     }
     Ok(h)

@@ -11,10 +11,11 @@ pub mod demo;
 #[cfg(feature = "plot")]
 pub mod draw;
 pub mod engine;
-mod error;
+pub mod error;
 pub mod expr;
 pub mod gpu;
 pub mod grid;
+pub mod interrupt;
 pub mod library;
 pub mod math;
 pub mod output;

@@ -152,7 +152,7 @@ struct SweepArgs {
     quiet: bool,
 }
 
-fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
+fn sweep(a: &SweepArgs, given: &Given) -> Result<ExitCode, Error> {
     use gradfield::sweep::{SweepOptions, sweep_png, sweep_table};
     let grid = grid_request(&a.x, Some(a.n), &a.y, a.ny)?.resolve(&a.f)?;
     let opts = SweepOptions {
@@ -164,6 +164,7 @@ fn sweep(a: &SweepArgs) -> Result<ExitCode, Error> {
         math: a.math,
     };
     gradfield::sweep::validate(&opts)?;
+    check_figure(&a.png, &a.size, given)?;
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let s = session.sweep(&a.f, grid, &opts)?;
     eprint!("{}", sweep_table(&s));
@@ -220,7 +221,7 @@ struct BenchArgs {
     quiet: bool,
 }
 
-fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
+fn bench(a: &BenchArgs, given: &Given) -> Result<ExitCode, Error> {
     use gradfield::bench::{BenchOptions, bench_png, parse_size, parse_sizes, table};
     let opts = BenchOptions {
         cases: list(&a.cases)?,
@@ -233,6 +234,8 @@ fn bench(a: &BenchArgs) -> Result<ExitCode, Error> {
             list(&a.checks)?
         },
     };
+    gradfield::bench::validate(&opts)?;
+    check_figure(&a.png, &a.size, given)?;
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let b = session.bench(&opts)?;
     eprint!("{}", table(&b));
@@ -264,6 +267,8 @@ struct DemoArgs {
 }
 
 fn demo(a: &DemoArgs) -> Result<ExitCode, Error> {
+    a.size.validate()?;
+    gradfield::output::check_dir_target(&a.out, &gradfield::demo::is_demo_output)?;
     let opts = gradfield::demo::DemoOptions {
         out: a.out.clone(),
         size: a.size,
@@ -525,25 +530,60 @@ fn build_spec(g: &GridArgs, e: &EvalArgs) -> Result<FieldSpec, Error> {
         .with_rewrites(!e.no_rewrite)
 }
 
-fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
+fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
+    let check = if a.no_check { CheckMode::None } else { a.check };
     let opts = RunOptions {
         out_dir: a.out_dir.clone(),
-        check: if a.no_check { CheckMode::None } else { a.check },
+        check,
         tile_points: a.tile_points,
         sample_per_axis: a.png.as_ref().map(|_| gradfield::draw::samples_for(&spec)),
         progress: Progress::new(a.quiet || a.json),
     };
+    // Everything is checked before any work: the spec in its precision, the options, every
+    // output target.
+    spec.validate()?;
     opts.validate()?;
-    let session = a.gpu.session(a.device, a.quiet || a.json)?;
-    let report = session.run(&spec, &opts)?;
-    eprint!("{}", report.summary());
-    if let Some(png) = &a.png {
-        if spec.grid.is_2d() {
-            gradfield::draw::field_png(&report, &spec, &a.plot, png)?;
-        } else {
-            gradfield::draw::curve_png(&report, &spec, a.plot.size, png)?;
+    if let Some(dir) = &a.out_dir {
+        gradfield::output::check_dir_target(dir, &gradfield::run::is_run_output)?;
+    }
+    match &a.png {
+        Some(png) => {
+            gradfield::output::check_file_target(png, FIGURE_EXTENSIONS)?;
+            gradfield::draw::check_field_figure(&spec, check, &a.plot)?;
+            if !spec.grid.is_2d() {
+                given.refuse(
+                    FIELD_2D_FIGURE_OPTIONS,
+                    "2-D fields (a 1-D field is drawn as curves)",
+                )?;
+            }
         }
+        None => given.refuse(FIELD_FIGURE_OPTIONS, "the figure; add --png FILE")?,
+    }
+    let session = a.gpu.session(a.device, a.quiet || a.json)?;
+    let (report, out) = session.run_staged(&spec, &opts)?;
+    eprint!("{}", report.summary());
+    // The figure and the folder are committed together: a figure inside the folder is
+    // written into its staged copy; one elsewhere is staged beside its target.
+    let mut figure = None;
+    if let Some(png) = &a.png {
+        let canvas = if spec.grid.is_2d() {
+            gradfield::draw::field(&report, &spec, &a.plot)?
+        } else {
+            gradfield::draw::curve(&report, &spec, a.plot.size)?
+        };
+        match out.as_ref().and_then(|d| d.inside(png)) {
+            Some(staged) => canvas.save_png(&staged)?,
+            None => figure = Some(canvas.stage_png(png)?),
+        }
+    }
+    if let Some(out) = out {
+        out.commit()?;
+    }
+    if let Some(f) = figure {
+        f.commit()?;
+    }
+    if let Some(png) = &a.png {
         eprintln!("  figure: {}", png.display());
     }
     if a.json {
@@ -552,9 +592,76 @@ fn field(a: &FieldArgs) -> Result<ExitCode, Error> {
     Ok(exit_for(&report))
 }
 
+/// The figure formats a file name may end in.
+const FIGURE_EXTENSIONS: &[&str] = &["png"];
+
+/// Options of `field` that only shape its figure.
+const FIELD_FIGURE_OPTIONS: &[&str] = &[
+    "background",
+    "contours",
+    "arrows",
+    "arrow_scale",
+    "pivot",
+    "normalize",
+    "descent",
+    "width",
+    "height",
+];
+
+/// Options of `field`'s figure that a 1-D run (drawn as curves) cannot honour.
+const FIELD_2D_FIGURE_OPTIONS: &[&str] = &[
+    "background",
+    "contours",
+    "arrows",
+    "arrow_scale",
+    "pivot",
+    "normalize",
+    "descent",
+];
+
+/// Which options were given on the command line (not defaults), to refuse the ones a
+/// request cannot honour before any work.
+struct Given(Vec<String>);
+
+impl Given {
+    fn from(matches: &clap::ArgMatches) -> Given {
+        let Some((_, sub)) = matches.subcommand() else {
+            return Given(Vec::new());
+        };
+        let ids = sub
+            .ids()
+            .filter(|id| {
+                sub.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine)
+            })
+            .map(|id| id.as_str().to_string())
+            .collect();
+        Given(ids)
+    }
+
+    /// Fails naming every given option among `ids`, with `why`.
+    fn refuse(&self, ids: &[&str], why: &str) -> Result<(), Error> {
+        let bad: Vec<String> = ids
+            .iter()
+            .filter(|id| self.0.iter().any(|g| g == *id))
+            .map(|id| format!("--{}", id.replace('_', "-")))
+            .collect();
+        if bad.is_empty() {
+            return Ok(());
+        }
+        Err(Error::input(format!(
+            "{} {} only for {why}",
+            bad.join(", "),
+            if bad.len() == 1 { "is" } else { "are" }
+        )))
+    }
+}
+
 fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
     gradfield::draw::check_curve(&spec, a.slopes)?;
+    spec.validate()?;
+    a.size.validate()?;
+    gradfield::output::check_file_target(&a.png, FIGURE_EXTENSIONS)?;
     let opts = RunOptions {
         sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
         progress: Progress::new(a.quiet || a.json),
@@ -564,14 +671,27 @@ fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
     let report = session.run(&spec, &opts)?;
     eprint!("{}", report.summary());
     match a.slopes {
-        Some(k) => gradfield::draw::slopes_png(&report, &spec, k, a.size, &a.png)?,
-        None => gradfield::draw::curve_png(&report, &spec, a.size, &a.png)?,
+        Some(k) => gradfield::draw::slopes(&report, &spec, k, a.size)?,
+        None => gradfield::draw::curve(&report, &spec, a.size)?,
     }
+    .save_png(&a.png)?;
     eprintln!("  figure: {}", a.png.display());
     if a.json {
         json_out(&report)?;
     }
     Ok(exit_for(&report))
+}
+
+/// Checks a command's optional figure before any work: its path and size, or, without one,
+/// that no size was given for it.
+fn check_figure(png: &Option<PathBuf>, size: &FigureSize, given: &Given) -> Result<(), Error> {
+    match png {
+        Some(p) => {
+            size.validate()?;
+            gradfield::output::check_file_target(p, FIGURE_EXTENSIONS)
+        }
+        None => given.refuse(&["width", "height"], "the figure; add --png FILE"),
+    }
 }
 
 /// 1 when the check failed, else 0.
@@ -582,26 +702,33 @@ fn exit_for(report: &Report) -> ExitCode {
     }
 }
 
-/// Writes to stdout; a closed pipe (`gradfield functions | head`) is not an error.
-fn out(text: &str) {
+/// Writes to stdout, checked: a closed pipe (`gradfield functions | head`) is not an error,
+/// any other failure (a full disk behind a redirection) is the machine's (exit 3).
+fn out(text: &str) -> Result<(), Error> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout
+    match stdout
         .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush());
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Write {
+            path: PathBuf::from("standard output"),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One JSON object and a newline on stdout.
 fn json_out<T: serde::Serialize>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string(value)
         .map_err(|e| Error::internal(format!("a report does not serialise: {e}")))?;
-    out(&(text + "\n"));
-    Ok(())
+    out(&(text + "\n"))
 }
 
-fn functions() -> ExitCode {
-    out(&library::table());
-    ExitCode::SUCCESS
+fn functions() -> Result<ExitCode, Error> {
+    out(&library::table())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn adapters(a: &AdaptersArgs) -> Result<ExitCode, Error> {
@@ -618,14 +745,18 @@ fn adapters(a: &AdaptersArgs) -> Result<ExitCode, Error> {
     if a.json {
         json_out(&rows)?;
     } else {
-        out(&gradfield::gpu::adapters_table(&rows));
+        out(&gradfield::gpu::adapters_table(&rows))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn run() -> Result<ExitCode, Error> {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             // clap prints help and version itself; usage errors are bad input.
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -633,16 +764,46 @@ fn run() -> Result<ExitCode, Error> {
             return Ok(ExitCode::from(code));
         }
     };
+    let given = Given::from(&matches);
+    install_signal_handlers();
     match &cli.command {
-        Command::Field(a) => field(a),
+        Command::Field(a) => field(a, &given),
         Command::Curve(a) => curve(a),
-        Command::Functions => Ok(functions()),
+        Command::Functions => functions(),
         Command::Adapters(a) => adapters(a),
         Command::Check(a) => check(a),
-        Command::Sweep(a) => sweep(a),
+        Command::Sweep(a) => sweep(a, &given),
         Command::Demo(a) => demo(a),
-        Command::Bench(a) => bench(a),
+        Command::Bench(a) => bench(a, &given),
     }
+}
+
+/// SIGINT and SIGTERM: the first asks the work to stop at its next tile, step or figure
+/// (every temporary file and folder is removed on the way out, exit 128 + the signal); work
+/// that has not stopped 3 s later, or a second signal, removes what is registered and exits
+/// at once.
+fn install_signal_handlers() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut first = true;
+        for signal in signals.forever() {
+            gradfield::interrupt::raise(signal);
+            if first {
+                first = false;
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs(3));
+                    gradfield::interrupt::cleanup_now();
+                    std::process::exit(128 + signal);
+                });
+            } else {
+                gradfield::interrupt::cleanup_now();
+                std::process::exit(128 + signal);
+            }
+        }
+    });
 }
 
 fn main() -> ExitCode {

@@ -1,6 +1,13 @@
-//! Files: a streaming `.npy` writer and atomic text files. Everything is written under a
-//! temporary name in the destination folder and renamed when complete, so a reader never
-//! sees half a file; an abandoned writer deletes its temporary file.
+//! Files: a streaming `.npy` writer, atomic files, and output folders committed whole.
+//!
+//! **The output contract.** A file is written under a temporary name beside its target and
+//! renamed into place when complete ([`AtomicFile`]). A folder of results (`--out-dir`, the
+//! demo's folder) is written into a private temporary folder beside the target and committed
+//! in one step at the end ([`OutputDir`]): on Linux the new folder and the old one are
+//! exchanged atomically (`renameat2(RENAME_EXCHANGE)`), then the old one is removed. A lock
+//! beside the target (`.NAME.lock`) refuses a second run on the same target. A run that fails
+//! or is interrupted removes its temporary files and folders and leaves the target exactly as
+//! it was; nothing is ever half-written.
 //!
 //! The `.npy` format (NumPy's NEP 1, version 1.0): the magic `\x93NUMPY`, version bytes,
 //! a little-endian u16 header length, then a Python dict literal padded with spaces to a
@@ -14,6 +21,87 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::grid::Precision;
+use crate::interrupt;
+
+/// The folder a path lives in (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A name unique to this process and moment, for temporary files and folders.
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{}-{nanos:x}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Checks a file target before any work: a name with one of `extensions` (lower case, no
+/// dot), in a folder that exists, and, if the path exists, a regular file (not a folder, a
+/// device or a link to one) that can be replaced.
+///
+/// ```
+/// use gradfield::output::check_file_target;
+/// assert!(check_file_target(std::path::Path::new("fig.png"), &["png"]).is_ok());
+/// let e = check_file_target(std::path::Path::new("fig.jpg"), &["png", "svg", "pdf"]).unwrap_err();
+/// assert_eq!(e.exit_code(), 2);
+/// assert!(check_file_target(std::path::Path::new("/dev/null"), &["png"]).is_err());
+/// ```
+pub fn check_file_target(path: &Path, extensions: &[&str]) -> Result<()> {
+    let bad = |why: String| Error::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, why),
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_lowercase());
+    match ext {
+        Some(e) if extensions.contains(&e.as_str()) => {}
+        _ => {
+            return Err(bad(format!(
+                "the file name must end in {}",
+                extensions
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    if path.file_name().is_none() {
+        return Err(bad("not a file name".into()));
+    }
+    let parent = parent_of(path);
+    if !parent.is_dir() {
+        return Err(bad(format!(
+            "the folder {} does not exist",
+            parent.display()
+        )));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => Ok(()),
+        Ok(m) if m.file_type().is_symlink() => match std::fs::metadata(path) {
+            Ok(t) if t.is_file() => Ok(()),
+            _ => Err(bad("a link to something that is not a regular file".into())),
+        },
+        Ok(_) => Err(bad("it exists and is not a regular file".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Output {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
 
 /// The `.npy` header for a little-endian float array of the given shape.
 ///
@@ -57,6 +145,7 @@ pub struct AtomicFile {
     writer: Option<BufWriter<File>>,
     temp: PathBuf,
     path: PathBuf,
+    committed: bool,
 }
 
 impl AtomicFile {
@@ -68,39 +157,60 @@ impl AtomicFile {
         let temp = path.with_file_name(format!(
             ".{}.tmp-{}",
             name.to_string_lossy(),
-            std::process::id()
+            unique_suffix()
         ));
-        let file = File::create(&temp).map_err(|source| Error::Output {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|source| Error::Output {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        interrupt::register(&temp);
         Ok(AtomicFile {
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
             temp,
             path: path.to_path_buf(),
+            committed: false,
         })
     }
 
     /// Appends bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let w = self.writer.as_mut().expect("not yet committed");
+        let Some(w) = self.writer.as_mut() else {
+            return Err(Error::internal("a write after AtomicFile::finish"));
+        };
         w.write_all(bytes).map_err(|source| Error::Write {
             path: self.path.clone(),
             source,
         })
     }
 
-    /// Flushes, closes and renames the file into place.
-    pub fn commit(mut self) -> Result<()> {
-        let w = self.writer.take().expect("committed once");
+    /// Flushes the data to the disk under the temporary name (every write error surfaces
+    /// here, not at the rename).
+    pub fn finish(&mut self) -> Result<()> {
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
         let err = |source| Error::Write {
             path: self.path.clone(),
             source,
         };
         let file = w.into_inner().map_err(|e| err(e.into_error()))?;
-        file.sync_data().map_err(err)?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.path).map_err(|source| Error::Output {
+        file.sync_data().map_err(err)
+    }
+
+    /// Flushes, closes and renames the file into place.
+    pub fn commit(mut self) -> Result<()> {
+        self.finish()?;
+        let renamed = std::fs::rename(&self.temp, &self.path);
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        interrupt::unregister(&self.temp);
+        self.committed = true;
+        renamed.map_err(|source| Error::Output {
             path: self.path.clone(),
             source,
         })
@@ -109,10 +219,215 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.writer.take().is_some() {
+        if !self.committed {
+            self.writer = None;
             let _ = std::fs::remove_file(&self.temp);
+            interrupt::unregister(&self.temp);
         }
     }
+}
+
+/// Checks a folder target before any work: a folder name in a folder that exists, and either
+/// absent or a folder holding only names `ours` accepts (what gradfield writes there), since
+/// an output folder is replaced whole.
+///
+/// ```
+/// use gradfield::output::check_dir_target;
+/// let ours = |n: &str| n.ends_with(".npy");
+/// assert!(check_dir_target(std::path::Path::new("new-folder"), &ours).is_ok());
+/// assert_eq!(check_dir_target(std::path::Path::new("/etc"), &ours).unwrap_err().exit_code(), 2);
+/// assert!(check_dir_target(std::path::Path::new("/no/such/parent/out"), &ours).is_err());
+/// ```
+pub fn check_dir_target(target: &Path, ours: &dyn Fn(&str) -> bool) -> Result<()> {
+    let out_err = |source: std::io::Error| Error::Output {
+        path: target.to_path_buf(),
+        source,
+    };
+    let invalid = |why: String| out_err(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+    let name = target
+        .file_name()
+        .ok_or_else(|| invalid("not a folder name".into()))?;
+    if name == "." || name == ".." {
+        return Err(invalid("not a folder name".into()));
+    }
+    let parent = parent_of(target);
+    if !parent.is_dir() {
+        return Err(invalid(format!(
+            "the folder {} does not exist",
+            parent.display()
+        )));
+    }
+    match std::fs::symlink_metadata(target) {
+        Ok(m) if m.is_dir() => {
+            let foreign: Vec<String> = std::fs::read_dir(target)
+                .map_err(out_err)?
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    !e.file_type().is_ok_and(|t| t.is_file()) || {
+                        !ours(&e.file_name().to_string_lossy())
+                    }
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            if let Some(first) = foreign.first() {
+                return Err(invalid(format!(
+                    "it holds what gradfield did not write ({first}{}), and an output folder \
+                     is replaced whole; give a new or empty folder",
+                    if foreign.len() > 1 { ", …" } else { "" }
+                )));
+            }
+            Ok(())
+        }
+        Ok(_) => Err(invalid("it exists and is not a folder".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(out_err(e)),
+    }
+}
+
+/// A folder of results written together: files go into a private temporary folder beside
+/// the target, and [`OutputDir::commit`] puts it in place in one step (see the module docs).
+/// Dropped uncommitted, the temporary folder is removed and the target left as it was.
+pub struct OutputDir {
+    target: PathBuf,
+    temp: PathBuf,
+    committed: bool,
+    _lock: File,
+}
+
+impl OutputDir {
+    /// Checks the target (see [`check_dir_target`]), takes its lock and makes the temporary
+    /// folder.
+    pub fn begin(target: &Path, ours: &dyn Fn(&str) -> bool) -> Result<OutputDir> {
+        check_dir_target(target, ours)?;
+        let out_err = |source: std::io::Error| Error::Output {
+            path: target.to_path_buf(),
+            source,
+        };
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parent = parent_of(target);
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(out_err)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::input(format!(
+                    "another gradfield run is writing {} (it holds {}); wait for it or choose \
+                     another folder",
+                    target.display(),
+                    lock_path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(out_err(e)),
+        }
+        let temp = parent.join(format!(".{name}.tmp-{}", unique_suffix()));
+        std::fs::create_dir(&temp).map_err(out_err)?;
+        interrupt::register(&temp);
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            temp,
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// Where a file of the set is written (inside the temporary folder).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.temp.join(name)
+    }
+
+    /// Where `path` is written if it names a file directly inside the target folder (its
+    /// staged copy), so that it is committed with the set; `None` for paths elsewhere.
+    pub fn inside(&self, path: &Path) -> Option<PathBuf> {
+        let name = path.file_name()?;
+        let abs = |p: &Path| std::path::absolute(p).ok();
+        (abs(&parent_of(path))? == abs(&self.target)?).then(|| self.temp.join(name))
+    }
+
+    /// The target folder.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Puts the set in place in one step and removes what it replaced.
+    pub fn commit(mut self) -> Result<()> {
+        let err = |source| Error::Write {
+            path: self.target.clone(),
+            source,
+        };
+        if let Ok(d) = File::open(&self.temp) {
+            let _ = d.sync_all();
+        }
+        let exists = std::fs::symlink_metadata(&self.target).is_ok();
+        if !exists {
+            std::fs::rename(&self.temp, &self.target).map_err(err)?;
+        } else if exchange(&self.temp, &self.target).is_ok() {
+            // The temporary path now holds the old folder.
+            let _ = std::fs::remove_dir_all(&self.temp);
+        } else {
+            // No atomic exchange here: move the old folder aside, the new one in, the old out.
+            let aside = parent_of(&self.target).join(format!(
+                ".{}.old-{}",
+                self.target
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                unique_suffix()
+            ));
+            std::fs::rename(&self.target, &aside).map_err(err)?;
+            if let Err(e) = std::fs::rename(&self.temp, &self.target) {
+                let _ = std::fs::rename(&aside, &self.target);
+                return Err(err(e));
+            }
+            let _ = std::fs::remove_dir_all(&aside);
+        }
+        interrupt::unregister(&self.temp);
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.temp);
+            interrupt::unregister(&self.temp);
+        }
+    }
+}
+
+/// Exchanges two paths atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let ca = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let cb = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths; the call only renames.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::other("no atomic exchange on this system"))
 }
 
 /// Writes a whole text file atomically.

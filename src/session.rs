@@ -18,8 +18,9 @@ use crate::bench::{Bench, BenchOptions, run_bench};
 use crate::engine::{Engine, Real, Values};
 use crate::error::Result;
 use crate::grid::{Field, Grid};
+use crate::output::OutputDir;
 use crate::progress::Progress;
-use crate::run::{Report, RunOptions, run_field, run_with_tiles};
+use crate::run::{Report, RunOptions, run_field, run_field_staged, run_with_tiles};
 use crate::spec::FieldSpec;
 use crate::suite::{SuiteOptions, SuiteRow, run_suite_with_notes};
 use crate::sweep::{Sweep, SweepOptions, run_sweep};
@@ -99,6 +100,7 @@ impl Session {
 
     /// As [`Session::field`] with options (check, files, tile size, samples).
     pub fn field_with(&self, spec: &FieldSpec, opts: &RunOptions) -> Result<FieldResult> {
+        check_memory(spec)?;
         struct Collect<'a> {
             spec: &'a FieldSpec,
             opts: &'a RunOptions,
@@ -155,6 +157,17 @@ impl Session {
         run_field(&self.backend, spec, opts)
     }
 
+    /// As [`Session::run`], leaving `opts.out_dir` staged and uncommitted, so that a caller
+    /// can add files that belong to the set (a figure) and commit it whole with
+    /// [`OutputDir::commit`]; dropped, it leaves the target as it was.
+    pub fn run_staged(
+        &self,
+        spec: &FieldSpec,
+        opts: &RunOptions,
+    ) -> Result<(Report, Option<OutputDir>)> {
+        run_field_staged(&self.backend, spec, opts, F64Fallback::Refuse)
+    }
+
     /// The step-size sweep of `source` over `grid`.
     pub fn sweep(&self, source: &str, grid: Grid, opts: &SweepOptions) -> Result<Sweep> {
         run_sweep(source, grid, opts, &self.backend, &self.progress)
@@ -169,4 +182,29 @@ impl Session {
     pub fn bench(&self, opts: &BenchOptions) -> Result<Bench> {
         run_bench(opts, &self.backend, &self.progress)
     }
+}
+
+/// Refuses, before any work, a grid whose arrays would not fit in the memory this machine has
+/// available (Linux; elsewhere the allocation decides).
+fn check_memory(spec: &FieldSpec) -> Result<()> {
+    let n = spec.grid.len() as u64;
+    let axes = spec.grid.x.n as u64 + spec.grid.y.map_or(0, |y| y.n as u64);
+    let need = (n * spec.field_list().len() as u64 + axes) * spec.precision.bytes() as u64;
+    match available_memory() {
+        Some(have) if need > have => Err(crate::Error::input(format!(
+            "the arrays of this grid need {:.1} GiB and {:.1} GiB is available; stream it to \
+             files instead (RunOptions::out_dir, or `gradfield field --out-dir`)",
+            need as f64 / (1u64 << 30) as f64,
+            have as f64 / (1u64 << 30) as f64
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// MemAvailable from /proc/meminfo, in bytes.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

@@ -1,7 +1,7 @@
 //! What to compute: an expression on a grid, with step, scheme, precision, math mode and the
 //! fields asked for. Both engines take a [`FieldSpec`]; building one validates the request.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, num};
 use crate::expr::rewrite::{Rewrite, stabilize};
 use crate::expr::{Expr, Var};
 use crate::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme, check_step};
@@ -135,7 +135,13 @@ impl GridRequest {
     pub fn resolve(&self, source: &str) -> Result<Grid> {
         let lib = crate::library::lookup(source.trim());
         let expr = crate::library::parse(source)?;
-        let two_d = expr.uses(Var::Y) || self.y.is_some() || self.ny.is_some();
+        if !expr.uses(Var::Y) && (self.y.is_some() || self.ny.is_some()) {
+            return Err(Error::input(format!(
+                "`{}` does not use y; drop --y/--ny for a 1-D grid",
+                quoted(source)
+            )));
+        }
+        let two_d = expr.uses(Var::Y);
         let default_n = if two_d { DEFAULT_N_2D } else { DEFAULT_N_1D };
         let (xa, xb) = self
             .x
@@ -292,6 +298,81 @@ impl FieldSpec {
     pub fn with_math(mut self, math: MathMode) -> FieldSpec {
         self.math = math;
         self
+    }
+
+    /// Checks what depends on the precision, before any work: every coordinate finite in
+    /// the run's precision and, where finite differences are asked for, the step `h` non-zero
+    /// after rounding, every stencil point finite, and `x + h ≠ x` at the grid's largest
+    /// |coordinate| (where it is smallest against the spacing of the numbers), so that no
+    /// difference is 0/0 or 0/h by construction.
+    ///
+    /// ```
+    /// use gradfield::grid::{Axis, Grid, Precision};
+    /// use gradfield::spec::FieldSpec;
+    /// let spec = FieldSpec::new("sin(x)", Grid::line(Axis::x(-3.0, 3.0, 101)?))?;
+    /// assert!(spec.clone().with_h(1e-3)?.validate().is_ok());
+    /// // 1e-320 rounds to 0 in f32; 1e-9 is below half an ulp of 3 in f32 (but not in f64).
+    /// assert_eq!(spec.clone().with_h(1e-320)?.validate().unwrap_err().exit_code(), 2);
+    /// assert!(spec.clone().with_h(1e-9)?.validate().is_err());
+    /// assert!(spec.with_h(1e-9)?.with_precision(Precision::F64).validate().is_ok());
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let p = self.precision;
+        let axes = [Some(&self.grid.x), self.grid.y.as_ref()];
+        for (axis, name) in axes.into_iter().zip(["x", "y"]) {
+            let Some(axis) = axis else { continue };
+            let far = axis.min.abs().max(axis.max.abs());
+            if !p.round(far).is_finite() {
+                return Err(Error::input(format!(
+                    "the {name} range {}:{} does not fit in {p} (its largest finite value is {})",
+                    num(axis.min),
+                    num(axis.max),
+                    num(p.max_value())
+                )));
+            }
+            if !self.fields.fd {
+                continue;
+            }
+            let h = p.round(self.h);
+            if h == 0.0 || !h.is_finite() {
+                return Err(Error::input(format!(
+                    "h = {} rounds to {} in {p}; choose a step between {} and {}",
+                    num(self.h),
+                    num(h),
+                    num(p.min_positive()),
+                    num(p.max_value())
+                )));
+            }
+            let reach = match self.scheme {
+                Scheme::FivePoint => 2.0 * h,
+                _ => h,
+            };
+            let x = p.round(far);
+            if !p.add(x, reach).is_finite() {
+                return Err(Error::input(format!(
+                    "{name} + {}h overflows {p} at {name} = {}; choose a smaller h or range",
+                    if reach > h { "2" } else { "" },
+                    num(x)
+                )));
+            }
+            if p.add(x, h) == x {
+                return Err(Error::input(format!(
+                    "h = {} is below half the spacing of {p} numbers at |{name}| = {} ({name} + h \
+                     rounds to {name}, so every difference there would be zero); choose h of at \
+                     least {}{}",
+                    num(self.h),
+                    num(x),
+                    num(p.ulp(x)),
+                    if p == Precision::F32 {
+                        " or use --precision f64"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The arrays this request produces, in output order.

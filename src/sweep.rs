@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::backend::{Backend, EngineUser, F64Fallback, Place};
 use crate::engine::{Engine, Real};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, num};
 use crate::expr::{Program, Var};
 use crate::grid::{Field, Fields, Grid, MathMode, Precision, Scheme};
 use crate::progress::{Bar, Progress};
@@ -97,7 +97,8 @@ fn check_options(opts: &SweepOptions) -> Result<()> {
     if !ok(opts.h_min) || !ok(opts.h_max) || opts.h_min >= opts.h_max {
         return Err(Error::input(format!(
             "the steps must satisfy 0 < --h-min < --h-max (got {} and {})",
-            opts.h_min, opts.h_max
+            num(opts.h_min),
+            num(opts.h_max)
         )));
     }
     if !(2..=1000).contains(&opts.steps) {
@@ -106,8 +107,24 @@ fn check_options(opts: &SweepOptions) -> Result<()> {
     if opts.schemes.is_empty() || opts.precisions.is_empty() {
         return Err(Error::input("give at least one scheme and one precision"));
     }
+    for &p in &opts.precisions {
+        if p.round(opts.h_min) == 0.0 || !p.round(opts.h_max).is_finite() {
+            return Err(Error::input(format!(
+                "the steps {}…{} do not all fit in {p} (from {} to {}); every difference at \
+                 such a step would be 0/0",
+                num(opts.h_min),
+                num(opts.h_max),
+                num(p.min_positive()),
+                num(p.max_value())
+            )));
+        }
+    }
     Ok(())
 }
+
+/// The most points a sweep takes: it keeps the exact derivative of every point in memory
+/// (16 bytes a point, on the host and the GPU).
+pub const MAX_SWEEP_POINTS: usize = 1 << 24;
 
 /// The error model for one scheme and precision on this grid: (C1·M_{p+1}, R) such that
 /// E(h) ≈ C1·M·h^p + R/h, where M is the largest |f^(p+1)| and R the round-off numerator
@@ -194,6 +211,13 @@ pub fn run_sweep(
     progress: &Progress,
 ) -> Result<Sweep> {
     check_options(opts)?;
+    if grid.len() > MAX_SWEEP_POINTS {
+        return Err(Error::input(format!(
+            "a sweep takes at most {MAX_SWEEP_POINTS} points (2^24; it keeps the exact \
+             derivative of each in memory), not {}; the error curves settle long before that",
+            grid.len()
+        )));
+    }
     let hs = log_steps(opts.h_min, opts.h_max, opts.steps);
     let mut curves = Vec::new();
     let bar = progress.bar(
@@ -201,6 +225,7 @@ pub fn run_sweep(
         "steps",
     );
     for &precision in &opts.precisions {
+        crate::interrupt::check()?;
         let spec = FieldSpec::new(source, grid)?
             .with_precision(precision)
             .with_math(opts.math);
@@ -276,6 +301,7 @@ pub fn sweep_cpu(
     for &scheme in schemes {
         let mut errs = Vec::with_capacity(hs.len());
         for &h in hs {
+            crate::interrupt::check()?;
             let s = spec
                 .clone()
                 .with_h(h)?

@@ -49,6 +49,9 @@ fn judge(src: &str, range: &str, precision: &str, device: &str) -> serde_json::V
             range,
             "--nx",
             "101",
+            // f and the gradient are judged; no finite difference exists at 1e30.
+            "--fields",
+            "f,grad",
             "--precision",
             precision,
             "--device",

@@ -534,6 +534,16 @@ impl Checker {
         };
         self.reference.eval_run(cols.0, &cols.1, w);
         let len = w.out.len;
+        // Where f is undefined its derivatives are too (the run masks what it writes the same
+        // way): nothing there is compared, so an f undefined everywhere is "not checked".
+        let [f, derived @ ..] = &mut w.out.values;
+        for (i, v) in f[..len].iter().enumerate() {
+            if !v.is_finite() {
+                for d in derived.iter_mut() {
+                    d[i] = f64::NAN;
+                }
+            }
+        }
         let eps_ill = ILL_CONDITIONED_ULPS * self.precision.epsilon() / SAFETY;
         let limit = self.precision.max_value();
         let floor = self.model.floor();

@@ -110,13 +110,19 @@ pub struct Canvas {
 }
 
 impl Canvas {
-    /// A white canvas; sizes scale with the width (1.0 at 800 px).
-    pub fn new(width: u32, height: u32) -> Result<Canvas> {
+    /// Checks a size in pixels: 64 to 16384 a side.
+    pub fn check_size(width: u32, height: u32) -> Result<()> {
         if !(64..=16384).contains(&width) || !(64..=16384).contains(&height) {
             return Err(Error::input(format!(
                 "figure size {width}×{height} is out of range (64 to 16384 pixels a side)"
             )));
         }
+        Ok(())
+    }
+
+    /// A white canvas; sizes scale with the width (1.0 at 800 px).
+    pub fn new(width: u32, height: u32) -> Result<Canvas> {
+        Canvas::check_size(width, height)?;
         let mut pixmap = Pixmap::new(width, height).expect("a non-empty size");
         pixmap.fill(tiny_skia::Color::WHITE);
         Ok(Canvas {
@@ -326,13 +332,20 @@ impl Canvas {
 
     /// Encodes the canvas as PNG and writes it atomically.
     pub fn save_png(&self, path: &Path) -> Result<()> {
+        self.stage_png(path)?.commit()
+    }
+
+    /// Encodes the canvas as PNG into a temporary file beside `path`, to be committed with
+    /// [`AtomicFile::commit`] together with the rest of a set (or dropped, leaving nothing).
+    pub fn stage_png(&self, path: &Path) -> Result<AtomicFile> {
         let bytes = self
             .pixmap
             .encode_png()
             .map_err(|e| Error::internal(format!("PNG encoding failed: {e}")))?;
         let mut f = AtomicFile::create(path)?;
         f.write(&bytes)?;
-        f.commit()
+        f.finish()?;
+        Ok(f)
     }
 }
 

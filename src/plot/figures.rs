@@ -19,6 +19,19 @@ pub struct FigureSize {
     pub height: u32,
 }
 
+impl FigureSize {
+    /// Checks the size before any work (64 to 16384 pixels a side).
+    ///
+    /// ```
+    /// use gradfield::plot::FigureSize;
+    /// assert!(FigureSize::default().validate().is_ok());
+    /// assert!(FigureSize { width: 0, height: 600 }.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        Canvas::check_size(self.width, self.height)
+    }
+}
+
 impl Default for FigureSize {
     /// Print quality: 1600 × 1200.
     fn default() -> FigureSize {
