@@ -384,6 +384,9 @@ pub fn bench_plot(b: &Bench) -> crate::plot::ThroughputPlot {
 
 /// The figure: throughput against points, log-log, one panel per case.
 #[cfg(feature = "plot")]
-pub fn bench_png(b: &Bench, size: crate::plot::FigureSize, path: &std::path::Path) -> Result<()> {
-    crate::plot::bench_figure(&bench_plot(b), size)?.save_png(path)
+pub fn bench_figure(
+    b: &Bench,
+    o: &crate::plot::FigureOptions,
+) -> Result<crate::plot::canvas::Canvas> {
+    crate::plot::bench_figure(&bench_plot(b), o)
 }

@@ -10,11 +10,12 @@ use crate::error::Result;
 use crate::grid::{Axis, Grid, Precision, Scheme};
 use crate::interrupt;
 use crate::output::OutputDir;
-use crate::plot::{Background, FigureSize};
+use crate::plot::canvas::Format;
+use crate::plot::{Background, ColorOptions, FigureOptions};
 use crate::progress::Progress;
 use crate::run::{Report, RunOptions, run_field_with};
 use crate::spec::FieldSpec;
-use crate::sweep::{SweepOptions, run_sweep, sweep_png, sweep_table};
+use crate::sweep::{SweepOptions, run_sweep, sweep_figure, sweep_table};
 
 /// What the demo writes, one entry per figure.
 #[derive(Clone, Debug)]
@@ -32,8 +33,23 @@ pub struct DemoFigure {
 pub struct DemoOptions {
     /// Output folder.
     pub out: PathBuf,
-    /// Figure size.
-    pub size: FigureSize,
+    /// Figure size and text (titles and labels are the demo's own).
+    pub figure: FigureOptions,
+    /// Colours of the heatmap and slope arrows.
+    pub color: ColorOptions,
+    /// File format of the figures.
+    pub format: Format,
+}
+
+impl Default for DemoOptions {
+    fn default() -> DemoOptions {
+        DemoOptions {
+            out: default_out().to_path_buf(),
+            figure: FigureOptions::default(),
+            color: ColorOptions::default(),
+            format: Format::Png,
+        }
+    }
 }
 
 /// One run of the demo: f64 falls back to the CPU where the GPU lacks it (and says so).
@@ -97,28 +113,30 @@ pub fn run_demo(
     let out = OutputDir::begin(&opts.out, &is_demo_output)?;
     let bar = progress.bar(7, "figures");
     let mut figs = Vec::new();
-    let path = |name: &str| out.path(name);
-    let size = opts.size;
+    let ext = opts.format.ext();
+    let file_of = |stem: &str| format!("{stem}.{ext}");
+    let path = |stem: &str| out.path(&file_of(stem));
+    let fo = &opts.figure;
     let mut provenance_lines = Vec::new();
 
     // Demo 1: sin'(x) three ways, 400 points, h = 1e-4, as the article (float64), then float32.
     let mut best_h_note = String::new();
     for (precision, file) in [
-        (Precision::F64, "demo1_sin_f64.png"),
-        (Precision::F32, "demo1_sin_f32.png"),
+        (Precision::F64, "demo1_sin_f64"),
+        (Precision::F32, "demo1_sin_f32"),
     ] {
         interrupt::check()?;
         bar.message(format!("Demo 1 ({precision})"));
         let spec = sin_spec(precision)?;
         let report = run(backend, &spec, CURVE_SAMPLES)?;
-        curve(&report, &spec, size)?.save_png(&path(file))?;
+        curve(&report, &spec, fo)?.save(&path(file))?;
         provenance_lines.push(provenance(&report));
         let what = match precision {
             Precision::F64 => "Demo 1: sin′(x) by autograd-style analytic gradient, central finite difference (h = 1e-4) and cos(x), in float64 as the article ran it".to_string(),
             Precision::F32 => "Demo 1 in float32: at h = 1e-4 the central difference is visibly off (round-off ε/h), while the analytic gradient stays at float32 accuracy".to_string(),
         };
         figs.push(DemoFigure {
-            file: file.into(),
+            file: file_of(file),
             what,
             errors: line_errors(&report),
         });
@@ -131,9 +149,9 @@ pub fn run_demo(
     let grid = Grid::line(Axis::x(-3.0, 3.0, 401)?);
     let spec = FieldSpec::new("loss", grid)?;
     let report = run(backend, &spec, CURVE_SAMPLES)?;
-    slopes(&report, &spec, 41, size)?.save_png(&path("demo2_slopes.png"))?;
+    slopes(&report, &spec, 41, fo, &opts.color, &[])?.save(&path("demo2_slopes"))?;
     figs.push(DemoFigure {
-        file: "demo2_slopes.png".into(),
+        file: file_of("demo2_slopes"),
         what: "Demo 2: the loss 0.3·sin(3x) + 0.5·x² with 41 slope arrows (tangent steps, coloured by slope)".into(),
         errors: line_errors(&report),
     });
@@ -142,13 +160,13 @@ pub fn run_demo(
     // Exercise 1: the step-size sweep, 1e-8 … 1e-2 as the article asks, and the full range.
     for (file, lo, hi, what) in [
         (
-            "exercise1_sweep_article.png",
+            "exercise1_sweep_article",
             1e-8,
             1e-2,
             "Exercise 1: max |error| of the finite differences of sin over h = 1e-8 … 1e-2 (the article's range)",
         ),
         (
-            "exercise1_sweep_full.png",
+            "exercise1_sweep_full",
             1e-14,
             1.0,
             "Exercise 1, full range h = 1e-14 … 1: the V of truncation (∝ hᵖ) against round-off (∝ ε/h), with theory and the optimal h",
@@ -166,9 +184,9 @@ pub fn run_demo(
             ..SweepOptions::default()
         };
         let sweep = run_sweep("sin(x)", grid, &sweep_opts, backend, &Progress::hidden())?;
-        sweep_png(&sweep, size, &path(file))?;
+        sweep_figure(&sweep, fo)?.save(&path(file))?;
         figs.push(DemoFigure {
-            file: file.into(),
+            file: file_of(file),
             what: what.into(),
             errors: sweep_table(&sweep).lines().map(str::to_string).collect(),
         });
@@ -209,14 +227,14 @@ pub fn run_demo(
             e("fd_x_roundoff")
         ));
         if precision == Precision::F32 {
-            curve(&report, &spec, size)?.save_png(&path("exercise2_tanh.png"))?;
+            curve(&report, &spec, fo)?.save(&path("exercise2_tanh"))?;
             tanh_errors = line_errors(&report);
         }
     }
     tanh_errors.push(String::new());
     tanh_errors.extend(table);
     figs.push(DemoFigure {
-        file: "exercise2_tanh.png".into(),
+        file: file_of("exercise2_tanh"),
         what:
             "Exercise 2: tanh′(x) by analytic gradient and finite difference against 1 − tanh²(x)"
                 .into(),
@@ -234,12 +252,13 @@ pub fn run_demo(
         background: Background::F,
         contours: 10,
         arrows: 17,
-        size,
+        color: opts.color,
+        figure: fo.clone(),
         ..FieldPlot::default()
     };
-    field(&report, &spec, &plot)?.save_png(&path("exercise3_quiver.png"))?;
+    field(&report, &spec, &plot, &[])?.save(&path("exercise3_quiver"))?;
     figs.push(DemoFigure {
-        file: "exercise3_quiver.png".into(),
+        file: file_of("exercise3_quiver"),
         what: "Exercise 3: ∇f of x² + 0.5·y² as a quiver over f, arrows in data units".into(),
         errors: line_errors(&report),
     });
@@ -289,7 +308,7 @@ pub fn run_demo(
         }
         let _ = writeln!(md);
     }
-    crate::output::write_text(&path("report.md"), &md)?;
+    crate::output::write_text(&out.path("report.md"), &md)?;
     let report_path = out.target().join("report.md");
     out.commit()?;
     Ok((figs, report_path))

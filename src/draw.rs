@@ -1,16 +1,18 @@
-//! From a run to a PNG: builds the figures of [`crate::plot`] from the values a run kept
-//! ([`crate::run::Samples`]), with titles that say what was computed where.
+//! From a run to a figure: builds the figures of [`crate::plot`] from the values a run kept
+//! ([`crate::run::Samples`]), with titles that say what was computed where, and gradient
+//! descent over the computed field.
 
 use crate::plot::canvas::Canvas;
 
 use crate::check::CheckMode;
+use crate::descent::{DescentOptions, DescentRun, Optimizer, parse_starts, run_all};
 use crate::engine::DeviceKind;
 use crate::error::{Error, Result};
 use crate::expr::Var;
 use crate::plot::quiver::{ArrowColor, Pivot, QuiverStyle};
 use crate::plot::{
-    Background, ColorMap, CurveFigure, FieldFigure, FigureSize, curve_figure, field_figure, pretty,
-    slopes_figure,
+    Background, ColorMap, ColorOptions, CurveFigure, FieldFigure, FigureOptions, PathSeries,
+    SlopesFigure, curve_figure, field_figure, pretty, slopes_figure,
 };
 use crate::run::{Report, Samples};
 use crate::spec::FieldSpec;
@@ -53,9 +55,10 @@ pub fn check_curve(spec: &FieldSpec, slopes: Option<usize>) -> Result<()> {
 
 /// Checks, before any work, that a `field` run will have what its figure needs: f and the
 /// gradient for a 2-D field; the finite difference, the gradient and the check (whose
-/// reference draws the exact derivative) for a 1-D one; and a valid size.
+/// reference draws the exact derivative) for a 1-D one; and valid options.
 pub fn check_field_figure(spec: &FieldSpec, check: CheckMode, plot: &FieldPlot) -> Result<()> {
-    plot.size.validate()?;
+    plot.figure.validate()?;
+    plot.color.validate()?;
     if plot.arrows > MAX_ARROWS {
         return Err(Error::input(format!(
             "--arrows is per side, at most {MAX_ARROWS} (got {})",
@@ -68,11 +71,21 @@ pub fn check_field_figure(spec: &FieldSpec, check: CheckMode, plot: &FieldPlot) 
             plot.contours
         )));
     }
+    if plot.streamlines > MAX_STREAMLINES {
+        return Err(Error::input(format!(
+            "--streamlines is a density, at most {MAX_STREAMLINES} (got {})",
+            plot.streamlines
+        )));
+    }
     if plot
         .arrow_scale
         .is_some_and(|s| !(s.is_finite() && s > 0.0))
     {
         return Err(Error::input("--arrow-scale must be a positive number"));
+    }
+    let dims = if spec.grid.is_2d() { 2 } else { 1 };
+    if let Some(d) = plot.path.options(dims)? {
+        d.validate()?;
     }
     let f = spec.fields;
     if spec.grid.is_2d() {
@@ -97,8 +110,54 @@ pub fn check_field_figure(spec: &FieldSpec, check: CheckMode, plot: &FieldPlot) 
     Ok(())
 }
 
+/// The most streamlines across a figure.
+pub const MAX_STREAMLINES: usize = 100;
+
+/// Gradient-descent paths to draw (also the command line's options for them).
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct DescentArgs {
+    /// Draw gradient descent from these starts: `x0,y0;x1,y1` on a plane, `x0;x1` on a line.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "POINTS", allow_hyphen_values = true)
+    )]
+    pub descent_from: Option<String>,
+    /// Learning rate η of the descent.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1e-3, value_name = "ETA"))]
+    pub lr: f64,
+    /// Descent iterations.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 500, value_name = "K"))]
+    pub steps: usize,
+    /// Optimizers (comma list of sgd, momentum, adam), each from every start.
+    #[cfg_attr(feature = "cli", arg(long, default_value = "sgd", value_name = "LIST"))]
+    pub optimizer: String,
+}
+
+impl DescentArgs {
+    /// The descent asked for, if any (checked).
+    pub fn options(&self, dims: usize) -> Result<Option<DescentOptions>> {
+        let Some(from) = &self.descent_from else {
+            return Ok(None);
+        };
+        let optimizers = self
+            .optimizer
+            .split(',')
+            .map(|o| o.parse())
+            .collect::<Result<Vec<Optimizer>>>()?;
+        let o = DescentOptions {
+            starts: parse_starts(from, dims)?,
+            optimizers,
+            lr: self.lr,
+            steps: self.steps,
+        };
+        o.validate()?;
+        Ok(Some(o))
+    }
+}
+
 /// Options of a field figure (also the command line's options for it).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
 pub struct FieldPlot {
     /// Background: f, magnitude (|∇f|) or none.
@@ -107,7 +166,7 @@ pub struct FieldPlot {
     /// Contour levels of f (0 for none).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 12))]
     pub contours: usize,
-    /// Arrows per axis.
+    /// Arrows per axis (0 for none).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 20))]
     pub arrows: usize,
     /// Data units of arrow per unit of gradient (default: the longest arrow ≈ one cell).
@@ -116,15 +175,25 @@ pub struct FieldPlot {
     /// Arrow pivot: tail, mid or tip.
     #[cfg_attr(feature = "cli", arg(long, default_value = "mid"))]
     pub pivot: Pivot,
-    /// Unit-length arrows; colour carries the magnitude.
+    /// Equal-length arrows showing direction only; colour (with its own colour bar) carries
+    /// the magnitude.
     #[cfg_attr(feature = "cli", arg(long))]
     pub normalize: bool,
     /// Draw −∇f, the direction gradient descent takes.
     #[cfg_attr(feature = "cli", arg(long))]
     pub descent: bool,
-    /// Figure size.
+    /// Streamlines of ∇f (−∇f with --descent), evenly spaced: about N lines across.
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0, value_name = "N"))]
+    pub streamlines: usize,
+    /// Descent paths.
     #[cfg_attr(feature = "cli", command(flatten))]
-    pub size: FigureSize,
+    pub path: DescentArgs,
+    /// Colours.
+    #[cfg_attr(feature = "cli", command(flatten))]
+    pub color: ColorOptions,
+    /// Size and text.
+    #[cfg_attr(feature = "cli", command(flatten))]
+    pub figure: FigureOptions,
 }
 
 impl Default for FieldPlot {
@@ -137,7 +206,15 @@ impl Default for FieldPlot {
             pivot: Pivot::Mid,
             normalize: false,
             descent: false,
-            size: FigureSize::default(),
+            streamlines: 0,
+            path: DescentArgs {
+                lr: 1e-3,
+                steps: 500,
+                optimizer: "sgd".into(),
+                ..DescentArgs::default()
+            },
+            color: ColorOptions::default(),
+            figure: FigureOptions::default(),
         }
     }
 }
@@ -168,14 +245,122 @@ fn need<'a>(s: &'a Samples, name: &str, hint: &str) -> Result<&'a [f64]> {
         .ok_or_else(|| Error::input(format!("the figure needs `{name}`; {hint}")))
 }
 
-/// The 2-D gradient-field figure of a run (which must have kept f and ∇f).
-pub fn field(report: &Report, spec: &FieldSpec, plot: &FieldPlot) -> Result<Canvas> {
+/// Gradient descent over a run's field: with the engine's gradient (the kept samples,
+/// interpolated between them) and with the exact one (the symbolic derivative in float64).
+pub fn descent_runs(
+    report: &Report,
+    spec: &FieldSpec,
+    opts: &DescentOptions,
+) -> Result<Vec<DescentRun>> {
+    let s = samples(report)?;
+    let hint = "compute grad (leave --fields out)";
+    let (x0, x1) = (spec.grid.x.min, spec.grid.x.max);
+    if let Some(yax) = spec.grid.y {
+        need(s, "grad_x", hint)?;
+        need(s, "grad_y", hint)?;
+        let (gx, gy) = (
+            s.lattice("grad_x").expect("checked above"),
+            s.lattice("grad_y").expect("checked above"),
+        );
+        let grid = |p: &[f64]| Some(vec![gx.sample(p[0], p[1]), gy.sample(p[0], p[1])]);
+        let exact = |p: &[f64]| {
+            Some(vec![
+                spec.grad_x.eval(p[0], p[1]),
+                spec.grad_y.eval(p[0], p[1]),
+            ])
+        };
+        let inside = |p: &[f64]| p[0] >= x0 && p[0] <= x1 && p[1] >= yax.min && p[1] <= yax.max;
+        for st in &opts.starts {
+            if !inside(st) {
+                return Err(Error::input(format!(
+                    "the descent start ({}, {}) is outside the grid",
+                    st[0], st[1]
+                )));
+            }
+        }
+        Ok(run_all(opts, &grid, &exact, &inside))
+    } else {
+        let g = need(s, "grad_x", hint)?;
+        let xs = &s.xs;
+        let grid = |p: &[f64]| Some(vec![interp(xs, g, p[0])]);
+        let exact = |p: &[f64]| Some(vec![spec.grad_x.eval(p[0], 0.0)]);
+        let inside = |p: &[f64]| p[0] >= x0 && p[0] <= x1;
+        for st in &opts.starts {
+            if !inside(st) {
+                return Err(Error::input(format!(
+                    "the descent start {} is outside the grid",
+                    st[0]
+                )));
+            }
+        }
+        Ok(run_all(opts, &grid, &exact, &inside))
+    }
+}
+
+/// Linear interpolation of (xs, vs) at x (xs increasing).
+fn interp(xs: &[f64], vs: &[f64], x: f64) -> f64 {
+    let k = xs.partition_point(|&v| v < x).clamp(1, xs.len() - 1);
+    let (a, b) = (xs[k - 1], xs[k]);
+    let t = ((x - a) / (b - a)).clamp(0.0, 1.0);
+    vs[k - 1] * (1.0 - t) + vs[k] * t
+}
+
+fn path_label(r: &DescentRun) -> String {
+    let coords = |p: &[f64]| {
+        p.iter()
+            .map(|v| pretty(&format!("{}", (v * 1e3).round() / 1e3)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let end = r.iterates.last().map_or(String::new(), |p| coords(p));
+    format!(
+        "{} from ({}) → ({end}){}",
+        r.optimizer.name(),
+        coords(&r.start),
+        if r.stopped == "steps" {
+            String::new()
+        } else {
+            format!(", {}", r.stopped)
+        }
+    )
+}
+
+/// Colour by optimizer, marker by start.
+fn path_keys(runs: &[DescentRun], r: &DescentRun) -> (usize, usize) {
+    let mut optimizers = Vec::new();
+    let mut starts: Vec<&Vec<f64>> = Vec::new();
+    for q in runs {
+        if !optimizers.contains(&q.optimizer) {
+            optimizers.push(q.optimizer);
+        }
+        if !starts.contains(&&q.start) {
+            starts.push(&q.start);
+        }
+    }
+    (
+        optimizers
+            .iter()
+            .position(|o| *o == r.optimizer)
+            .unwrap_or(0),
+        starts.iter().position(|s| **s == r.start).unwrap_or(0),
+    )
+}
+
+/// The 2-D gradient-field figure of a run (which must have kept f and ∇f), with descent
+/// paths `runs` drawn over it.
+pub fn field(
+    report: &Report,
+    spec: &FieldSpec,
+    plot: &FieldPlot,
+    runs: &[DescentRun],
+) -> Result<Canvas> {
     let s = samples(report)?;
     let hint = "compute f and grad (leave --fields out)";
     need(s, "f", hint)?;
     need(s, "grad_x", hint)?;
     need(s, "grad_y", hint)?;
     let lat = |n: &str| s.lattice(n).expect("checked above");
+    let pair = |p: &Vec<f64>| (p[0], p[1]);
     let fig = FieldFigure {
         title: format!(
             "{}∇f for f(x, y) = {}",
@@ -187,6 +372,7 @@ pub fn field(report: &Report, spec: &FieldSpec, plot: &FieldPlot) -> Result<Canv
         gx: lat("grad_x"),
         gy: lat("grad_y"),
         background: plot.background,
+        color: plot.color,
         contours: plot.contours,
         arrows: plot.arrows,
         quiver: QuiverStyle {
@@ -194,11 +380,22 @@ pub fn field(report: &Report, spec: &FieldSpec, plot: &FieldPlot) -> Result<Canv
             pivot: plot.pivot,
             normalize: plot.normalize,
             color: ArrowColor::Magnitude(ColorMap::Inferno),
-            width: 1.5,
+            width: 1.0,
         },
         descent: plot.descent,
+        streamlines: plot.streamlines,
+        paths: runs
+            .iter()
+            .map(|r| PathSeries {
+                label: path_label(r),
+                points: r.iterates.iter().map(pair).collect(),
+                exact: r.iterates_exact.iter().map(pair).collect(),
+                color_key: path_keys(runs, r).0,
+                marker_key: path_keys(runs, r).1,
+            })
+            .collect(),
     };
-    field_figure(&fig, plot.size)
+    field_figure(&fig, &plot.figure)
 }
 
 /// Expression text for a title: typeset, and shortened when long.
@@ -214,7 +411,7 @@ fn short(s: &str) -> String {
 /// The derivative-curve figure of a 1-D run: exact derivative, the engine's analytic
 /// gradient and finite difference, and their errors. The run must have checked (the exact
 /// derivative is the reference's).
-pub fn curve(report: &Report, spec: &FieldSpec, size: FigureSize) -> Result<Canvas> {
+pub fn curve(report: &Report, spec: &FieldSpec, o: &FigureOptions) -> Result<Canvas> {
     let s = samples(report)?;
     let truth = need(s, "ref_grad_x", "run with the check on (drop --no-check)")?;
     let hint = "compute fd and grad (leave --fields out)";
@@ -244,15 +441,57 @@ pub fn curve(report: &Report, spec: &FieldSpec, size: FigureSize) -> Result<Canv
         fd_label: format!("{} difference, h = {} ({engine})", spec.scheme, spec.h),
         ylabel: "derivative".into(),
     };
-    curve_figure(&fig, size)
+    curve_figure(&fig, o)
 }
 
-/// The slope-arrow figure of a 1-D run (the article's Demo 2): f with `k` tangent arrows.
-pub fn slopes(report: &Report, spec: &FieldSpec, k: usize, size: FigureSize) -> Result<Canvas> {
+/// The curve f(x) of a 1-D run with `k` slope arrows (the article's Demo 2; 0 for none) and
+/// descent iterates `runs` on it.
+pub fn slopes(
+    report: &Report,
+    spec: &FieldSpec,
+    k: usize,
+    o: &FigureOptions,
+    color: &ColorOptions,
+    runs: &[DescentRun],
+) -> Result<Canvas> {
     let s = samples(report)?;
     let hint = "compute f and grad (leave --fields out)";
     let f = need(s, "f", hint)?;
     let grad = need(s, "grad_x", hint)?;
-    let title = format!("f(x) = {} with slope arrows", short(&spec.expr.to_string()));
-    slopes_figure(&s.xs, f, grad, k, &title, "f(x)", size)
+    let title = if runs.is_empty() {
+        format!("f(x) = {} with slope arrows", short(&spec.expr.to_string()))
+    } else {
+        format!(
+            "Gradient descent on f(x) = {}",
+            short(&spec.expr.to_string())
+        )
+    };
+    let fig = SlopesFigure {
+        title,
+        subtitle: provenance(report),
+        xs: s.xs.clone(),
+        f: f.to_vec(),
+        grad: grad.to_vec(),
+        arrows: k,
+        flabel: "f(x)".into(),
+        paths: runs
+            .iter()
+            .map(|r| PathSeries {
+                label: path_label(r),
+                points: r
+                    .iterates
+                    .iter()
+                    .map(|p| (p[0], interp(&s.xs, f, p[0])))
+                    .collect(),
+                exact: r
+                    .iterates_exact
+                    .iter()
+                    .map(|p| (p[0], spec.expr.eval(p[0], 0.0)))
+                    .collect(),
+                color_key: path_keys(runs, r).0,
+                marker_key: path_keys(runs, r).1,
+            })
+            .collect(),
+    };
+    slopes_figure(&fig, o, color)
 }

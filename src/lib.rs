@@ -8,6 +8,7 @@ pub mod check;
 pub mod cpu;
 #[cfg(feature = "plot")]
 pub mod demo;
+pub mod descent;
 #[cfg(feature = "plot")]
 pub mod draw;
 pub mod engine;

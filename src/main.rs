@@ -12,7 +12,7 @@ use gradfield::draw::FieldPlot;
 use gradfield::engine::{DeviceKind, GpuApi};
 use gradfield::gpu::GpuOptions;
 use gradfield::grid::{Fields, MathMode, Precision, Scheme};
-use gradfield::plot::FigureSize;
+use gradfield::plot::{ColorOptions, FigureOptions};
 use gradfield::progress::Progress;
 use gradfield::run::{Report, RunOptions};
 use gradfield::session::Session;
@@ -139,11 +139,11 @@ struct SweepArgs {
     device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
-    /// Draw the error curves.
-    #[arg(long, value_name = "FILE")]
+    /// Draw the error curves into FILE (.png, .svg or .pdf).
+    #[arg(long, visible_alias = "figure", value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
-    size: FigureSize,
+    figure: FigureOptions,
     /// Print the curves as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -153,7 +153,7 @@ struct SweepArgs {
 }
 
 fn sweep(a: &SweepArgs, given: &Given) -> Result<ExitCode, Error> {
-    use gradfield::sweep::{SweepOptions, sweep_png, sweep_table};
+    use gradfield::sweep::{SweepOptions, sweep_figure, sweep_table};
     let grid = grid_request(&a.x, Some(a.n), &a.y, a.ny)?.resolve(&a.f)?;
     let opts = SweepOptions {
         h_min: a.h_min,
@@ -164,7 +164,7 @@ fn sweep(a: &SweepArgs, given: &Given) -> Result<ExitCode, Error> {
         math: a.math,
     };
     gradfield::sweep::validate(&opts)?;
-    check_figure(&a.png, &a.size, given)?;
+    check_figure(&a.png, &a.figure, given)?;
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let s = session.sweep(&a.f, grid, &opts)?;
     eprint!("{}", sweep_table(&s));
@@ -172,7 +172,7 @@ fn sweep(a: &SweepArgs, given: &Given) -> Result<ExitCode, Error> {
         eprintln!("  {} {}: computed on {}", c.scheme, c.precision, c.device);
     }
     if let Some(png) = &a.png {
-        sweep_png(&s, a.size, png)?;
+        sweep_figure(&s, &a.figure)?.save(png)?;
         eprintln!("  figure: {}", png.display());
     }
     if a.json {
@@ -211,18 +211,18 @@ struct BenchArgs {
     /// Print the measurements as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Draw throughput against size.
-    #[arg(long, value_name = "FILE")]
+    /// Draw throughput against size into FILE (.png, .svg or .pdf).
+    #[arg(long, visible_alias = "figure", value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
-    size: FigureSize,
+    figure: FigureOptions,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
 }
 
 fn bench(a: &BenchArgs, given: &Given) -> Result<ExitCode, Error> {
-    use gradfield::bench::{BenchOptions, bench_png, parse_size, parse_sizes, table};
+    use gradfield::bench::{BenchOptions, bench_figure, parse_size, parse_sizes, table};
     let opts = BenchOptions {
         cases: list(&a.cases)?,
         sizes: parse_sizes(&a.sizes)?,
@@ -235,12 +235,12 @@ fn bench(a: &BenchArgs, given: &Given) -> Result<ExitCode, Error> {
         },
     };
     gradfield::bench::validate(&opts)?;
-    check_figure(&a.png, &a.size, given)?;
+    check_figure(&a.png, &a.figure, given)?;
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let b = session.bench(&opts)?;
     eprint!("{}", table(&b));
     if let Some(png) = &a.png {
-        bench_png(&b, a.size, png)?;
+        bench_figure(&b, &a.figure)?.save(png)?;
         eprintln!("figure: {}", png.display());
     }
     if a.json {
@@ -259,19 +259,31 @@ struct DemoArgs {
     device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
+    /// File format of the figures: png, svg or pdf.
+    #[arg(long, default_value = "png")]
+    format: gradfield::plot::canvas::Format,
     #[command(flatten)]
-    size: FigureSize,
+    figure: FigureOptions,
+    #[command(flatten)]
+    color: ColorOptions,
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
 }
 
-fn demo(a: &DemoArgs) -> Result<ExitCode, Error> {
-    a.size.validate()?;
+fn demo(a: &DemoArgs, given: &Given) -> Result<ExitCode, Error> {
+    given.refuse(
+        &["title", "xlabel", "ylabel"],
+        "single figures (the demo titles each of its own)",
+    )?;
+    a.figure.validate()?;
+    a.color.validate()?;
     gradfield::output::check_dir_target(&a.out, &gradfield::demo::is_demo_output)?;
     let opts = gradfield::demo::DemoOptions {
         out: a.out.clone(),
-        size: a.size,
+        figure: a.figure.clone(),
+        color: a.color,
+        format: a.format,
     };
     // The demo runs anywhere: with no GPU adapter it computes on the CPU and says so.
     let mut request = a.gpu.request(a.device);
@@ -476,8 +488,9 @@ struct FieldArgs {
     /// memory budget, or 1 Mi points on the CPU.
     #[arg(long)]
     tile_points: Option<usize>,
-    /// Draw the field (2-D: heatmap, contours, arrows; 1-D: the derivative curves).
-    #[arg(long, value_name = "FILE")]
+    /// Draw the field into FILE (.png, .svg or .pdf; 2-D: heatmap, contours, arrows; 1-D:
+    /// the derivative curves).
+    #[arg(long, visible_alias = "figure", value_name = "FILE")]
     png: Option<PathBuf>,
     #[command(flatten)]
     plot: FieldPlot,
@@ -494,14 +507,18 @@ struct CurveArgs {
     device: DeviceKind,
     #[command(flatten)]
     gpu: GpuArgs,
-    /// The figure to write.
-    #[arg(long, value_name = "FILE")]
+    /// The figure to write: .png, .svg or .pdf.
+    #[arg(long, visible_alias = "figure", value_name = "FILE")]
     png: PathBuf,
     /// Draw f with this many slope arrows instead of the derivative curves.
     #[arg(long, value_name = "K")]
     slopes: Option<usize>,
     #[command(flatten)]
-    size: FigureSize,
+    path: gradfield::draw::DescentArgs,
+    #[command(flatten)]
+    color: ColorOptions,
+    #[command(flatten)]
+    figure: FigureOptions,
     /// Print the run's JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -549,32 +566,57 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
     }
     match &a.png {
         Some(png) => {
-            gradfield::output::check_file_target(png, FIGURE_EXTENSIONS)?;
+            match &a.out_dir {
+                // A figure in the output folder is written with the set (the folder may not
+                // exist yet): only its format is checked here.
+                Some(dir) if gradfield::output::is_inside(dir, png) => {
+                    gradfield::plot::canvas::Format::from_path(png)?;
+                }
+                _ => gradfield::output::check_file_target(png, FIGURE_EXTENSIONS)?,
+            }
             gradfield::draw::check_field_figure(&spec, check, &a.plot)?;
             if !spec.grid.is_2d() {
                 given.refuse(
                     FIELD_2D_FIGURE_OPTIONS,
-                    "2-D fields (a 1-D field is drawn as curves)",
+                    "2-D fields (a 1-D field is drawn as derivative curves; for descent or \
+                     colours on a curve use `gradfield curve`)",
                 )?;
             }
         }
-        None => given.refuse(FIELD_FIGURE_OPTIONS, "the figure; add --png FILE")?,
+        None => {
+            given.refuse(FIELD_2D_FIGURE_OPTIONS, "the figure; add --png FILE")?;
+            given.refuse(FIGURE_OPTIONS, "the figure; add --png FILE")?;
+        }
     }
+    let descent = a.plot.path.options(if spec.grid.is_2d() { 2 } else { 1 })?;
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
-    let (report, out) = session.run_staged(&spec, &opts)?;
+    let (mut report, out) = session.run_staged(&spec, &opts)?;
     eprint!("{}", report.summary());
     // The figure and the folder are committed together: a figure inside the folder is
     // written into its staged copy; one elsewhere is staged beside its target.
     let mut figure = None;
     if let Some(png) = &a.png {
-        let canvas = if spec.grid.is_2d() {
-            gradfield::draw::field(&report, &spec, &a.plot)?
-        } else {
-            gradfield::draw::curve(&report, &spec, a.plot.size)?
+        let runs = match &descent {
+            Some(d) => gradfield::draw::descent_runs(&report, &spec, d)?,
+            None => Vec::new(),
         };
+        let canvas = if spec.grid.is_2d() {
+            gradfield::draw::field(&report, &spec, &a.plot, &runs)?
+        } else {
+            gradfield::draw::curve(&report, &spec, &a.plot.figure)?
+        };
+        if !runs.is_empty() {
+            report.descent = Some(runs);
+            if let Some(out) = &out {
+                // meta.json again, with the descent's iterates.
+                let text = serde_json::to_string_pretty(&report)
+                    .map_err(|e| Error::internal(format!("a report does not serialise: {e}")))?;
+                gradfield::output::write_text(&out.path("meta.json"), &(text + "\n"))?;
+            }
+        }
         match out.as_ref().and_then(|d| d.inside(png)) {
-            Some(staged) => canvas.save_png(&staged)?,
-            None => figure = Some(canvas.stage_png(png)?),
+            Some(staged) => canvas.save(&staged)?,
+            None => figure = Some(canvas.stage(png)?),
         }
     }
     if let Some(out) = out {
@@ -593,22 +635,29 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
 }
 
 /// The figure formats a file name may end in.
-const FIGURE_EXTENSIONS: &[&str] = &["png"];
+const FIGURE_EXTENSIONS: &[&str] = &gradfield::plot::canvas::Format::EXTENSIONS;
 
-/// Options of `field` that only shape its figure.
-const FIELD_FIGURE_OPTIONS: &[&str] = &[
-    "background",
-    "contours",
-    "arrows",
-    "arrow_scale",
-    "pivot",
-    "normalize",
-    "descent",
+/// Options of every figure's size and text.
+const FIGURE_OPTIONS: &[&str] = &[
+    "size",
     "width",
     "height",
+    "dpi",
+    "title",
+    "xlabel",
+    "ylabel",
+    "style",
+    "font_scale",
+    "no_subtitle",
 ];
 
-/// Options of `field`'s figure that a 1-D run (drawn as curves) cannot honour.
+/// Options of a figure's colours.
+const COLOR_OPTIONS: &[&str] = &["cmap", "color_scale", "vmin", "vmax"];
+
+/// Options of descent paths.
+const DESCENT_OPTIONS: &[&str] = &["descent_from", "lr", "steps", "optimizer"];
+
+/// Options of `field`'s figure that a 1-D run (drawn as derivative curves) cannot honour.
 const FIELD_2D_FIGURE_OPTIONS: &[&str] = &[
     "background",
     "contours",
@@ -617,6 +666,15 @@ const FIELD_2D_FIGURE_OPTIONS: &[&str] = &[
     "pivot",
     "normalize",
     "descent",
+    "streamlines",
+    "descent_from",
+    "lr",
+    "steps",
+    "optimizer",
+    "cmap",
+    "color_scale",
+    "vmin",
+    "vmax",
 ];
 
 /// Which options were given on the command line (not defaults), to refuse the ones a
@@ -656,41 +714,75 @@ impl Given {
     }
 }
 
-fn curve(a: &CurveArgs) -> Result<ExitCode, Error> {
+fn curve(a: &CurveArgs, given: &Given) -> Result<ExitCode, Error> {
     let spec = build_spec(&a.grid, &a.eval)?;
     gradfield::draw::check_curve(&spec, a.slopes)?;
     spec.validate()?;
-    a.size.validate()?;
+    a.figure.validate()?;
+    a.color.validate()?;
     gradfield::output::check_file_target(&a.png, FIGURE_EXTENSIONS)?;
+    let descent = a.path.options(1)?;
+    if a.slopes.is_none() && descent.is_none() {
+        given.refuse(
+            COLOR_OPTIONS,
+            "figures of f with slope arrows (--slopes K) or descent (--descent-from)",
+        )?;
+    }
+    if descent.is_none() {
+        given.refuse(
+            &DESCENT_OPTIONS[1..],
+            "descent paths; add --descent-from X0",
+        )?;
+    }
     let opts = RunOptions {
         sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
         progress: Progress::new(a.quiet || a.json),
         ..RunOptions::default()
     };
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
-    let report = session.run(&spec, &opts)?;
+    let mut report = session.run(&spec, &opts)?;
     eprint!("{}", report.summary());
-    match a.slopes {
-        Some(k) => gradfield::draw::slopes(&report, &spec, k, a.size)?,
-        None => gradfield::draw::curve(&report, &spec, a.size)?,
-    }
-    .save_png(&a.png)?;
+    let runs = match &descent {
+        Some(d) => gradfield::draw::descent_runs(&report, &spec, d)?,
+        None => Vec::new(),
+    };
+    let canvas = if a.slopes.is_some() || !runs.is_empty() {
+        let k = a.slopes.unwrap_or(0);
+        gradfield::draw::slopes(&report, &spec, k, &a.figure, &a.color, &runs)?
+    } else {
+        gradfield::draw::curve(&report, &spec, &a.figure)?
+    };
+    canvas.save(&a.png)?;
     eprintln!("  figure: {}", a.png.display());
+    if !runs.is_empty() {
+        for r in &runs {
+            eprintln!(
+                "  descent {} from {:?}: {} steps ({}), end {:?}; exact gradient: end {:?}",
+                r.optimizer.name(),
+                r.start,
+                r.iterates.len() - 1,
+                r.stopped,
+                r.iterates.last().unwrap_or(&r.start),
+                r.iterates_exact.last().unwrap_or(&r.start)
+            );
+        }
+        report.descent = Some(runs);
+    }
     if a.json {
         json_out(&report)?;
     }
     Ok(exit_for(&report))
 }
 
-/// Checks a command's optional figure before any work: its path and size, or, without one,
-/// that no size was given for it.
-fn check_figure(png: &Option<PathBuf>, size: &FigureSize, given: &Given) -> Result<(), Error> {
+/// Checks a command's optional figure before any work: its path and options, or, without
+/// one, that no figure option was given.
+fn check_figure(png: &Option<PathBuf>, o: &FigureOptions, given: &Given) -> Result<(), Error> {
     match png {
         Some(p) => {
-            size.validate()?;
+            o.validate()?;
             gradfield::output::check_file_target(p, FIGURE_EXTENSIONS)
         }
-        None => given.refuse(&["width", "height"], "the figure; add --png FILE"),
+        None => given.refuse(FIGURE_OPTIONS, "the figure; add --png FILE"),
     }
 }
 
@@ -768,12 +860,12 @@ fn run() -> Result<ExitCode, Error> {
     install_signal_handlers();
     match &cli.command {
         Command::Field(a) => field(a, &given),
-        Command::Curve(a) => curve(a),
+        Command::Curve(a) => curve(a, &given),
         Command::Functions => functions(),
         Command::Adapters(a) => adapters(a),
         Command::Check(a) => check(a),
         Command::Sweep(a) => sweep(a, &given),
-        Command::Demo(a) => demo(a),
+        Command::Demo(a) => demo(a, &given),
         Command::Bench(a) => bench(a, &given),
     }
 }

@@ -227,6 +227,19 @@ impl Drop for AtomicFile {
     }
 }
 
+/// Whether `path` names a file directly inside the folder `dir` (compared as absolute paths;
+/// neither need exist).
+///
+/// ```
+/// use std::path::Path;
+/// assert!(gradfield::output::is_inside(Path::new("out"), Path::new("out/fig.png")));
+/// assert!(!gradfield::output::is_inside(Path::new("out"), Path::new("fig.png")));
+/// ```
+pub fn is_inside(dir: &Path, path: &Path) -> bool {
+    let abs = |p: &Path| std::path::absolute(p).ok();
+    path.file_name().is_some() && abs(&parent_of(path)).is_some_and(|p| Some(p) == abs(dir))
+}
+
 /// Checks a folder target before any work: a folder name in a folder that exists, and either
 /// absent or a folder holding only names `ours` accepts (what gradfield writes there), since
 /// an output folder is replaced whole.
@@ -347,8 +360,7 @@ impl OutputDir {
     /// staged copy), so that it is committed with the set; `None` for paths elsewhere.
     pub fn inside(&self, path: &Path) -> Option<PathBuf> {
         let name = path.file_name()?;
-        let abs = |p: &Path| std::path::absolute(p).ok();
-        (abs(&parent_of(path))? == abs(&self.target)?).then(|| self.temp.join(name))
+        is_inside(&self.target, path).then(|| self.temp.join(name))
     }
 
     /// The target folder.

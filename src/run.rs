@@ -137,6 +137,9 @@ pub struct Report {
     pub check: Option<CheckReport>,
     /// Files written.
     pub files: Vec<String>,
+    /// Gradient-descent paths drawn over the figure, with their iterates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub descent: Option<Vec<crate::descent::DescentRun>>,
     /// Values kept for figures, when asked for.
     #[serde(skip)]
     pub samples: Option<Samples>,
@@ -508,6 +511,7 @@ pub fn run_staged<T: Real>(
         errors,
         check,
         files: files.clone(),
+        descent: None,
         samples: None,
     };
     if let Some(out) = &out {

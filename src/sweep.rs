@@ -374,6 +374,9 @@ pub fn sweep_plot(s: &Sweep) -> crate::plot::SweepPlot {
 /// measured points, the model as thin dotted lines, the optimum marked, and the truncation
 /// and round-off regions labelled.
 #[cfg(feature = "plot")]
-pub fn sweep_png(s: &Sweep, size: crate::plot::FigureSize, path: &std::path::Path) -> Result<()> {
-    crate::plot::sweep_figure(&sweep_plot(s), size)?.save_png(path)
+pub fn sweep_figure(
+    s: &Sweep,
+    o: &crate::plot::FigureOptions,
+) -> Result<crate::plot::canvas::Canvas> {
+    crate::plot::sweep_figure(&sweep_plot(s), o)
 }

@@ -336,7 +336,10 @@ fn curve_and_field_write_figures() {
         "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(png_size(&h), (1600, 1200));
+    // 6.4 in at 250 dpi wide; the height follows the square domain (plot, labels, caption).
+    let (w, hh) = png_size(&h);
+    assert_eq!(w, 1600);
+    assert!((1400..1800).contains(&hh), "height {hh}");
     let s = dir.path().join("s.png");
     let o = gradfield(&[
         "curve",
@@ -443,4 +446,199 @@ fn demo_writes_every_figure_and_a_report() {
     );
     assert!(report.contains("best h"), "the best step per precision");
     assert!(!report.contains("within tolerance: NO"), "{report}");
+}
+
+/// Checks a figure file by its format: SVG parses as XML with text elements; PDF opens in
+/// poppler (pdfinfo) with the expected page size.
+fn check_vector(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("svg") => {
+            let text = String::from_utf8(bytes).unwrap();
+            let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+            let n = doc.descendants().filter(|n| n.has_tag_name("text")).count();
+            assert!(n > 5, "{}: {n} text elements", path.display());
+        }
+        Some("pdf") => {
+            assert!(bytes.starts_with(b"%PDF-"), "{}", path.display());
+            let info = Command::new("pdfinfo")
+                .arg(path)
+                .output()
+                .expect("pdfinfo (poppler-utils) is installed");
+            assert!(info.status.success(), "pdfinfo rejects {}", path.display());
+            let text = String::from_utf8_lossy(&info.stdout).into_owned();
+            assert!(
+                text.contains("Creator:") && text.contains("gradfield"),
+                "{text}"
+            );
+            assert!(text.contains("Page size:"), "{text}");
+        }
+        _ => panic!("not a vector figure: {}", path.display()),
+    }
+}
+
+#[test]
+fn every_figure_command_writes_svg_and_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let f2 = p("field.svg");
+    let f1 = p("field1d.pdf");
+    let c1 = p("curve.pdf");
+    let c2 = p("descent.svg");
+    let sw = p("sweep.pdf");
+    let be = p("bench.svg");
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "field",
+            "--f",
+            "himmelblau",
+            "--nx",
+            "96",
+            "--png",
+            f2.to_str().unwrap(),
+            "--streamlines",
+            "6",
+        ],
+        vec![
+            "field",
+            "--f",
+            "sin(x)",
+            "--x",
+            "-3:3",
+            "--png",
+            f1.to_str().unwrap(),
+        ],
+        vec![
+            "curve",
+            "--f",
+            "loss",
+            "--slopes",
+            "11",
+            "--png",
+            c1.to_str().unwrap(),
+        ],
+        vec![
+            "curve",
+            "--f",
+            "loss",
+            "--descent-from",
+            "-2.5;2.8",
+            "--lr",
+            "0.05",
+            "--steps",
+            "50",
+            "--optimizer",
+            "sgd,momentum",
+            "--png",
+            c2.to_str().unwrap(),
+        ],
+        vec![
+            "sweep",
+            "--f",
+            "sin(x)",
+            "--x",
+            "-3:3",
+            "--n",
+            "256",
+            "--steps",
+            "8",
+            "--png",
+            sw.to_str().unwrap(),
+        ],
+        vec![
+            "bench",
+            "--sizes",
+            "2^10,2^12",
+            "--reps",
+            "1",
+            "--checks",
+            "",
+            "--cases",
+            "sin1d",
+            "--png",
+            be.to_str().unwrap(),
+        ],
+    ];
+    for args in &runs {
+        let mut a = args.clone();
+        a.extend(["--device", "cpu", "--quiet"]);
+        let o = gradfield(&a);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    for f in [&f2, &f1, &c1, &c2, &sw, &be] {
+        check_vector(f);
+    }
+    // The demo in PDF: every figure a PDF, the report linking them.
+    let out = p("demo");
+    let o = gradfield(&[
+        "demo",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "pdf",
+        "--device",
+        "cpu",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for stem in [
+        "demo1_sin_f64",
+        "demo2_slopes",
+        "exercise1_sweep_full",
+        "exercise3_quiver",
+    ] {
+        check_vector(&out.join(format!("{stem}.pdf")));
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("(exercise3_quiver.pdf)"));
+}
+
+#[test]
+fn descent_iterates_go_into_meta_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("D");
+    let fig = d.join("paths.png");
+    let o = gradfield(&[
+        "field",
+        "--f",
+        "x^2 + 10*y^2",
+        "--x",
+        "-2:2",
+        "--y",
+        "-2:2",
+        "--nx",
+        "129",
+        "--device",
+        "cpu",
+        "--out-dir",
+        d.to_str().unwrap(),
+        "--png",
+        fig.to_str().unwrap(),
+        "--descent-from",
+        "1.5,1",
+        "--optimizer",
+        "sgd,adam",
+        "--lr",
+        "0.04",
+        "--steps",
+        "150",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The figure went into the folder with the arrays, committed together.
+    assert!(fig.exists());
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("meta.json")).unwrap()).unwrap();
+    let runs = meta["descent"].as_array().expect("descent in meta.json");
+    assert_eq!(runs.len(), 2);
+    let sgd = &runs[0];
+    assert_eq!(sgd["optimizer"], "sgd");
+    let iterates = sgd["iterates"].as_array().unwrap();
+    assert_eq!(iterates.len(), 151);
+    // Plain descent on a bowl with η = 0.04: x shrinks by (1 − 0.08) a step, y by (1 − 0.8).
+    let last = &iterates[150];
+    let x = last[0].as_f64().unwrap();
+    assert!((x - 1.5 * 0.92f64.powi(150)).abs() < 1e-4, "x = {x}");
+    // The engine's gradient (interpolated) and the exact one agree on this smooth bowl.
+    assert!(sgd["max_separation"].as_f64().unwrap() < 1e-3);
 }

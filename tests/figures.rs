@@ -2,20 +2,28 @@
 //! noise. On a mismatch the expected, actual and difference images are written to
 //! target/golden-failures/ to be looked at. `GRADFIELD_BLESS=1 cargo test --test figures`
 //! rewrites the goldens after a deliberate change (look at them before committing).
+//! Also: the vector outputs (SVG parsed as XML with its text; PDF rendered by poppler and
+//! compared with the PNG of the same figure), PNG resolution and metadata, and arrows kept
+//! inside the axes at any scale.
 
 use std::path::{Path, PathBuf};
 
+use gradfield::plot::canvas::{Canvas, Color, Format};
 use gradfield::plot::quiver::{ArrowColor, Pivot, QuiverStyle};
 use gradfield::plot::{
-    Background, ColorMap, CurveFigure, FieldFigure, FigureSize, Lattice, curve_figure,
-    field_figure, field_figure_with_axes, slopes_figure,
+    Background, ColorMap, ColorOptions, ColorScale, CurveFigure, ErrorCurve, FieldFigure,
+    FigureOptions, Lattice, PathSeries, SlopesFigure, SweepPlot, curve_figure, field_figure,
+    field_figure_with_axes, slopes_figure, sweep_figure,
 };
 use tiny_skia::Pixmap;
 
-const SMALL: FigureSize = FigureSize {
-    width: 480,
-    height: 360,
-};
+/// 480 × 360 pixels at 100 dpi (4.8 × 3.6 in).
+fn small() -> FigureOptions {
+    FigureOptions {
+        dpi: Some(100.0),
+        ..FigureOptions::pixels_wh(480, 360)
+    }
+}
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -103,7 +111,7 @@ fn curve_figure_matches_its_golden() {
         fd_label: "central, h = 0.01".into(),
         ylabel: "derivative".into(),
     };
-    compare("curve", &curve_figure(&fig, SMALL).unwrap().pixmap);
+    compare("curve", &curve_figure(&fig, &small()).unwrap().pixmap);
 }
 
 #[test]
@@ -114,17 +122,26 @@ fn slopes_figure_matches_its_golden() {
         .map(|x| 0.3 * (3.0 * x).sin() + 0.5 * x * x)
         .collect();
     let g: Vec<f64> = xs.iter().map(|x| 0.9 * (3.0 * x).cos() + x).collect();
-    let c = slopes_figure(&xs, &f, &g, 21, "loss with slope arrows", "L(x)", SMALL).unwrap();
+    let c = slopes_figure(
+        &SlopesFigure {
+            title: "loss with slope arrows".into(),
+            subtitle: String::new(),
+            xs,
+            f,
+            grad: g,
+            arrows: 21,
+            flabel: "L(x)".into(),
+            paths: Vec::new(),
+        },
+        &small(),
+        &ColorOptions::default(),
+    )
+    .unwrap();
     compare("slopes", &c.pixmap);
 }
 
 fn bowl_figure(background: Background) -> FieldFigure {
     FieldFigure {
-        title: "∇f for f(x, y) = x² + 0.5·y²".into(),
-        subtitle: String::new(),
-        f: lattice(65, |x, y| x * x + 0.5 * y * y),
-        gx: lattice(65, |x, _| 2.0 * x),
-        gy: lattice(65, |_, y| y),
         background,
         contours: 8,
         arrows: 12,
@@ -133,23 +150,42 @@ fn bowl_figure(background: Background) -> FieldFigure {
             pivot: Pivot::Mid,
             normalize: false,
             color: ArrowColor::Magnitude(ColorMap::Inferno),
-            width: 1.5,
+            width: 1.0,
         },
-        descent: false,
+        ..FieldFigure::new(
+            "∇f for f(x, y) = x² + 0.5·y²",
+            lattice(65, |x, y| x * x + 0.5 * y * y),
+            lattice(65, |x, _| 2.0 * x),
+            lattice(65, |_, y| y),
+        )
     }
+}
+
+/// Himmelblau's function on [−5, 5]²: four minima, a maximum and saddles over a wide range.
+fn himmelblau_figure(n: usize) -> FieldFigure {
+    let xs: Vec<f64> = (0..n)
+        .map(|i| -5.0 + 10.0 * i as f64 / (n - 1) as f64)
+        .collect();
+    let lat = |f: &dyn Fn(f64, f64) -> f64| Lattice::from_fn(xs.clone(), xs.clone(), f);
+    FieldFigure::new(
+        "Himmelblau",
+        lat(&|x, y| (x * x + y - 11.0).powi(2) + (x + y * y - 7.0).powi(2)),
+        lat(&|x, y| 4.0 * x * (x * x + y - 11.0) + 2.0 * (x + y * y - 7.0)),
+        lat(&|x, y| 2.0 * (x * x + y - 11.0) + 4.0 * y * (x + y * y - 7.0)),
+    )
 }
 
 #[test]
 fn field_figures_match_their_goldens() {
     compare(
         "field_f",
-        &field_figure(&bowl_figure(Background::F), SMALL)
+        &field_figure(&bowl_figure(Background::F), &small())
             .unwrap()
             .pixmap,
     );
     compare(
         "field_none",
-        &field_figure(&bowl_figure(Background::None), SMALL)
+        &field_figure(&bowl_figure(Background::None), &small())
             .unwrap()
             .pixmap,
     );
@@ -167,14 +203,7 @@ fn the_bowls_arrows_point_outward_and_descent_flips_them() {
         fig.arrows = 4;
         // Tail pivot: all of an arrow's ink lies on the side it points to.
         fig.quiver.pivot = Pivot::Tail;
-        let (c, ax) = field_figure_with_axes(
-            &fig,
-            FigureSize {
-                width: 800,
-                height: 800,
-            },
-        )
-        .unwrap();
+        let (c, ax) = field_figure_with_axes(&fig, &FigureOptions::pixels_wh(800, 800)).unwrap();
         // With 4 arrows per axis the pivots sit at x = −1.5, −0.5, 0.5, 1.5 (cell centres).
         let (px, py) = (ax.px(1.5), ax.py(0.5));
         let r = (ax.w / 9.0) as i32;
@@ -199,4 +228,264 @@ fn the_bowls_arrows_point_outward_and_descent_flips_them() {
             "descent {descent}: ink balance {balance}"
         );
     }
+}
+
+#[test]
+fn the_new_options_match_their_goldens() {
+    // A log colour scale in cividis (minima and saddles of Himmelblau apart), normalised
+    // arrows coloured by magnitude with their own colour bar, no subtitle.
+    let mut fig = himmelblau_figure(129);
+    fig.color = ColorOptions {
+        cmap: Some(ColorMap::Cividis),
+        color_scale: ColorScale::Log,
+        ..ColorOptions::default()
+    };
+    fig.quiver.normalize = true;
+    fig.arrows = 14;
+    compare(
+        "field_log_normalized",
+        &field_figure(&fig, &small()).unwrap().pixmap,
+    );
+    // Streamlines of −∇f over |∇f| with descent paths (engine and exact gradient).
+    let mut fig = himmelblau_figure(129);
+    fig.background = Background::Magnitude;
+    fig.arrows = 0;
+    fig.contours = 0;
+    fig.streamlines = 8;
+    fig.descent = true;
+    let path = |x0: f64, y0: f64, k: usize| PathSeries {
+        label: format!("path {k}"),
+        points: (0..20)
+            .map(|i| (x0 + 0.1 * i as f64, y0 - 0.05 * i as f64))
+            .collect(),
+        exact: (0..20)
+            .map(|i| (x0 + 0.1 * i as f64, y0 - 0.06 * i as f64))
+            .collect(),
+        color_key: k,
+        marker_key: k,
+    };
+    fig.paths = vec![path(-4.0, 4.0, 0), path(1.0, -1.0, 1)];
+    let o = FigureOptions {
+        title: Some("Streamlines and descent".into()),
+        no_subtitle: true,
+        ..small()
+    };
+    compare(
+        "field_streamlines_paths",
+        &field_figure(&fig, &o).unwrap().pixmap,
+    );
+    // The sweep: markers per scheme, dashes per precision.
+    compare(
+        "sweep",
+        &sweep_figure(&sweep_plot(), &small()).unwrap().pixmap,
+    );
+}
+
+fn sweep_plot() -> SweepPlot {
+    let hs: Vec<f64> = (0..21)
+        .map(|k| 10f64.powf(-12.0 + 0.6 * k as f64))
+        .collect();
+    let curve = |scheme: &str, precision: &str, p: i32, eps: f64| {
+        let err: Vec<f64> = hs.iter().map(|h| h.powi(p) + eps / h).collect();
+        ErrorCurve {
+            scheme: scheme.into(),
+            precision: precision.into(),
+            order: p,
+            h: hs.clone(),
+            max_abs_err: err.clone(),
+            best: (1e-4, 1e-8),
+            theory: err,
+            theory_best: (1e-4, 1e-8),
+        }
+    };
+    SweepPlot {
+        expression: "sin(x)".into(),
+        points: 4096,
+        curves: vec![
+            curve("forward", "f32", 1, 1e-7),
+            curve("central", "f32", 2, 1e-7),
+            curve("forward", "f64", 1, 1e-16),
+            curve("central", "f64", 2, 1e-16),
+        ],
+    }
+}
+
+/// Every arrow pixel lies inside the axes, whatever the arrow scale (arrows are clipped).
+#[test]
+fn no_arrow_pixel_falls_outside_the_axes() {
+    let red = Color::rgb(255, 0, 0);
+    for scale in [0.001, 0.05, 1.0, 20.0, 1e4] {
+        let mut fig = bowl_figure(Background::None);
+        fig.contours = 0;
+        fig.quiver.scale = Some(scale);
+        fig.quiver.color = ArrowColor::Plain(red, red);
+        // Descent flips some arrows towards every edge.
+        for descent in [false, true] {
+            fig.descent = descent;
+            let (c, ax) = field_figure_with_axes(&fig, &small()).unwrap();
+            let mut outside = 0;
+            for y in 0..c.pixmap.height() {
+                for x in 0..c.pixmap.width() {
+                    let p = c.get(x, y);
+                    let reddish = p.r > 150 && p.g < 100 && p.b < 100;
+                    let (fx, fy) = (x as f32, y as f32);
+                    let inside = fx >= ax.x0 - 1.0
+                        && fx <= ax.x0 + ax.w + 1.0
+                        && fy >= ax.y0 - 1.0
+                        && fy <= ax.y0 + ax.h + 1.0;
+                    // The key arrow, in the arrows' colour, sits in the caption's right half
+                    // (below the tick labels, where an overflowing arrow would show first).
+                    let key = fy > ax.y0 + ax.h + 25.0 && fx > ax.x0 + ax.w / 2.0;
+                    if reddish && !inside && !key {
+                        outside += 1;
+                    }
+                }
+            }
+            assert_eq!(outside, 0, "scale {scale}, descent {descent}");
+        }
+    }
+}
+
+#[test]
+fn pngs_carry_their_resolution_and_metadata() {
+    let o = FigureOptions {
+        size: Some("3.3x2.5in".parse().unwrap()),
+        dpi: Some(300.0),
+        no_subtitle: true,
+        ..FigureOptions::default()
+    };
+    let mut fig = bowl_figure(Background::F);
+    fig.subtitle = "device X · f32 · 4225 points".into();
+    let c = field_figure(&fig, &o).unwrap();
+    assert_eq!((c.pixmap.width(), c.pixmap.height()), (990, 750));
+    let bytes = c.png_bytes().unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    let dims = info.pixel_dims.expect("a pHYs chunk");
+    assert_eq!(dims.unit, png::Unit::Meter);
+    assert_eq!(dims.xppu, (300.0f64 / 0.0254).round() as u32);
+    let texts: Vec<(String, String)> = info
+        .utf8_text
+        .iter()
+        .map(|t| (t.keyword.clone(), t.get_text().unwrap()))
+        .collect();
+    // The run details left the picture (--no-subtitle) but stay in the file.
+    assert!(texts.contains(&("Description".into(), "device X · f32 · 4225 points".into())));
+    assert!(
+        texts
+            .iter()
+            .any(|(k, v)| k == "Title" && v.contains("x² + 0.5·y²"))
+    );
+}
+
+fn figure_for_vectors() -> Canvas {
+    let mut fig = bowl_figure(Background::F);
+    fig.subtitle = "synthetic · 4225 points".into();
+    field_figure(&fig, &small()).unwrap()
+}
+
+#[test]
+fn svg_is_xml_with_text_as_text_and_the_font_embedded() {
+    let c = figure_for_vectors();
+    let svg = c.svg().unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("width"), Some("4.8000in"));
+    let texts: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").to_string())
+        .collect();
+    for want in ["∇f for f(x, y) = x² + 0.5·y²", "x", "y", "f(x, y)", "−2"] {
+        assert!(
+            texts.iter().any(|t| t == want),
+            "no <text> {want:?} in {texts:?}"
+        );
+    }
+    let style = doc
+        .descendants()
+        .find(|n| n.has_tag_name("style"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert!(style.contains("@font-face") && style.contains("data:font/ttf;base64,"));
+    // The subset font is small (the whole of DejaVu Sans is 740 kB).
+    assert!(style.len() < 60_000, "font data {} bytes", style.len());
+    // The heatmap is one embedded image, not a rectangle per cell.
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("image"))
+            .count(),
+        2
+    );
+    assert!(doc.descendants().any(|n| n.has_tag_name("desc")));
+}
+
+/// Renders a PDF with poppler at `dpi` into RGB pixels (None where pdftoppm is missing).
+fn render_pdf(pdf: &[u8], dpi: f32) -> Option<(u32, u32, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = dir.path().join("r");
+    let ok = std::process::Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-png", "-singlefile"])
+        .arg(&path)
+        .arg(&out)
+        .status()
+        .ok()?
+        .success();
+    assert!(ok, "pdftoppm failed on our PDF");
+    let p = Pixmap::load_png(out.with_extension("png")).unwrap();
+    Some((p.width(), p.height(), p.data().to_vec()))
+}
+
+#[test]
+fn pdf_renders_like_the_png() {
+    let c = figure_for_vectors();
+    let pdf = c.pdf().unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let Some((w, h, data)) = render_pdf(&pdf, c.dpi) else {
+        // CI installs poppler-utils; without it this test says so and fails.
+        panic!("pdftoppm (poppler-utils) is needed to render the PDF");
+    };
+    // The same physical size: the same pixels at the PNG's dpi (within rounding).
+    let (pw, ph) = (c.pixmap.width(), c.pixmap.height());
+    assert!(
+        w.abs_diff(pw) <= 1 && h.abs_diff(ph) <= 1,
+        "{w}×{h} vs {pw}×{ph}"
+    );
+    let mut sum = 0u64;
+    let mut n = 0u64;
+    for y in 0..h.min(ph) {
+        for x in 0..w.min(pw) {
+            let a = &data[((y * w + x) * 4) as usize..][..3];
+            let b = c.get(x, y);
+            sum +=
+                a[0].abs_diff(b.r) as u64 + a[1].abs_diff(b.g) as u64 + a[2].abs_diff(b.b) as u64;
+            n += 3;
+        }
+    }
+    let mean = sum as f64 / n as f64;
+    // Text and edges are anti-aliased differently by poppler: a few levels on average.
+    assert!(mean < 6.0, "mean pixel difference {mean:.2} of 255");
+    eprintln!("PDF vs PNG: mean difference {mean:.2} of 255 per channel");
+}
+
+#[test]
+fn formats_follow_the_extension() {
+    let c = figure_for_vectors();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, magic) in [
+        ("a.png", &b"\x89PNG"[..]),
+        ("a.svg", &b"<?xml"[..]),
+        ("a.PDF", &b"%PDF-"[..]),
+    ] {
+        let p = dir.path().join(name);
+        c.save(&p).unwrap();
+        assert!(std::fs::read(&p).unwrap().starts_with(magic), "{name}");
+    }
+    let e = c.save(&dir.path().join("a.jpg")).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(Format::from_path("x.svg".as_ref()).unwrap(), Format::Svg);
 }

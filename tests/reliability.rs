@@ -313,16 +313,16 @@ fn unusable_figure_targets_are_refused_before_any_work() {
         (fifo.display().to_string(), "not a regular file"),
         (link.display().to_string(), "not a regular file"),
         (
-            root.path().join("fig.pdf").display().to_string(),
-            "must end in .png",
+            root.path().join("fig.tiff").display().to_string(),
+            "must end in .png, .svg, .pdf",
         ),
         (
             root.path().join("fig.jpg").display().to_string(),
-            "must end in .png",
+            "must end in .png, .svg, .pdf",
         ),
         (
             root.path().join("fig").display().to_string(),
-            "must end in .png",
+            "must end in .png, .svg, .pdf",
         ),
         ("/no/such/folder/fig.png".into(), "does not exist"),
     ];

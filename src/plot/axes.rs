@@ -1,6 +1,22 @@
 //! Axes: data-to-pixel scales (linear or log), nice-number ticks, frame, grid, labels, legend.
 
-use super::canvas::{Anchor, Canvas, Color, LineStyle, palette};
+use super::FONT;
+use super::canvas::{Anchor, Canvas, Color, LineStyle, Marker, palette};
+
+/// Tick length, points.
+pub const TICK: f32 = 3.5;
+/// Gap between a tick and its label, points.
+pub const PAD: f32 = 3.5;
+/// Legend text size, points.
+pub const LEGEND: f32 = 10.0;
+/// Length of a legend's line sample, points.
+pub const SAMPLE: f32 = 20.0;
+/// Gap between tick labels and the axis label, points.
+pub const LABEL_PAD: f32 = 4.0;
+/// Title size, points (matplotlib's `large`).
+pub const TITLE: f32 = 12.0;
+/// Subtitle and caption size, points.
+pub const SUBTITLE: f32 = 8.0;
 
 /// One axis's data range and kind.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -11,6 +27,8 @@ pub struct Scale {
     pub max: f64,
     /// Logarithmic (base 10).
     pub log: bool,
+    /// Symmetric-log: linear within ±`linthresh` of 0, logarithmic beyond (0: not symlog).
+    pub linthresh: f64,
 }
 
 impl Scale {
@@ -21,6 +39,7 @@ impl Scale {
             min,
             max,
             log: false,
+            linthresh: 0.0,
         }
     }
 
@@ -40,7 +59,32 @@ impl Scale {
             min: lo,
             max: hi,
             log: true,
+            linthresh: 0.0,
         }
+    }
+
+    /// A symmetric-log scale over [min, max]: linear within ±`linthresh`, by decades beyond.
+    ///
+    /// ```
+    /// use gradfield::plot::axes::Scale;
+    /// let s = Scale::symlog(-1000.0, 1000.0, 1.0);
+    /// assert_eq!(s.frac(0.0), 0.5);
+    /// assert!(s.frac(10.0) > 0.6 && s.frac(100.0) < 0.9);
+    /// let labels: Vec<String> = s.ticks(8).into_iter().map(|t| t.1).collect();
+    /// assert!(labels.contains(&"0".to_string()) && labels.contains(&"10³".to_string()));
+    /// ```
+    pub fn symlog(min: f64, max: f64, linthresh: f64) -> Scale {
+        let (min, max) = widen(min, max);
+        Scale {
+            min,
+            max,
+            log: false,
+            linthresh: linthresh.max(f64::MIN_POSITIVE),
+        }
+    }
+
+    fn symlog_t(&self, v: f64) -> f64 {
+        v.signum() * (v.abs() / self.linthresh).ln_1p()
     }
 
     /// A linear scale fitted to data with a margin, starting from nice tick values.
@@ -60,6 +104,10 @@ impl Scale {
 
     /// Position of `v` in [0, 1] along the axis.
     pub fn frac(&self, v: f64) -> f64 {
+        if self.linthresh > 0.0 {
+            let (a, b) = (self.symlog_t(self.min), self.symlog_t(self.max));
+            return (self.symlog_t(v) - a) / (b - a);
+        }
         if self.log {
             (v.log10() - self.min.log10()) / (self.max.log10() - self.min.log10())
         } else {
@@ -69,6 +117,9 @@ impl Scale {
 
     /// Tick positions and their labels.
     pub fn ticks(&self, target: usize) -> Vec<(f64, String)> {
+        if self.linthresh > 0.0 {
+            return symlog_ticks(self.min, self.max, self.linthresh, target);
+        }
         if self.log {
             log_ticks(self.min, self.max, target)
         } else {
@@ -152,6 +203,71 @@ pub fn log_ticks(min: f64, max: f64, target: usize) -> Vec<(f64, String)> {
         .collect()
 }
 
+/// A subtitle in lines that fit the canvas at 8 pt, broken at its " · " separators.
+fn subtitle_lines(c: &Canvas, subtitle: &str) -> Vec<String> {
+    if subtitle.is_empty() {
+        return Vec::new();
+    }
+    let fs = c.px(SUBTITLE);
+    let room = c.width() - c.px(8.0);
+    let mut lines: Vec<String> = Vec::new();
+    for part in subtitle.split(" · ") {
+        match lines.last_mut() {
+            Some(l) if c.text_width(&format!("{l} · {part}"), fs) <= room => {
+                l.push_str(" · ");
+                l.push_str(part);
+            }
+            _ => lines.push(part.to_string()),
+        }
+    }
+    lines
+}
+
+/// Symmetric-log ticks: 0 and ±10^k beyond the linear band, every few decades.
+fn symlog_ticks(min: f64, max: f64, linthresh: f64, target: usize) -> Vec<(f64, String)> {
+    let top = min.abs().max(max.abs());
+    let lo = linthresh.log10().ceil() as i32;
+    let hi = top.log10().floor() as i32;
+    let sides = usize::from(min < 0.0) + usize::from(max > 0.0);
+    let per_side = (target.saturating_sub(1) / sides.max(1)).max(1);
+    let every = ((hi - lo + 1).max(1) as usize).div_ceil(per_side).max(1) as i32;
+    let mut out = Vec::new();
+    for k in (lo..=hi).rev().filter(|k| (hi - k) % every == 0) {
+        let v = -(10f64.powi(k));
+        if v >= min {
+            out.push((v, format!("−10{}", superscript(k))));
+        }
+    }
+    if min <= 0.0 && max >= 0.0 {
+        out.push((0.0, "0".into()));
+    }
+    for k in (lo..=hi).filter(|k| (hi - k) % every == 0) {
+        let v = 10f64.powi(k);
+        if v <= max {
+            out.push((v, format!("10{}", superscript(k))));
+        }
+    }
+    out
+}
+
+/// Minor ticks of a log scale: 2…9 × 10^k inside [min, max].
+pub fn minor_log_ticks(min: f64, max: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let (lo, hi) = (min.log10().floor() as i32, max.log10().ceil() as i32);
+    if hi - lo > 12 {
+        return out; // too many decades for minor ticks to be read
+    }
+    for k in lo..=hi {
+        for m in 2..=9 {
+            let v = m as f64 * 10f64.powi(k);
+            if v > min && v < max {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 /// An integer as Unicode superscript digits (with a proper minus).
 pub fn superscript(k: i32) -> String {
     k.to_string()
@@ -191,6 +307,53 @@ pub fn tick_label(v: f64, step: f64) -> String {
     s.replace('-', "−")
 }
 
+/// A legend entry: text, and the line (and marker) it stands for.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The text.
+    pub text: String,
+    /// Line colour.
+    pub color: Color,
+    /// Line style.
+    pub style: LineStyle,
+    /// Line width in points.
+    pub width: f32,
+    /// A marker (filled or hollow) drawn on the sample.
+    pub marker: Option<(Marker, bool)>,
+}
+
+impl Entry {
+    /// A line entry (1.5-pt line).
+    pub fn line(text: impl Into<String>, color: Color, style: LineStyle) -> Entry {
+        Entry {
+            text: text.into(),
+            color,
+            style,
+            width: 1.5,
+            marker: None,
+        }
+    }
+
+    /// The same entry with a marker.
+    pub fn with_marker(mut self, marker: Marker, filled: bool) -> Entry {
+        self.marker = Some((marker, filled));
+        self
+    }
+
+    /// Draws the sample: a line from (x, y) `len` pixels long, with the marker at its middle.
+    fn sample(&self, c: &mut Canvas, x: f32, y: f32, len: f32) {
+        c.polyline(
+            &[(x, y), (x + len, y)],
+            c.px(self.width),
+            self.color,
+            self.style,
+        );
+        if let Some((m, filled)) = self.marker {
+            c.marker(x + len / 2.0, y, c.px(3.0), m, self.color, filled);
+        }
+    }
+}
+
 /// Where axes sit on the canvas (pixels) and what they show.
 #[derive(Clone, Copy, Debug)]
 pub struct Axes {
@@ -209,6 +372,23 @@ pub struct Axes {
 }
 
 impl Axes {
+    /// Fails when the layout left the axes too little room (text too large for the figure).
+    pub fn ensure_room(&self, c: &Canvas) -> crate::Result<()> {
+        if self.w < c.px(36.0) || self.h < c.px(24.0) || !(self.w.is_finite() && self.h.is_finite())
+        {
+            return Err(crate::Error::input(format!(
+                "the figure ({:.1} × {:.1} in at {} dpi) is too small for its text: the plot \
+                 would be {:.0} × {:.0} points; enlarge --size, or lower --font-scale",
+                c.width() / c.dpi,
+                c.height() / c.dpi,
+                c.dpi,
+                (self.w / c.scale).max(0.0),
+                (self.h / c.scale).max(0.0)
+            )));
+        }
+        Ok(())
+    }
+
     /// Pixel x of data x.
     pub fn px(&self, x: f64) -> f32 {
         self.x0 + (self.xs.frac(x) as f32) * self.w
@@ -229,17 +409,17 @@ impl Axes {
         self.h as f64 / (self.ys.max - self.ys.min)
     }
 
-    /// About how many ticks fit along x (one per 70 design units).
+    /// About how many ticks fit along x (one per 55 points).
     fn x_target(&self, c: &Canvas) -> usize {
-        ((self.w / c.px(70.0)) as usize).clamp(2, 10)
+        ((self.w / c.px(55.0)) as usize).clamp(2, 10)
     }
 
-    /// About how many ticks fit along y (one per 34 design units).
+    /// About how many ticks fit along y (one per 30 points).
     fn y_target(&self, c: &Canvas) -> usize {
-        ((self.h / c.px(34.0)) as usize).clamp(2, 8)
+        ((self.h / c.px(30.0)) as usize).clamp(2, 8)
     }
 
-    /// Light grid lines at the ticks.
+    /// Light grid lines at the major ticks.
     pub fn grid(&self, c: &mut Canvas) {
         let lw = c.px(0.6);
         for (v, _) in self.xs.ticks(self.x_target(c)) {
@@ -262,25 +442,123 @@ impl Axes {
         }
     }
 
-    /// Frame, ticks, tick labels, axis labels and title.
+    /// Minor ticks (2…9 × 10^k) along a log y scale, outward from `x` (a frame edge).
+    pub fn minor_log_ticks_y(&self, c: &mut Canvas, x: f32, len: f32) {
+        let lw = c.px(0.6);
+        let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.ys.min, self.ys.max)
+            .into_iter()
+            .map(|v| {
+                let y = self.py(v);
+                [(x, y), (x + len, y)]
+            })
+            .collect();
+        c.segments(&segs, lw, palette::INK);
+    }
+
+    /// Pixels that the y tick labels, the y label and a margin take left of the axes, for
+    /// axes of about `h` pixels with this y scale.
+    pub fn left_room(c: &Canvas, ys: &Scale, h: f32, ylabel: bool) -> f32 {
+        let probe = Axes {
+            x0: 0.0,
+            y0: 0.0,
+            w: 100.0,
+            h,
+            xs: Scale::linear(0.0, 1.0),
+            ys: *ys,
+        };
+        let fs = c.px(FONT);
+        let widest = ys
+            .ticks(probe.y_target(c))
+            .iter()
+            .map(|(_, t)| c.text_width(t, fs))
+            .fold(0.0, f32::max);
+        c.px(TICK + PAD)
+            + widest
+            + if ylabel {
+                c.px(LABEL_PAD) + fs * 1.05
+            } else {
+                0.0
+            }
+            + c.px(5.0)
+    }
+
+    /// Pixels that the x tick labels and the x label take below the axes.
+    pub fn bottom_room(c: &Canvas, xlabel: bool) -> f32 {
+        let fs = c.px(FONT);
+        c.px(TICK + PAD)
+            + fs * 1.0
+            + if xlabel {
+                c.px(LABEL_PAD) + fs * 1.05
+            } else {
+                0.0
+            }
+    }
+
+    /// Pixels a title (12 pt) and subtitle (8 pt, wrapped to the canvas) take above the axes.
+    pub fn title_room(c: &Canvas, title: &str, subtitle: &str) -> f32 {
+        let mut r = c.px(6.0);
+        if !title.is_empty() {
+            r += c.px(TITLE + 4.0);
+        }
+        r + c.px(SUBTITLE + 3.0) * subtitle_lines(c, subtitle).len() as f32
+    }
+
+    /// A title and a smaller subtitle centred above the axes (each may be empty); the title
+    /// shrinks to fit the canvas, the subtitle wraps at its " · " separators.
+    pub fn title_block(&self, c: &mut Canvas, title: &str, subtitle: &str) {
+        let room = c.width() - c.px(8.0);
+        let fit = |c: &Canvas, text: &str, size: f32| -> f32 {
+            let w = c.text_width(text, size);
+            if w > room {
+                (size * room / w).max(c.px(5.0))
+            } else {
+                size
+            }
+        };
+        // Centred on the axes, but kept on the canvas.
+        let centre = |c: &Canvas, text: &str, size: f32| -> f32 {
+            let half = c.text_width(text, size) / 2.0;
+            (self.x0 + self.w / 2.0)
+                .min(c.width() - half - c.px(4.0))
+                .max(half + c.px(4.0))
+        };
+        let mut y = self.y0 - c.px(6.0);
+        for line in subtitle_lines(c, subtitle).iter().rev() {
+            let fs = fit(c, line, c.px(SUBTITLE));
+            let x = centre(c, line, fs);
+            c.text(
+                line,
+                x,
+                y,
+                fs,
+                palette::INK.alpha(170),
+                Anchor::Center,
+                false,
+            );
+            y -= c.px(SUBTITLE + 3.0);
+        }
+        if !title.is_empty() {
+            let fs = fit(c, title, c.px(TITLE));
+            let x = centre(c, title, fs);
+            c.text(title, x, y, fs, palette::INK, Anchor::Center, false);
+        }
+    }
+
+    /// Frame, ticks (minor ones on log scales), tick labels, axis labels and title.
     pub fn decorate(&self, c: &mut Canvas, xlabel: &str, ylabel: &str, title: &str) {
-        let lw = c.px(1.0);
-        let tick = c.px(5.0);
-        let fs = c.px(11.0);
+        let lw = c.px(0.8);
+        let tick = c.px(TICK);
+        let fs = c.px(FONT);
         let (x0, y0, x1, y1) = (self.x0, self.y0, self.x0 + self.w, self.y0 + self.h);
         c.polygon_outline(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], lw, palette::INK);
+        let mut ticks: Vec<[(f32, f32); 2]> = Vec::new();
         for (v, label) in self.xs.ticks(self.x_target(c)) {
             let x = self.px(v);
-            c.polyline(
-                &[(x, y1), (x, y1 + tick)],
-                lw,
-                palette::INK,
-                LineStyle::Solid,
-            );
+            ticks.push([(x, y1), (x, y1 + tick)]);
             c.text(
                 &label,
                 x,
-                y1 + tick + fs * 1.05,
+                y1 + tick + c.px(PAD) + fs * 0.76,
                 fs,
                 palette::INK,
                 Anchor::Center,
@@ -290,16 +568,11 @@ impl Axes {
         let mut widest: f32 = 0.0;
         for (v, label) in self.ys.ticks(self.y_target(c)) {
             let y = self.py(v);
-            c.polyline(
-                &[(x0 - tick, y), (x0, y)],
-                lw,
-                palette::INK,
-                LineStyle::Solid,
-            );
+            ticks.push([(x0 - tick, y), (x0, y)]);
             c.text(
                 &label,
-                x0 - tick - c.px(3.0),
-                y + fs * 0.35,
+                x0 - tick - c.px(PAD),
+                y + fs * 0.36,
                 fs,
                 palette::INK,
                 Anchor::Right,
@@ -307,40 +580,45 @@ impl Axes {
             );
             widest = widest.max(c.text_width(&label, fs));
         }
-        let ls = c.px(12.5);
+        c.segments(&ticks, lw, palette::INK);
+        let minor = tick * 0.55;
+        if self.xs.log {
+            let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.xs.min, self.xs.max)
+                .into_iter()
+                .map(|v| [(self.px(v), y1), (self.px(v), y1 + minor)])
+                .collect();
+            c.segments(&segs, c.px(0.6), palette::INK);
+        }
+        if self.ys.log {
+            self.minor_log_ticks_y(c, x0, -minor);
+        }
         if !xlabel.is_empty() {
             c.text(
                 xlabel,
                 x0 + self.w / 2.0,
-                y1 + tick + fs * 1.2 + ls * 1.3,
-                ls,
+                y1 + tick + c.px(PAD) + fs + c.px(LABEL_PAD) + fs * 0.76,
+                fs,
                 palette::INK,
                 Anchor::Center,
                 false,
             );
         }
         if !ylabel.is_empty() {
-            let x = x0 - tick - c.px(8.0) - widest - ls * 0.35;
+            // Rotated text grows leftwards from its baseline: the baseline sits a descender
+            // right of where the glyphs end.
+            let x = x0 - tick - c.px(PAD) - widest - c.px(LABEL_PAD) - fs * 0.22;
             c.text(
                 ylabel,
                 x,
                 y0 + self.h / 2.0,
-                ls,
+                fs,
                 palette::INK,
                 Anchor::Center,
                 true,
             );
         }
         if !title.is_empty() {
-            c.text(
-                title,
-                x0 + self.w / 2.0,
-                y0 - c.px(10.0),
-                c.px(14.0),
-                palette::INK,
-                Anchor::Center,
-                false,
-            );
+            self.title_block(c, title, "");
         }
     }
 
@@ -371,19 +649,30 @@ impl Axes {
         c.polyline(&pts, width, color, style);
     }
 
-    fn legend_box(
-        &self,
-        c: &Canvas,
-        entries: &[(String, Color, LineStyle)],
-        corner: u8,
-    ) -> (f32, f32, f32, f32) {
-        let fs = c.px(10.5);
-        let pad = c.px(7.0);
+    /// The legend's text size: 10 pt, smaller (down to 6 pt) where the widest entry would not
+    /// fit in its column of the axes' width.
+    pub fn legend_font(&self, c: &Canvas, entries: &[Entry], cols: usize) -> f32 {
+        let fs = c.px(LEGEND);
+        let widest = entries
+            .iter()
+            .map(|e| c.text_width(&e.text, fs))
+            .fold(0.0, f32::max);
+        let room = self.w / cols.max(1) as f32 - c.px(SAMPLE) - c.px(20.0);
+        if widest > room && widest > 0.0 {
+            (fs * room / widest).max(c.px(6.0))
+        } else {
+            fs
+        }
+    }
+
+    fn legend_box(&self, c: &Canvas, entries: &[Entry], corner: u8) -> (f32, f32, f32, f32) {
+        let fs = self.legend_font(c, entries, 1);
+        let pad = c.px(5.0);
         let w = entries
             .iter()
-            .map(|(t, _, _)| c.text_width(t, fs))
+            .map(|e| c.text_width(&e.text, fs))
             .fold(0.0, f32::max)
-            + c.px(26.0)
+            + c.px(SAMPLE)
             + 3.0 * pad;
         let h = fs * 1.45 * entries.len() as f32 + pad;
         let x = if corner.is_multiple_of(2) {
@@ -400,12 +689,7 @@ impl Axes {
     }
 
     /// A legend in the corner that covers the fewest points of the given series.
-    pub fn legend_auto(
-        &self,
-        c: &mut Canvas,
-        entries: &[(String, Color, LineStyle)],
-        series: &[(&[f64], &[f64])],
-    ) {
+    pub fn legend_auto(&self, c: &mut Canvas, entries: &[Entry], series: &[(&[f64], &[f64])]) {
         let mut best = (usize::MAX, 1u8);
         for corner in [1u8, 0, 3, 2] {
             let (x, y, w, h) = self.legend_box(c, entries, corner);
@@ -441,21 +725,50 @@ impl Axes {
         self.legend(c, entries, best.1);
     }
 
-    /// A one-row legend just above the axes (for panels the data fill).
-    pub fn legend_above(&self, c: &mut Canvas, entries: &[(String, Color, LineStyle)]) {
-        let fs = c.px(10.5);
-        let sample = c.px(22.0);
-        let y = self.y0 - c.px(9.0);
+    /// How a legend above axes `w` pixels wide is set: (in one row, text size, height). One
+    /// row while its text keeps at least 9 pt, else one entry per row.
+    pub fn legend_above_layout(c: &Canvas, w: f32, entries: &[Entry]) -> (bool, f32, f32) {
+        let sample = c.px(SAMPLE);
+        let full = c.px(LEGEND);
+        let total: f32 = entries
+            .iter()
+            .map(|e| sample + c.px(6.0) + c.text_width(&e.text, full) + c.px(16.0))
+            .sum();
+        let one_row = if total > w { full * w / total } else { full };
+        if one_row >= c.px(9.0) {
+            return (true, one_row, one_row * 1.5);
+        }
+        let probe = Axes {
+            x0: 0.0,
+            y0: 0.0,
+            w,
+            h: 1.0,
+            xs: Scale::linear(0.0, 1.0),
+            ys: Scale::linear(0.0, 1.0),
+        };
+        let fs = probe.legend_font(c, entries, 1);
+        (false, fs, fs * 1.5 * entries.len() as f32)
+    }
+
+    /// A legend just above the axes (for panels the data fill): one row, or one entry per row
+    /// where a row would need text below 9 pt (see [`Axes::legend_above_layout`]).
+    pub fn legend_above(&self, c: &mut Canvas, entries: &[Entry]) {
+        let sample = c.px(SAMPLE);
+        let (one_row, fs, _) = Axes::legend_above_layout(c, self.w, entries);
+        let y_last = self.y0 - c.px(5.0);
         let mut x = self.x0;
-        for (text, color, style) in entries {
-            c.polyline(
-                &[(x, y - fs * 0.35), (x + sample, y - fs * 0.35)],
-                c.px(2.0),
-                *color,
-                *style,
-            );
+        for (i, e) in entries.iter().enumerate() {
+            let y = if one_row {
+                y_last
+            } else {
+                y_last - fs * 1.5 * (entries.len() - 1 - i) as f32
+            };
+            if !one_row {
+                x = self.x0;
+            }
+            e.sample(c, x, y - fs * 0.35, sample);
             c.text(
-                text,
+                &e.text,
                 x + sample + c.px(6.0),
                 y,
                 fs,
@@ -463,37 +776,56 @@ impl Axes {
                 Anchor::Left,
                 false,
             );
-            x += sample + c.px(6.0) + c.text_width(text, fs) + c.px(22.0);
+            x += sample + c.px(6.0) + c.text_width(&e.text, fs) + c.px(16.0);
         }
     }
 
     /// Height of a [`Axes::legend_below`] of `n` entries in `cols` columns.
     pub fn legend_below_height(c: &Canvas, n: usize, cols: usize) -> f32 {
-        c.px(10.5) * 1.5 * n.div_ceil(cols.max(1)) as f32
+        c.px(LEGEND) * 1.5 * n.div_ceil(cols.max(1)) as f32
+    }
+
+    /// How a legend under axes `w` pixels wide is set: (columns, text size, height). Up to
+    /// `max_cols` columns while the text keeps at least 9 pt, else fewer.
+    pub fn legend_below_layout(
+        c: &Canvas,
+        w: f32,
+        entries: &[Entry],
+        max_cols: usize,
+    ) -> (usize, f32, f32) {
+        let probe = Axes {
+            x0: 0.0,
+            y0: 0.0,
+            w,
+            h: 1.0,
+            xs: Scale::linear(0.0, 1.0),
+            ys: Scale::linear(0.0, 1.0),
+        };
+        let mut cols = max_cols.max(1);
+        while cols > 1 && probe.legend_font(c, entries, cols) < c.px(9.0) {
+            cols -= 1;
+        }
+        let fs = probe.legend_font(c, entries, cols);
+        let rows = entries.len().div_ceil(cols).max(1);
+        (cols, fs, fs * 1.5 * rows as f32)
     }
 
     /// A legend outside the axes, filled column by column into `cols` columns of equal width
     /// under the x-axis label, its first row centred on `y`: it can cover no data.
-    pub fn legend_below(
-        &self,
-        c: &mut Canvas,
-        entries: &[(String, Color, LineStyle)],
-        cols: usize,
-        y: f32,
-    ) {
+    pub fn legend_below(&self, c: &mut Canvas, entries: &[Entry], cols: usize, y: f32) {
         let cols = cols.max(1);
-        let fs = c.px(10.5);
-        let sample = c.px(26.0);
+        let fs = self.legend_font(c, entries, cols);
+        let sample = c.px(SAMPLE);
         let col_w = self.w / cols as f32;
         let rows = entries.len().div_ceil(cols).max(1);
         // Column by column, so that related entries (listed together) stay together.
-        for (i, (text, color, style)) in entries.iter().enumerate() {
+        for (i, e) in entries.iter().enumerate() {
             let x = self.x0 + col_w * (i / rows) as f32;
             let ty = y + fs * 1.5 * (i % rows) as f32;
-            c.polyline(&[(x, ty), (x + sample, ty)], c.px(2.0), *color, *style);
+            e.sample(c, x, ty, sample);
             let tx = x + sample + c.px(7.0);
             c.text(
-                text,
+                &e.text,
                 tx,
                 ty + fs * 0.35,
                 fs,
@@ -505,13 +837,13 @@ impl Axes {
     }
 
     /// A legend box in the given corner (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right).
-    pub fn legend(&self, c: &mut Canvas, entries: &[(String, Color, LineStyle)], corner: u8) {
+    pub fn legend(&self, c: &mut Canvas, entries: &[Entry], corner: u8) {
         if entries.is_empty() {
             return;
         }
-        let fs = c.px(10.5);
-        let sample = c.px(26.0);
-        let pad = c.px(7.0);
+        let fs = self.legend_font(c, entries, 1);
+        let sample = c.px(SAMPLE);
+        let pad = c.px(5.0);
         let row = fs * 1.45;
         let (x, y, w, h) = self.legend_box(c, entries, corner);
         c.fill_rect(x, y, w, h, palette::PAPER.alpha(235));
@@ -520,16 +852,11 @@ impl Axes {
             c.px(0.6),
             palette::GRID.alpha(255),
         );
-        for (i, (text, color, style)) in entries.iter().enumerate() {
+        for (i, e) in entries.iter().enumerate() {
             let ty = y + pad + row * (i as f32 + 0.5);
-            c.polyline(
-                &[(x + pad, ty), (x + pad + sample, ty)],
-                c.px(2.0),
-                *color,
-                *style,
-            );
+            e.sample(c, x + pad, ty, sample);
             c.text(
-                text,
+                &e.text,
                 x + 2.0 * pad + sample,
                 ty + fs * 0.35,
                 fs,

@@ -1,90 +1,39 @@
-//! The figures: derivative curves with their errors, slope arrows on a curve, and 2-D gradient
-//! fields (heatmap, contours, quiver).
+//! The figures: derivative curves with their errors, slope arrows and descent on a curve,
+//! 2-D gradient fields (heatmap, contours, quiver, streamlines, descent paths), the step-size
+//! sweep and the throughput benchmark. Each is laid out in points from its text (10-pt ticks
+//! and labels, 12-pt titles), so it holds at any physical size and resolution, and drawn once
+//! for PNG, SVG and PDF alike.
 
-use super::axes::{Axes, Scale};
-use super::canvas::{Anchor, Canvas, LineStyle, palette};
+use super::axes::{Axes, Entry, Scale, TITLE};
+use super::canvas::{Anchor, Canvas, Color, LineStyle, Marker, palette};
 use super::quiver::{self, Arrow, ArrowColor, QuiverStyle};
-use super::{ColorMap, Lattice, colorbar, contour_levels, contour_segments, heatmap};
+use super::style::{ColorOptions, FigureOptions};
+use super::{
+    ColorMap, FONT, Lattice, Norm, colorbar, colorbar_width, contour_levels, contour_segments,
+    heatmap,
+};
 use crate::error::Result;
 
-/// Figure size in pixels; fonts and lines scale with the width.
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "cli", derive(clap::Args))]
-pub struct FigureSize {
-    /// Width in pixels.
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1600))]
-    pub width: u32,
-    /// Height in pixels.
-    #[cfg_attr(feature = "cli", arg(long, default_value_t = 1200))]
-    pub height: u32,
+/// A path drawn over a figure: an optimizer's iterates with the engine's gradient (solid,
+/// with markers) and with the exact one (dashed), in data coordinates.
+#[derive(Clone, Debug)]
+pub struct PathSeries {
+    /// Legend text.
+    pub label: String,
+    /// Iterates (x, y) in data units (on a curve: (x, f(x))).
+    pub points: Vec<(f64, f64)>,
+    /// The same descent with the exact gradient.
+    pub exact: Vec<(f64, f64)>,
+    /// Which colour (one per optimizer).
+    pub color_key: usize,
+    /// Which marker (one per start).
+    pub marker_key: usize,
 }
 
-impl FigureSize {
-    /// Checks the size before any work (64 to 16384 pixels a side).
-    ///
-    /// ```
-    /// use gradfield::plot::FigureSize;
-    /// assert!(FigureSize::default().validate().is_ok());
-    /// assert!(FigureSize { width: 0, height: 600 }.validate().is_err());
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        Canvas::check_size(self.width, self.height)
-    }
-}
-
-impl Default for FigureSize {
-    /// Print quality: 1600 × 1200.
-    fn default() -> FigureSize {
-        FigureSize {
-            width: 1600,
-            height: 1200,
-        }
-    }
-}
-
-/// Title and a smaller subtitle line above the axes.
-fn title_block(c: &mut Canvas, ax: &Axes, title: &str, subtitle: &str) {
-    let cx = ax.x0 + ax.w / 2.0;
-    if subtitle.is_empty() {
-        c.text(
-            title,
-            cx,
-            ax.y0 - c.px(12.0),
-            c.px(14.0),
-            palette::INK,
-            Anchor::Center,
-            false,
-        );
-    } else {
-        c.text(
-            title,
-            cx,
-            ax.y0 - c.px(28.0),
-            c.px(14.0),
-            palette::INK,
-            Anchor::Center,
-            false,
-        );
-        c.text(
-            subtitle,
-            cx,
-            ax.y0 - c.px(11.0),
-            c.px(10.0),
-            palette::INK.alpha(170),
-            Anchor::Center,
-            false,
-        );
-    }
-}
-
-/// Floor for errors on a log axis: exact zeros are drawn here rather than dropped.
-fn log_floor(values: &[f64]) -> f64 {
-    let min = values
-        .iter()
-        .copied()
-        .filter(|v| *v > 0.0 && v.is_finite())
-        .fold(f64::INFINITY, f64::min);
-    if min.is_finite() { min / 4.0 } else { 1e-20 }
+/// Sets the file metadata: the title and the run details.
+fn meta(c: &mut Canvas, title: &str, details: &str) {
+    c.meta.title = title.to_string();
+    c.meta.description = details.to_string();
 }
 
 /// Data for a derivative-curve figure (the article's Demo 1, with errors).
@@ -114,139 +63,215 @@ pub struct CurveFigure {
 
 /// Top: the three derivatives on one axes (solid, dashed, dotted as in the article). Bottom:
 /// |error| of the analytic gradient and of the finite difference against the exact one, on a
-/// log axis; exact zeros are drawn at the panel's floor.
-pub fn curve_figure(d: &CurveFigure, size: FigureSize) -> Result<Canvas> {
-    let mut c = Canvas::new(size.width, size.height)?;
+/// log axis; exact zeros cannot be drawn on it and are counted in the legend instead.
+pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
+    let mut c = o.canvas(|w, _| FigureOptions::default_height(w))?;
+    let (title, subtitle) = (o.title_or(&d.title), o.subtitle(&d.subtitle).to_string());
+    meta(&mut c, &title, &d.subtitle);
     let (w, h) = (c.width(), c.height());
-    let left = c.px(78.0);
-    let right = c.px(24.0);
-    let top = Axes {
-        x0: left,
-        y0: c.px(62.0),
-        w: w - left - right,
-        h: h * 0.48,
-        xs: Scale::linear(d.xs[0], d.xs[d.xs.len() - 1]),
-        ys: Scale::fit(d.truth.iter().chain(&d.grad).chain(&d.fd).copied()),
-    };
-    top.grid(&mut c);
-    let [blue, orange, green, ..] = palette::SERIES;
-    top.line(&mut c, &d.xs, &d.truth, blue, 3.2, LineStyle::Solid);
-    top.line(&mut c, &d.xs, &d.grad, orange, 1.8, LineStyle::Dashed);
-    top.line(&mut c, &d.xs, &d.fd, green, 2.0, LineStyle::Dotted);
-    top.decorate(&mut c, "", &d.ylabel, "");
-    title_block(&mut c, &top, &d.title, &d.subtitle);
-    top.legend_auto(
-        &mut c,
-        &[
-            (d.truth_label.clone(), blue, LineStyle::Solid),
-            (d.grad_label.clone(), orange, LineStyle::Dashed),
-            (d.fd_label.clone(), green, LineStyle::Dotted),
-        ],
-        &[(&d.xs, &d.truth), (&d.xs, &d.grad), (&d.xs, &d.fd)],
-    );
-    let err_grad: Vec<f64> = d
-        .grad
+    let err =
+        |v: &[f64]| -> Vec<f64> { v.iter().zip(&d.truth).map(|(a, b)| (a - b).abs()).collect() };
+    let (err_grad, err_fd) = (err(&d.grad), err(&d.fd));
+    let positive: Vec<f64> = err_grad
         .iter()
-        .zip(&d.truth)
-        .map(|(a, b)| (a - b).abs())
+        .chain(&err_fd)
+        .copied()
+        .filter(|e| *e > 0.0 && e.is_finite())
         .collect();
-    let err_fd: Vec<f64> =
-        d.fd.iter()
-            .zip(&d.truth)
-            .map(|(a, b)| (a - b).abs())
-            .collect();
-    let all: Vec<f64> = err_grad.iter().chain(&err_fd).copied().collect();
-    let floor = log_floor(&all);
-    let clamp = |v: &Vec<f64>| -> Vec<f64> {
-        v.iter()
-            .map(|&e| if e.is_finite() { e.max(floor) } else { e })
-            .collect()
+    let top_ys = Scale::fit(d.truth.iter().chain(&d.grad).chain(&d.fd).copied());
+    let bottom_ys = if positive.is_empty() {
+        Scale::log(1e-17, 1e-15)
+    } else {
+        Scale::fit_log(positive.iter().copied())
     };
-    let bottom_y = top.y0 + top.h + c.px(70.0);
-    let bottom = Axes {
-        x0: left,
-        y0: bottom_y,
-        w: top.w,
-        h: h - bottom_y - c.px(64.0),
-        xs: top.xs,
-        ys: Scale::fit_log(all.iter().map(|&e| e.max(floor))),
-    };
-    bottom.grid(&mut c);
-    bottom.line(&mut c, &d.xs, &clamp(&err_fd), green, 1.4, LineStyle::Solid);
-    bottom.line(
-        &mut c,
-        &d.xs,
-        &clamp(&err_grad),
-        orange,
-        1.4,
-        LineStyle::Solid,
-    );
-    bottom.decorate(&mut c, "x", "|error|", "");
+    let ylabel = o.ylabel_or(&d.ylabel);
+    let left = Axes::left_room(&c, &top_ys, h * 0.4, true).max(Axes::left_room(
+        &c,
+        &bottom_ys,
+        h * 0.3,
+        true,
+    ));
+    let top_room = Axes::title_room(&c, &title, &subtitle);
+    let right = c.px(10.0);
     let max = |v: &[f64]| {
         v.iter()
             .copied()
             .filter(|e| e.is_finite())
             .fold(0.0, f64::max)
     };
-    bottom.legend_above(
+    let zeros = |v: &[f64]| v.iter().filter(|&&e| e == 0.0).count();
+    let exact_note = |v: &[f64]| match zeros(v) {
+        0 => String::new(),
+        n => format!(" (exact at {n} points)"),
+    };
+    let [blue, orange, green, ..] = palette::SERIES;
+    let error_legend = [
+        Entry::line(
+            format!(
+                "|error| of the {}: max {:.2e}{}",
+                d.grad_label,
+                max(&err_grad),
+                exact_note(&err_grad)
+            ),
+            orange,
+            LineStyle::Solid,
+        ),
+        Entry::line(
+            format!(
+                "|error| of the {}: max {:.2e}{}",
+                d.fd_label,
+                max(&err_fd),
+                exact_note(&err_fd)
+            ),
+            green,
+            LineStyle::Solid,
+        ),
+    ];
+    let legend_h = Axes::legend_above_layout(&c, w - left - right, &error_legend).2;
+    let between = Axes::bottom_room(&c, false) + legend_h + c.px(8.0);
+    let bottom_room = Axes::bottom_room(&c, true) + c.px(4.0);
+    let avail = h - top_room - between - bottom_room;
+    let top = Axes {
+        x0: left,
+        y0: top_room,
+        w: w - left - right,
+        h: avail * 0.56,
+        xs: Scale::linear(d.xs[0], d.xs[d.xs.len() - 1]),
+        ys: top_ys,
+    };
+    top.ensure_room(&c)?;
+    top.grid(&mut c);
+    top.line(&mut c, &d.xs, &d.truth, blue, 2.4, LineStyle::Solid);
+    top.line(&mut c, &d.xs, &d.grad, orange, 1.5, LineStyle::Dashed);
+    top.line(&mut c, &d.xs, &d.fd, green, 1.7, LineStyle::Dotted);
+    top.decorate(&mut c, "", &ylabel, "");
+    top.title_block(&mut c, &title, &subtitle);
+    top.legend_auto(
         &mut c,
         &[
-            (
-                format!(
-                    "|error| of the {}: max {:.2e}",
-                    d.grad_label,
-                    max(&err_grad)
-                ),
-                orange,
-                LineStyle::Solid,
-            ),
-            (
-                format!("of the {}: max {:.2e}", d.fd_label, max(&err_fd)),
-                green,
-                LineStyle::Solid,
-            ),
+            Entry::line(d.truth_label.clone(), blue, LineStyle::Solid),
+            Entry::line(d.grad_label.clone(), orange, LineStyle::Dashed),
+            Entry::line(d.fd_label.clone(), green, LineStyle::Dotted),
         ],
+        &[(&d.xs, &d.truth), (&d.xs, &d.grad), (&d.xs, &d.fd)],
     );
+    let bottom = Axes {
+        x0: left,
+        y0: top.y0 + top.h + between,
+        w: top.w,
+        h: avail * 0.44,
+        xs: top.xs,
+        ys: bottom_ys,
+    };
+    bottom.ensure_room(&c)?;
+    bottom.grid(&mut c);
+    // Exact zeros break the line (a log axis has no 0) and are counted.
+    let gaps = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .map(|&e| if e > 0.0 { e } else { f64::NAN })
+            .collect()
+    };
+    bottom.line(&mut c, &d.xs, &gaps(&err_fd), green, 1.2, LineStyle::Solid);
+    bottom.line(
+        &mut c,
+        &d.xs,
+        &gaps(&err_grad),
+        orange,
+        1.2,
+        LineStyle::Solid,
+    );
+    bottom.decorate(&mut c, &o.xlabel_or("x"), "|error|", "");
+    bottom.legend_above(&mut c, &error_legend);
     Ok(c)
 }
 
-/// The article's Demo 2, better drawn: f(x) with `k` slope arrows, each a tangent step
-/// (Δx, f'(x)·Δx) coloured by the slope's sign and size, so the arrows show which way and how
-/// steeply f rises; flip them for gradient descent.
-#[allow(clippy::too_many_arguments)]
-pub fn slopes_figure(
-    xs: &[f64],
-    f: &[f64],
-    grad: &[f64],
-    k: usize,
-    title: &str,
-    flabel: &str,
-    size: FigureSize,
-) -> Result<Canvas> {
-    let mut c = Canvas::new(size.width, size.height)?;
+/// Data for a curve with slope arrows and descent iterates (the article's Demo 2).
+#[derive(Clone, Debug)]
+pub struct SlopesFigure {
+    /// Title.
+    pub title: String,
+    /// Run details.
+    pub subtitle: String,
+    /// Coordinates.
+    pub xs: Vec<f64>,
+    /// f.
+    pub f: Vec<f64>,
+    /// f′ (the engine's analytic gradient).
+    pub grad: Vec<f64>,
+    /// Number of slope arrows (0: none).
+    pub arrows: usize,
+    /// y label.
+    pub flabel: String,
+    /// Descent iterates on the curve.
+    pub paths: Vec<PathSeries>,
+}
+
+/// The article's Demo 2, better drawn: f(x) with slope arrows, each a tangent step
+/// (Δx, f′(x)·Δx) coloured by the slope's sign and size, so the arrows show which way and how
+/// steeply f rises (flip them for gradient descent); and descent iterates, if any, as
+/// markers on the curve joined in order.
+pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) -> Result<Canvas> {
+    let mut c = o.canvas(|w, _| FigureOptions::default_height(w))?;
+    let (title, subtitle) = (o.title_or(&d.title), o.subtitle(&d.subtitle).to_string());
+    meta(&mut c, &title, &d.subtitle);
     let (w, h) = (c.width(), c.height());
+    let (xs, f, grad) = (&d.xs, &d.f, &d.grad);
     let n = xs.len();
-    let k = k.clamp(2, n);
-    let step = 0.55 * (xs[n - 1] - xs[0]) / (k - 1) as f64;
+    let k = if d.arrows == 0 {
+        0
+    } else {
+        d.arrows.clamp(2, n)
+    };
+    let step = if k > 1 {
+        0.55 * (xs[n - 1] - xs[0]) / (k - 1) as f64
+    } else {
+        0.0
+    };
     // Arrows start at k evenly spaced points whose tips stay inside the axes.
     let last = xs
         .iter()
         .rposition(|&x| x <= xs[n - 1] - step)
         .unwrap_or(n - 1)
-        .max(k - 1);
-    let picks: Vec<usize> = (0..k).map(|j| (j * last + (k - 1) / 2) / (k - 1)).collect();
-    // Make room for the arrow tips.
+        .max(k.saturating_sub(1));
+    let picks: Vec<usize> = if k > 1 {
+        (0..k).map(|j| (j * last + (k - 1) / 2) / (k - 1)).collect()
+    } else {
+        Vec::new()
+    };
     let tips = picks.iter().map(|&i| f[i] + grad[i] * step);
-    let ys = Scale::fit(f.iter().copied().chain(tips));
-    let left = c.px(78.0);
+    let path_ys = d.paths.iter().flat_map(|p| p.points.iter().map(|q| q.1));
+    let ys = Scale::fit(f.iter().copied().chain(tips).chain(path_ys));
+    let smax = picks
+        .iter()
+        .map(|&i| grad[i].abs())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let norm = Norm::new(
+        -smax,
+        smax,
+        color.color_scale,
+        color.cmap.unwrap_or(ColorMap::Diverging),
+        color.vmin,
+        color.vmax,
+        smax * 1e-3,
+    )?;
+    let left = Axes::left_room(&c, &ys, h * 0.7, true);
+    let right = if k > 0 {
+        colorbar_width(&c, &norm) + c.px(6.0)
+    } else {
+        c.px(10.0)
+    };
+    let top_room = Axes::title_room(&c, &title, &subtitle);
+    let bottom_room = Axes::bottom_room(&c, true) + c.px(super::axes::SUBTITLE * 1.8);
     let ax = Axes {
         x0: left,
-        y0: c.px(62.0),
-        w: w - left - c.px(110.0),
-        h: h - c.px(62.0) - c.px(70.0),
+        y0: top_room,
+        w: w - left - right,
+        h: h - top_room - bottom_room,
         xs: Scale::linear(xs[0], xs[n - 1]),
         ys,
     };
+    ax.ensure_room(&c)?;
     ax.grid(&mut c);
     // The curve light, so that the arrows along it stand out.
     ax.line(
@@ -254,61 +279,210 @@ pub fn slopes_figure(
         xs,
         f,
         palette::INK.alpha(110),
-        1.6,
+        1.4,
         LineStyle::Solid,
     );
-    let smax = picks
-        .iter()
-        .map(|&i| grad[i].abs())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let arrows: Vec<Arrow> = picks
-        .iter()
-        .map(|&i| Arrow {
-            x: xs[i],
-            y: f[i],
-            u: step,
-            v: grad[i] * step,
-        })
-        .collect();
-    let width = c.px(1.9);
-    for (a, &i) in arrows.iter().zip(&picks) {
-        if !(a.v.is_finite() && a.y.is_finite()) {
+    let width = c.px(1.2);
+    c.clip(Some([ax.x0, ax.y0, ax.w, ax.h]));
+    for &i in &picks {
+        let (x, y, v) = (xs[i], f[i], grad[i] * step);
+        if !(v.is_finite() && y.is_finite()) {
             continue;
         }
-        let t = if smax > 0.0 {
-            0.5 + 0.5 * grad[i] / smax
-        } else {
-            0.5
-        };
-        let color = ColorMap::Diverging.at(t);
-        let (px, py) = (ax.px(a.x), ax.py(a.y));
-        let dx = (a.u * ax.sx()) as f32;
-        let dy = -(a.v * ax.sy()) as f32;
+        let (px, py) = (ax.px(x), ax.py(y));
+        let dx = (step * ax.sx()) as f32;
+        let dy = -(v * ax.sy()) as f32;
         let poly = quiver::arrow_polygon(px, py, dx, dy, width);
-        c.polygon_outline(&poly, width * 0.45, palette::INK.alpha(200));
-        c.polygon(&poly, color);
+        c.polygon_with_edge(
+            &poly,
+            norm.color(grad[i]),
+            width * 0.45,
+            palette::INK.alpha(200),
+        );
         c.dot(px, py, width * 0.9, palette::INK);
     }
-    ax.decorate(&mut c, "x", flabel, "");
-    title_block(&mut c, &ax, title, "");
-    colorbar(
-        &mut c,
-        &ax,
-        ColorMap::Diverging,
-        Scale::linear(-smax, smax),
-        "slope f′(x)",
-    );
-    c.text(
-        &format!("{k} arrows: tangent steps (Δx, f′(x)·Δx), Δx = {step:.3}; flip them for descent"),
-        ax.x0,
-        ax.y0 + ax.h + c.px(44.0),
-        c.px(10.0),
-        palette::INK.alpha(190),
-        Anchor::Left,
-        false,
-    );
+    c.clip(None);
+    let entries = draw_paths(&mut c, &ax, &d.paths);
+    ax.decorate(&mut c, &o.xlabel_or("x"), &o.ylabel_or(&d.flabel), "");
+    ax.title_block(&mut c, &title, &subtitle);
+    if k > 0 {
+        colorbar(&mut c, &ax, ax.x0 + ax.w, &norm, "slope f′(x)");
+    }
+    if !entries.is_empty() {
+        let series: Vec<(Vec<f64>, Vec<f64>)> = d
+            .paths
+            .iter()
+            .map(|p| p.points.iter().copied().unzip())
+            .collect();
+        let mut all: Vec<(&[f64], &[f64])> = series
+            .iter()
+            .map(|(a, b)| (a.as_slice(), b.as_slice()))
+            .collect();
+        all.push((xs, f));
+        ax.legend_auto(&mut c, &entries, &all);
+    }
+    let caption = if k > 0 {
+        format!("{k} arrows: tangent steps (Δx, f′(x)·Δx), Δx = {step:.3}; flip them for descent")
+    } else {
+        String::new()
+    };
+    footer(&mut c, &ax, 0.0, &[caption], None);
     Ok(c)
+}
+
+/// Path colours: dark or saturated, each with a white halo, so that they read over any map.
+const PATH_COLORS: [Color; 6] = [
+    palette::SERIES[1],
+    palette::SERIES[0],
+    palette::SERIES[3],
+    palette::SERIES[6],
+    palette::SERIES[4],
+    palette::SERIES[5],
+];
+const PATH_MARKERS: [Marker; 4] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::Triangle,
+    Marker::Diamond,
+];
+
+/// Legend entries of descent paths.
+fn path_entries(paths: &[PathSeries]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = paths
+        .iter()
+        .map(|p| {
+            Entry::line(
+                p.label.clone(),
+                PATH_COLORS[p.color_key % PATH_COLORS.len()],
+                LineStyle::Solid,
+            )
+            .with_marker(PATH_MARKERS[p.marker_key % PATH_MARKERS.len()], true)
+        })
+        .collect();
+    if !paths.is_empty() {
+        entries.push(Entry::line(
+            "dashed: with the exact gradient",
+            palette::INK.alpha(200),
+            LineStyle::Dashed,
+        ));
+    }
+    entries
+}
+
+/// Draws descent paths (engine's gradient: solid with markers, start hollow, end filled;
+/// exact gradient: dashed) and returns their legend entries.
+fn draw_paths(c: &mut Canvas, ax: &Axes, paths: &[PathSeries]) -> Vec<Entry> {
+    c.clip(Some([ax.x0, ax.y0, ax.w, ax.h]));
+    for p in paths {
+        let color = PATH_COLORS[p.color_key % PATH_COLORS.len()];
+        let marker = PATH_MARKERS[p.marker_key % PATH_MARKERS.len()];
+        let px = |q: &(f64, f64)| (ax.px(q.0), ax.py(q.1));
+        let exact: Vec<(f32, f32)> = p.exact.iter().map(px).collect();
+        let pts: Vec<(f32, f32)> = p.points.iter().map(px).collect();
+        // A light halo, so that paths read over any background.
+        c.polyline(&pts, c.px(3.4), palette::PAPER.alpha(190), LineStyle::Solid);
+        c.polyline(&exact, c.px(1.0), color.alpha(220), LineStyle::Dashed);
+        c.polyline(&pts, c.px(1.6), color, LineStyle::Solid);
+        // Markers thinned to about 25 along the path.
+        let every = pts.len().div_ceil(25).max(1);
+        for q in pts.iter().step_by(every) {
+            c.marker(q.0, q.1, c.px(2.2), marker, color, true);
+        }
+        if let (Some(a), Some(b)) = (pts.first(), pts.last()) {
+            c.marker(a.0, a.1, c.px(4.0), Marker::Circle, color, false);
+            c.marker(b.0, b.1, c.px(4.5), marker, palette::INK, true);
+            c.marker(b.0, b.1, c.px(3.2), marker, color, true);
+        }
+    }
+    c.clip(None);
+    path_entries(paths)
+}
+
+/// Draws a key right-aligned at (x, baseline y).
+type KeyDrawer<'a> = dyn FnMut(&mut Canvas, f32, f32) + 'a;
+
+/// The caption's lines at `width`, and whether a key `key_w` wide needs a line of its own
+/// (when the first line would not fit beside it).
+fn footer_lines(
+    c: &Canvas,
+    notes: &[String],
+    width: f32,
+    key_w: Option<f32>,
+) -> (Vec<String>, bool) {
+    let fs = c.px(super::axes::SUBTITLE + 0.5);
+    let lines = wrap(c, notes, fs, width);
+    let own = key_w.is_some_and(|k| {
+        lines
+            .first()
+            .is_some_and(|l| c.text_width(l, fs) > width - k - c.px(12.0))
+    });
+    (lines, own)
+}
+
+/// Caption lines under the x label (wrapped to the axes' width), with an item (the quiver
+/// key: its width and a drawing closure) right-aligned on the first line, or on a line of its
+/// own above them when the first line would not leave it room.
+fn footer(
+    c: &mut Canvas,
+    ax: &Axes,
+    below: f32,
+    notes: &[String],
+    key: Option<(f32, &mut KeyDrawer<'_>)>,
+) {
+    let fs = c.px(super::axes::SUBTITLE + 0.5);
+    let (lines, own) = footer_lines(c, notes, ax.w, key.as_ref().map(|k| k.0));
+    let y0 = ax.y0 + ax.h + Axes::bottom_room(c, true) + below + fs * 1.2;
+    let first = if own { 1 } else { 0 };
+    for (i, line) in lines.iter().enumerate() {
+        c.text(
+            line,
+            ax.x0,
+            y0 + (i + first) as f32 * fs * 1.35,
+            fs,
+            palette::INK.alpha(190),
+            Anchor::Left,
+            false,
+        );
+    }
+    if let Some((_, draw)) = key {
+        draw(c, ax.x0 + ax.w, y0);
+    }
+}
+
+/// Height in pixels of a [`footer`] with these notes (for layout).
+fn footer_height(c: &Canvas, notes: &[String], width: f32, key_w: Option<f32>) -> f32 {
+    let fs = c.px(super::axes::SUBTITLE + 0.5);
+    let (lines, own) = footer_lines(c, notes, width, key_w);
+    let n = (lines.len() + usize::from(own)).max(usize::from(key_w.is_some()));
+    fs * (0.6 + 1.35 * n as f32)
+}
+
+/// Notes joined with " · " into lines no wider than `width`; a note longer than a line is
+/// broken between words.
+fn wrap(c: &Canvas, notes: &[String], fs: f32, width: f32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for n in notes.iter().filter(|n| !n.is_empty()) {
+        match lines.last_mut() {
+            Some(l) if c.text_width(&format!("{l}   ·   {n}"), fs) <= width => {
+                l.push_str("   ·   ");
+                l.push_str(n);
+            }
+            _ => {
+                let mut line = String::new();
+                for word in n.split(' ') {
+                    if !line.is_empty() && c.text_width(&format!("{line} {word}"), fs) > width {
+                        lines.push(std::mem::take(&mut line));
+                    }
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                }
+                lines.push(line);
+            }
+        }
+    }
+    lines
 }
 
 /// What fills the background of a field figure.
@@ -351,51 +525,58 @@ pub struct FieldFigure {
     pub gy: Lattice,
     /// Background.
     pub background: Background,
+    /// How the background is coloured.
+    pub color: ColorOptions,
     /// Number of contour levels of f (0: none).
     pub contours: usize,
-    /// Arrows per axis.
+    /// Arrows per axis (0: none).
     pub arrows: usize,
     /// Arrow style.
     pub quiver: QuiverStyle,
     /// Draw −∇f (the way gradient descent goes).
     pub descent: bool,
+    /// Streamline density: about this many lines across the plot (0: none).
+    pub streamlines: usize,
+    /// Descent paths.
+    pub paths: Vec<PathSeries>,
 }
 
-/// Heatmap of f or |∇f|, contours of f, and a quiver of ∇f (or −∇f) subsampled to `arrows`
-/// per axis; non-finite values are masked with a neutral grey and said so under the plot.
-pub fn field_figure(d: &FieldFigure, size: FigureSize) -> Result<Canvas> {
-    field_figure_with_axes(d, size).map(|(c, _)| c)
+impl FieldFigure {
+    /// A figure of f and its gradient with the default options: f as the background with 12
+    /// contours and 20 × 20 arrows.
+    pub fn new(title: &str, f: Lattice, gx: Lattice, gy: Lattice) -> FieldFigure {
+        FieldFigure {
+            title: title.into(),
+            subtitle: String::new(),
+            f,
+            gx,
+            gy,
+            background: Background::F,
+            color: ColorOptions::default(),
+            contours: 12,
+            arrows: 20,
+            quiver: QuiverStyle::default(),
+            descent: false,
+            streamlines: 0,
+            paths: Vec::new(),
+        }
+    }
+}
+
+/// Heatmap of f or |∇f|, contours of f, a quiver of ∇f (or −∇f) subsampled to `arrows` per
+/// axis, streamlines and descent paths; non-finite values are masked in grey and said so
+/// under the plot.
+pub fn field_figure(d: &FieldFigure, o: &FigureOptions) -> Result<Canvas> {
+    field_figure_with_axes(d, o).map(|(c, _)| c)
 }
 
 /// As [`field_figure`], also returning the axes (to locate data points in pixels).
-pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canvas, Axes)> {
-    let mut c = Canvas::new(size.width, size.height)?;
-    let (w, h) = (c.width(), c.height());
+pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Canvas, Axes)> {
     let (nx, ny) = (d.f.xs.len(), d.f.ys.len());
     let (x0, x1, y0, y1) = (d.f.xs[0], d.f.xs[nx - 1], d.f.ys[0], d.f.ys[ny - 1]);
-    // Equal data units on both axes when the domain's aspect fits the figure, so that arrows
-    // and contours keep their true angles.
-    let room_w = w - c.px(80.0) - c.px(150.0);
-    let room_h = h - c.px(86.0) - c.px(78.0);
-    let aspect = (y1 - y0) / (x1 - x0);
-    let (aw, ah) = if (room_h as f64) / (room_w as f64) > aspect {
-        (room_w, (room_w as f64 * aspect) as f32)
-    } else {
-        ((room_h as f64 / aspect) as f32, room_h)
-    };
-    let (aw, ah) = if (0.33..=3.0).contains(&aspect) {
-        (aw, ah)
-    } else {
-        (room_w, room_h)
-    };
-    let ax = Axes {
-        x0: c.px(80.0) + (room_w - aw) / 2.0,
-        y0: c.px(86.0) + (room_h - ah) / 2.0,
-        w: aw,
-        h: ah,
-        xs: Scale::linear(x0, x1),
-        ys: Scale::linear(y0, y1),
-    };
+    let title = o.title_or(&d.title);
+    let subtitle = o.subtitle(&d.subtitle).to_string();
+    let vec_label = if d.descent { "|−∇f|" } else { "|∇f|" };
     // |∇f| only when it is the background.
     let magnitude = (d.background == Background::Magnitude).then(|| Lattice {
         xs: d.f.xs.clone(),
@@ -407,26 +588,124 @@ pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canv
             .map(|(a, b)| a.hypot(*b))
             .collect(),
     });
-    let (bg, label) = match (&magnitude, d.background) {
+    let (bg, bg_label) = match (&magnitude, d.background) {
         (Some(m), _) => (Some(m), "|∇f|"),
         (None, Background::F) => (Some(&d.f), "f(x, y)"),
         (None, _) => (None, ""),
     };
-    if let Some(lat) = bg {
-        let (lo, hi) = lat.range();
-        let map = if lo < 0.0 && hi > 0.0 {
-            ColorMap::Diverging
-        } else {
-            ColorMap::Viridis
+    let bg_norm = match bg {
+        Some(lat) => {
+            let (lo, hi) = lat.range();
+            let map = d.color.cmap.unwrap_or(if lo < 0.0 && hi > 0.0 {
+                ColorMap::Diverging
+            } else {
+                ColorMap::Viridis
+            });
+            let smallest = lat
+                .v
+                .iter()
+                .copied()
+                .filter(|v| *v > 0.0 && v.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            Some(Norm::new(
+                lo,
+                hi,
+                d.color.color_scale,
+                map,
+                d.color.vmin,
+                d.color.vmax,
+                smallest,
+            )?)
+        }
+        None => None,
+    };
+    // Arrow colours: by magnitude where nothing is under them or they are normalised (the
+    // length no longer tells), else dark or light for contrast with the background; a plain
+    // colour stays as asked.
+    let mut style = d.quiver;
+    style.color = match style.color {
+        ArrowColor::Magnitude(_) if bg.is_some() && !style.normalize => ArrowColor::Contrast,
+        ArrowColor::Contrast if bg.is_none() => ArrowColor::Plain(palette::INK, palette::PAPER),
+        other => other,
+    };
+    let normalize_colors = matches!(style.color, ArrowColor::Magnitude(_));
+    let arrow_norm = (normalize_colors && d.arrows > 0).then(|| {
+        let mmax =
+            d.gx.v
+                .iter()
+                .zip(&d.gy.v)
+                .map(|(a, b)| a.hypot(*b))
+                .filter(|m| m.is_finite())
+                .fold(0.0, f64::max);
+        let map = match style.color {
+            ArrowColor::Magnitude(m) => m,
+            _ => ColorMap::Inferno,
         };
-        let (lo, hi) = if map == ColorMap::Diverging {
-            let m = lo.abs().max(hi.abs());
-            (-m, m)
+        // The arrows use the darker 80 % of the map (see ArrowColor::Magnitude).
+        Norm {
+            scale: Scale::linear(0.0, mmax.max(f64::MIN_POSITIVE) / 0.8),
+            map,
+        }
+    });
+    let notes = field_notes(d, &style);
+    // Descent paths get a legend under the axes (inside, it would hide them).
+    let entries = path_entries(&d.paths);
+    let legend_room = |c: &Canvas, aw: f32| {
+        if entries.is_empty() {
+            0.0
         } else {
-            (lo, hi)
-        };
-        heatmap(&mut c, &ax, lat, map, lo, hi);
-        colorbar(&mut c, &ax, map, Scale::linear(lo, hi), label);
+            c.px(6.0) + Axes::legend_below_layout(c, aw, &entries, 2).2
+        }
+    };
+    // Layout in points: the axes' height follows the domain's aspect when the options leave
+    // the height free (equal units on both axes for aspects between 1:3 and 3:1).
+    let aspect = (y1 - y0) / (x1 - x0);
+    let equal = (1.0 / 3.0..=3.0).contains(&aspect);
+    let rooms = |c: &Canvas, w: f32, ah: f32| {
+        let left = Axes::left_room(c, &Scale::linear(y0, y1), ah, true);
+        let mut right = c.px(8.0);
+        if let Some(n) = &bg_norm {
+            right += colorbar_width(c, n);
+        }
+        if let Some(n) = &arrow_norm {
+            right += colorbar_width(c, n);
+        }
+        let top = Axes::title_room(c, &title, &subtitle);
+        let aw = w - left - right;
+        // The key's width is not known before the arrows' scale: about 90 points.
+        let key_w = (d.arrows > 0).then(|| c.px(90.0));
+        let bottom =
+            Axes::bottom_room(c, true) + legend_room(c, aw) + footer_height(c, &notes, aw, key_w);
+        (left, right, top, bottom)
+    };
+    let mut c = o.canvas(|w, probe| {
+        let (l, r, t, b) = rooms(probe, w as f32, 0.6 * w as f32);
+        let aw = w as f32 - l - r;
+        let ah = if equal { aw * aspect as f32 } else { aw * 0.75 };
+        t + ah + b
+    })?;
+    meta(&mut c, &title, &d.subtitle);
+    let (w, h) = (c.width(), c.height());
+    let (left, right, top, bottom) = rooms(&c, w, h * 0.6);
+    let (room_w, room_h) = (w - left - right, h - top - bottom);
+    let (aw, ah) = if !equal {
+        (room_w, room_h)
+    } else if (room_h as f64) / (room_w as f64) > aspect {
+        (room_w, (room_w as f64 * aspect) as f32)
+    } else {
+        ((room_h as f64 / aspect) as f32, room_h)
+    };
+    let ax = Axes {
+        x0: left + (room_w - aw) / 2.0,
+        y0: top + (room_h - ah) / 2.0,
+        w: aw,
+        h: ah,
+        xs: Scale::linear(x0, x1),
+        ys: Scale::linear(y0, y1),
+    };
+    ax.ensure_room(&c)?;
+    if let (Some(lat), Some(n)) = (bg, &bg_norm) {
+        heatmap(&mut c, &ax, lat, n);
     } else {
         ax.grid(&mut c);
     }
@@ -439,92 +718,153 @@ pub fn field_figure_with_axes(d: &FieldFigure, size: FigureSize) -> Result<(Canv
         // At most about one lattice point per pixel: finer lattices change no line.
         let lat = d.f.thinned((ax.w.max(ax.h) as usize).max(64));
         for level in contour_levels(&lat, d.contours) {
-            for s in contour_segments(&lat, level) {
-                let pts = [
-                    (ax.px(s[0].0), ax.py(s[0].1)),
-                    (ax.px(s[1].0), ax.py(s[1].1)),
-                ];
-                c.polyline(&pts, c.px(0.9), color, LineStyle::Solid);
+            let segs: Vec<[(f32, f32); 2]> = contour_segments(&lat, level)
+                .iter()
+                .map(|s| {
+                    [
+                        (ax.px(s[0].0), ax.py(s[0].1)),
+                        (ax.px(s[1].0), ax.py(s[1].1)),
+                    ]
+                })
+                .collect();
+            c.segments(&segs, c.px(0.7), color);
+        }
+    }
+    let sign = if d.descent { -1.0 } else { 1.0 };
+    if d.streamlines > 0 {
+        let lines = super::stream::streamlines(&ax, &d.gx, &d.gy, sign, d.streamlines);
+        c.clip(Some([ax.x0, ax.y0, ax.w, ax.h]));
+        for l in &lines {
+            c.polyline(l, c.px(2.0), palette::PAPER.alpha(110), LineStyle::Solid);
+        }
+        for l in &lines {
+            c.polyline(l, c.px(0.8), palette::INK.alpha(215), LineStyle::Solid);
+            // An arrowhead at the middle, along the direction of travel.
+            if l.len() >= 3 {
+                let m = l.len() / 2;
+                let (a, b) = (l[m - 1], l[m + 1]);
+                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                let len = dx.hypot(dy).max(1e-6);
+                let hl = c.px(4.0);
+                let (ux, uy) = (dx / len, dy / len);
+                let tip = (l[m].0 + ux * hl * 0.5, l[m].1 + uy * hl * 0.5);
+                let base = (tip.0 - ux * hl, tip.1 - uy * hl);
+                let half = hl * 0.45;
+                c.polygon(
+                    &[
+                        tip,
+                        (base.0 - uy * half, base.1 + ux * half),
+                        (base.0 + uy * half, base.1 - ux * half),
+                    ],
+                    palette::INK.alpha(230),
+                );
             }
         }
+        c.clip(None);
     }
-    // Arrows on an evenly spaced subset of the lattice.
-    let na = d.arrows.clamp(2, nx.min(ny).max(2));
-    let pick =
-        |n: usize, k: usize| (0..k).map(move |j| (j * (n - 1) * 2 + (k - 1)) / (2 * (k - 1)));
-    let sign = if d.descent { -1.0 } else { 1.0 };
-    let mut arrows = Vec::with_capacity(na * na);
-    // Inset the arrow lattice half a cell so that arrows stay inside the axes.
-    let ia: Vec<usize> = pick(nx, na + 1).collect();
-    let ja: Vec<usize> = pick(ny, na + 1).collect();
-    for jj in 0..na {
-        for ii in 0..na {
-            let i = (ia[ii] + ia[ii + 1]) / 2;
-            let j = (ja[jj] + ja[jj + 1]) / 2;
-            arrows.push(Arrow {
-                x: d.f.xs[i],
-                y: d.f.ys[j],
-                u: sign * d.gx.at(i, j),
-                v: sign * d.gy.at(i, j),
-            });
+    // Arrows on an evenly spaced subset of the lattice, inset half a cell.
+    let mut drawn = None;
+    if d.arrows > 0 {
+        let na = d.arrows.clamp(2, nx.min(ny).max(2));
+        let pick =
+            |n: usize, k: usize| (0..k).map(move |j| (j * (n - 1) * 2 + (k - 1)) / (2 * (k - 1)));
+        let ia: Vec<usize> = pick(nx, na + 1).collect();
+        let ja: Vec<usize> = pick(ny, na + 1).collect();
+        let mut arrows = Vec::with_capacity(na * na);
+        for jj in 0..na {
+            for ii in 0..na {
+                let i = (ia[ii] + ia[ii + 1]) / 2;
+                let j = (ja[jj] + ja[jj + 1]) / 2;
+                arrows.push(Arrow {
+                    x: d.f.xs[i],
+                    y: d.f.ys[j],
+                    u: sign * d.gx.at(i, j),
+                    v: sign * d.gy.at(i, j),
+                });
+            }
         }
+        let cell = ((x1 - x0) / na as f64).min((y1 - y0) / na as f64);
+        let under = |x: f64, y: f64| -> Option<Color> {
+            let (lat, n) = (bg?, bg_norm.as_ref()?);
+            Some(n.color(lat.sample(x, y)))
+        };
+        drawn = Some(quiver::draw(&mut c, &ax, &arrows, cell, &style, &under));
     }
-    let cell = ((x1 - x0) / na as f64).min((y1 - y0) / na as f64);
-    let mut style = d.quiver;
-    if bg.is_some() && matches!(style.color, ArrowColor::Magnitude(_)) {
-        // Over a coloured background, magnitude colours would vanish: dark arrows with a
-        // light edge read on any map.
-        style.color = ArrowColor::Plain(palette::INK, palette::PAPER);
+    draw_paths(&mut c, &ax, &d.paths);
+    ax.decorate(&mut c, &o.xlabel_or("x"), &o.ylabel_or("y"), "");
+    if !entries.is_empty() {
+        let (cols, fs, _) = Axes::legend_below_layout(&c, ax.w, &entries, 2);
+        let y = ax.y0 + ax.h + Axes::bottom_room(&c, true) + c.px(6.0) + fs * 0.6;
+        ax.legend_below(&mut c, &entries, cols, y);
     }
-    let (scale, mmax) = quiver::draw(&mut c, &ax, &arrows, cell, &style);
-    ax.decorate(&mut c, "x", "y", "");
-    title_block(&mut c, &ax, &d.title, &d.subtitle);
-    let vec_label = if d.descent { "|−∇f|" } else { "|∇f|" };
-    quiver::key(&mut c, &ax, scale, mmax, vec_label, &style);
-    if let (None, ArrowColor::Magnitude(map)) = (bg, style.color) {
-        colorbar(
-            &mut c,
-            &ax,
-            map,
-            Scale::linear(0.0, mmax.max(f64::MIN_POSITIVE)),
-            vec_label,
-        );
+    let below = legend_room(&c, ax.w);
+    ax.title_block(&mut c, &title, &subtitle);
+    let mut bar_x = ax.x0 + ax.w;
+    if let (Some(n), true) = (&bg_norm, bg.is_some()) {
+        bar_x += colorbar(&mut c, &ax, bar_x, n, bg_label);
     }
+    if let Some(n) = &arrow_norm {
+        colorbar(&mut c, &ax, bar_x, n, &format!("{vec_label} (arrows)"));
+    }
+    match drawn {
+        Some(dr) => {
+            let kw = quiver::key_width(&c, &ax, &dr, vec_label, &style);
+            let mut draw_key = |c: &mut Canvas, x: f32, y: f32| {
+                quiver::key(c, &ax, x, y, &dr, vec_label, &style);
+            };
+            footer(&mut c, &ax, below, &notes, Some((kw, &mut draw_key)));
+        }
+        None => footer(&mut c, &ax, below, &notes, None),
+    }
+    Ok((c, ax))
+}
+
+/// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
+/// the true scale of the arrows.
+fn field_notes(d: &FieldFigure, style: &QuiverStyle) -> Vec<String> {
     let mut notes = Vec::new();
     if d.f.has_nonfinite() || d.gx.has_nonfinite() || d.gy.has_nonfinite() {
         notes.push("grey: not finite (masked)".to_string());
     }
-    notes.push(format!(
-        "arrows: {}{} in data units, longest ≈ one cell{}",
-        if d.descent { "−∇f" } else { "∇f" },
-        if style.normalize { " normalised" } else { "" },
-        if d.contours > 0 {
-            "; lines: contours of f"
+    let v = if d.descent { "−∇f" } else { "∇f" };
+    if d.arrows > 0 {
+        notes.push(if style.normalize {
+            format!("arrows: direction of {v}, equal length; colour: its magnitude")
+        } else if let Some(s) = style.scale {
+            format!(
+                "arrows: {v} in data units × {} (set by --arrow-scale)",
+                short_num(s)
+            )
         } else {
-            ""
-        }
-    ));
-    c.text(
-        &notes.join("   ·   "),
-        ax.x0,
-        ax.y0 + ax.h + c.px(48.0),
-        c.px(10.0),
-        palette::INK.alpha(190),
-        Anchor::Left,
-        false,
-    );
-    Ok((c, ax))
+            format!("arrows: {v} in data units, scaled so the longest ≈ one cell")
+        });
+    }
+    if d.streamlines > 0 {
+        notes.push(format!("lines with heads: streamlines of {v}"));
+    }
+    if d.contours > 0 {
+        notes.push("thin lines: contours of f".into());
+    }
+    notes
+}
+
+fn short_num(v: f64) -> String {
+    if (1e-3..1e4).contains(&v.abs()) {
+        format!("{}", (v * 1e4).round() / 1e4)
+    } else {
+        format!("{v:.2e}")
+    }
 }
 
 /// Draws a ring (a hollow circle) of the given colour.
-fn ring(c: &mut Canvas, x: f32, y: f32, r: f32, color: super::canvas::Color) {
+fn ring(c: &mut Canvas, x: f32, y: f32, r: f32, color: Color) {
     let pts: Vec<(f32, f32)> = (0..=40)
         .map(|k| {
             let a = k as f32 / 40.0 * std::f32::consts::TAU;
             (x + r * a.cos(), y + r * a.sin())
         })
         .collect();
-    c.polyline(&pts, c.px(1.6), color, LineStyle::Solid);
+    c.polyline(&pts, c.px(1.2), color, LineStyle::Solid);
 }
 
 /// One curve of a step-size sweep: a scheme in one precision.
@@ -559,44 +899,67 @@ pub struct SweepPlot {
     pub curves: Vec<ErrorCurve>,
 }
 
-/// The sweep figure: log-log max |error| against h, one curve per scheme (colour) and
-/// precision (f32 solid, f64 dashed) with its measured points; the error model as thin dotted
-/// lines with its optimum as a ring; the measured optimum as a large dot; the round-off and
-/// truncation regions labelled.
-pub fn sweep_figure(s: &SweepPlot, size: FigureSize) -> Result<Canvas> {
-    let mut c = Canvas::new(size.width, size.height)?;
+/// Colour and marker of a scheme (markers keep schemes apart in greyscale).
+fn scheme_look(scheme: &str) -> (Color, Marker) {
+    match scheme {
+        "forward" => (palette::SERIES[0], Marker::Circle),
+        "backward" => (palette::SERIES[3], Marker::Diamond),
+        "central" => (palette::SERIES[1], Marker::Square),
+        _ => (palette::SERIES[2], Marker::Triangle),
+    }
+}
+
+/// The sweep figure: log-log max |error| against h, one curve per scheme (colour and marker
+/// shape) and precision (f32 solid with filled markers, f64 dashed with hollow ones); the
+/// error model as thin dotted lines with its optimum as a ring; the measured optimum as a
+/// large marker; the round-off and truncation regions labelled; minor ticks on both axes.
+pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
+    let mut c = o.canvas(|w, _| FigureOptions::default_height(w))?;
+    let title = o.title_or(&format!(
+        "Finite-difference error of f(x) = {} against the step",
+        super::pretty(&s.expression)
+    ));
+    let details = format!(
+        "{} points · markers: measured max over the grid · dotted: E(h) ≈ C₁hᵖ + C₂ε/h · ring: \
+         model optimum · large marker: measured optimum",
+        s.points
+    );
+    let subtitle = o.subtitle(&details).to_string();
+    meta(&mut c, &title, &details);
     let (w, h) = (c.width(), c.height());
     let hs: Vec<f64> = s.curves.iter().flat_map(|k| k.h.iter().copied()).collect();
     let errs: Vec<f64> = s
         .curves
         .iter()
         .flat_map(|k| k.max_abs_err.iter().copied())
-        .filter(|e| *e > 0.0)
+        .filter(|e| *e > 0.0 && e.is_finite())
         .collect();
     let lo = errs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = errs.iter().copied().fold(0.0, f64::max);
-    let left = c.px(80.0);
+    let ys = Scale::fit_log([lo / 3.0, hi * 3.0]);
+    let left = Axes::left_room(&c, &ys, h * 0.6, true);
+    let top = Axes::title_room(&c, &title, &subtitle);
     // The legend goes under the axes: error curves fill every corner of a sweep.
     let legend_h = Axes::legend_below_height(&c, s.curves.len(), 2);
+    let bottom = Axes::bottom_room(&c, true) + c.px(8.0) + legend_h;
     let ax = Axes {
         x0: left,
-        y0: c.px(66.0),
-        w: w - left - c.px(28.0),
-        h: h - c.px(66.0) - c.px(66.0) - legend_h,
+        y0: top,
+        w: w - left - c.px(12.0),
+        h: h - top - bottom,
         xs: Scale::fit_log(hs.iter().copied()),
-        ys: Scale::fit_log([lo / 3.0, hi * 3.0]),
+        ys,
     };
+    ax.ensure_room(&c)?;
     ax.grid(&mut c);
-    let color_of = |scheme: &str| match scheme {
-        "forward" => palette::SERIES[0],
-        "backward" => palette::SERIES[3],
-        "central" => palette::SERIES[1],
-        _ => palette::SERIES[2],
-    };
-    let mut legend = Vec::new();
-    for k in &s.curves {
-        let color = color_of(&k.scheme);
-        let style = if k.precision == "f32" {
+    // f64 first, so that the f32 curves (usually on top of each other at large h) stay
+    // visible over them; markers alternate by half a step between precisions.
+    let mut order: Vec<&ErrorCurve> = s.curves.iter().collect();
+    order.sort_by_key(|k| k.precision != "f64");
+    for k in order {
+        let (color, marker) = scheme_look(&k.scheme);
+        let f32_curve = k.precision == "f32";
+        let style = if f32_curve {
             LineStyle::Solid
         } else {
             LineStyle::Dashed
@@ -618,23 +981,37 @@ pub fn sweep_figure(s: &SweepPlot, size: FigureSize) -> Result<Canvas> {
             &k.h,
             &theory,
             color.alpha(150),
-            1.0,
+            0.8,
             LineStyle::Dotted,
         );
-        ax.line(&mut c, &k.h, &k.max_abs_err, color, 2.0, style);
-        for (&x, &e) in k.h.iter().zip(&k.max_abs_err) {
-            if e > 0.0 && e.is_finite() {
-                c.dot(ax.px(x), ax.py(e), c.px(2.2), color);
+        ax.line(&mut c, &k.h, &k.max_abs_err, color, 1.4, style);
+        for (i, (&x, &e)) in k.h.iter().zip(&k.max_abs_err).enumerate() {
+            if e > 0.0 && e.is_finite() && i % 2 == usize::from(!f32_curve) {
+                c.marker(ax.px(x), ax.py(e), c.px(2.6), marker, color, f32_curve);
             }
         }
         let (best_h, best_err) = k.best;
         let (theory_best_h, theory_best_err) = k.theory_best;
         if best_err.is_finite() && best_err > 0.0 {
-            c.dot(ax.px(best_h), ax.py(best_err), c.px(5.0), palette::INK);
-            c.dot(ax.px(best_h), ax.py(best_err), c.px(3.6), color);
+            c.marker(
+                ax.px(best_h),
+                ax.py(best_err),
+                c.px(5.0),
+                marker,
+                palette::INK,
+                true,
+            );
+            c.marker(
+                ax.px(best_h),
+                ax.py(best_err),
+                c.px(3.6),
+                marker,
+                color,
+                true,
+            );
         }
         if theory_best_err.is_finite() && theory_best_h >= ax.xs.min && theory_best_h <= ax.xs.max {
-            let r = c.px(6.5);
+            let r = c.px(6.0);
             ring(
                 &mut c,
                 ax.px(theory_best_h),
@@ -643,36 +1020,43 @@ pub fn sweep_figure(s: &SweepPlot, size: FigureSize) -> Result<Canvas> {
                 color,
             );
         }
-        legend.push((
-            format!(
-                "{} {} (p = {}): best h {:.1e}, model {:.1e}",
-                k.scheme, k.precision, k.order, best_h, theory_best_h
-            ),
-            color,
-            style,
-        ));
     }
-    ax.decorate(&mut c, "step h", "max |finite difference − exact|", "");
-    title_block(
+    let legend: Vec<Entry> = s
+        .curves
+        .iter()
+        .map(|k| {
+            let (color, marker) = scheme_look(&k.scheme);
+            let f32_curve = k.precision == "f32";
+            Entry::line(
+                format!(
+                    "{} {} (p = {}): best h {:.1e}, model {:.1e}",
+                    k.scheme, k.precision, k.order, k.best.0, k.theory_best.0
+                ),
+                color,
+                if f32_curve {
+                    LineStyle::Solid
+                } else {
+                    LineStyle::Dashed
+                },
+            )
+            .with_marker(marker, f32_curve)
+        })
+        .collect();
+    ax.decorate(
         &mut c,
-        &ax,
-        &format!(
-            "Finite-difference error of f(x) = {} against the step",
-            super::pretty(&s.expression)
-        ),
-        &format!(
-            "{} points · dots: measured max over the grid · dotted: E(h) ≈ C₁hᵖ + C₂ε/h · ring: model optimum · large dot: measured optimum",
-            s.points
-        ),
+        &o.xlabel_or("step h"),
+        &o.ylabel_or("max |finite difference − exact|"),
+        "",
     );
-    let legend_y = ax.y0 + ax.h + c.px(62.0);
+    ax.title_block(&mut c, &title, &subtitle);
+    let legend_y = ax.y0 + ax.h + Axes::bottom_room(&c, true) + c.px(8.0);
     ax.legend_below(&mut c, &legend, 2, legend_y);
     // Region labels along the bottom of the axes.
-    let fs = c.px(11.0);
-    let y = ax.y0 + ax.h - c.px(10.0);
+    let fs = c.px(super::axes::SUBTITLE + 1.0);
+    let y = ax.y0 + ax.h - c.px(6.0);
     c.text(
         "← round-off dominates (∝ ε/h)",
-        ax.x0 + c.px(10.0),
+        ax.x0 + c.px(6.0),
         y,
         fs,
         palette::INK.alpha(200),
@@ -681,7 +1065,7 @@ pub fn sweep_figure(s: &SweepPlot, size: FigureSize) -> Result<Canvas> {
     );
     c.text(
         "truncation dominates (∝ hᵖ) →",
-        ax.x0 + ax.w - c.px(10.0),
+        ax.x0 + ax.w - c.px(6.0),
         y,
         fs,
         palette::INK.alpha(200),
@@ -730,11 +1114,9 @@ pub struct ThroughputPlot {
 }
 
 /// The benchmark figure: one log-log panel per case of throughput (million points per second)
-/// against grid points, GPU kernel and end-to-end, CPU f64 and f32; the first size at which
-/// the GPU end to end overtakes the CPU in f64 is marked.
-pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
-    let mut c = Canvas::new(size.width, size.height)?;
-    let (w, h) = (c.width(), c.height());
+/// against grid points, GPU kernel and end-to-end, CPU f64 and f32 (colour, dash and marker
+/// each); the first size at which the GPU end to end overtakes the CPU in f64 is marked.
+pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     let mut cases: Vec<String> = Vec::new();
     for r in &b.rows {
         if !cases.contains(&r.case) {
@@ -742,19 +1124,62 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
         }
     }
     let cols = if cases.len() > 1 { 2 } else { 1 };
-    let rows = cases.len().div_ceil(cols);
-    let (top, bottom, left, right) = (c.px(84.0), c.px(40.0), c.px(72.0), c.px(20.0));
-    let (gx, gy) = (c.px(70.0), c.px(78.0));
+    let rows = cases.len().div_ceil(cols).max(1);
+    let mut c = o.canvas(|w, _| {
+        FigureOptions::default_height(w) * if rows > 2 { rows as f32 / 2.0 } else { 1.0 }
+    })?;
+    let title = o.title_or("Throughput: f, central difference and ∇f over a grid, GPU against CPU");
+    let details = format!(
+        "{} · CPU: {} threads{}",
+        b.adapter.clone().unwrap_or_else(|| "no GPU".into()),
+        b.cpu_threads,
+        b.copy_gb_per_s
+            .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
+            .unwrap_or_default()
+    );
+    let subtitle = o.subtitle(&details).to_string();
+    meta(&mut c, &title, &details);
+    let (w, h) = (c.width(), c.height());
+    let all_x: Vec<f64> = b.rows.iter().map(|r| r.points as f64).collect();
+    let all_y: Vec<f64> = b.rows.iter().map(|r| r.mpts_per_s).collect();
+    let xs = Scale::fit_log(all_x.iter().copied());
+    let ys = Scale::fit_log(all_y.iter().copied());
+    let top = Axes::title_room(&c, &title, &subtitle) + c.px(TITLE + 2.0);
+    let left = Axes::left_room(&c, &ys, h * 0.3, true);
+    let (right, bottom) = (c.px(10.0), Axes::bottom_room(&c, true) + c.px(4.0));
+    let (gx, gy) = (left, Axes::bottom_room(&c, true) + c.px(TITLE + 10.0));
     let pw = (w - left - right - gx * (cols as f32 - 1.0)) / cols as f32;
     let ph = (h - top - bottom - gy * (rows as f32 - 1.0)) / rows as f32;
     let engines = [
-        ("gpu kernel", palette::SERIES[0], LineStyle::Solid),
-        ("gpu end-to-end", palette::SERIES[0], LineStyle::Dashed),
-        ("cpu f64", palette::SERIES[1], LineStyle::Solid),
-        ("cpu f32", palette::SERIES[1], LineStyle::Dashed),
+        (
+            "gpu kernel",
+            palette::SERIES[0],
+            LineStyle::Solid,
+            Marker::Circle,
+            true,
+        ),
+        (
+            "gpu end-to-end",
+            palette::SERIES[0],
+            LineStyle::Dashed,
+            Marker::Square,
+            false,
+        ),
+        (
+            "cpu f64",
+            palette::SERIES[1],
+            LineStyle::Solid,
+            Marker::Triangle,
+            true,
+        ),
+        (
+            "cpu f32",
+            palette::SERIES[1],
+            LineStyle::Dashed,
+            Marker::Diamond,
+            false,
+        ),
     ];
-    let all_x: Vec<f64> = b.rows.iter().map(|r| r.points as f64).collect();
-    let all_y: Vec<f64> = b.rows.iter().map(|r| r.mpts_per_s).collect();
     for (k, case) in cases.iter().enumerate() {
         let (col, row) = (k % cols, k / cols);
         let ax = Axes {
@@ -762,13 +1187,14 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
             y0: top + row as f32 * (ph + gy),
             w: pw,
             h: ph,
-            xs: Scale::fit_log(all_x.iter().copied()),
-            ys: Scale::fit_log(all_y.iter().copied()),
+            xs,
+            ys,
         };
+        ax.ensure_room(&c)?;
         ax.grid(&mut c);
         let mut legend = Vec::new();
         let mut series_data: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
-        for (engine, color, style) in engines {
+        for (engine, color, style, marker, filled) in engines {
             let pts: Vec<&ThroughputPoint> = b
                 .rows
                 .iter()
@@ -779,11 +1205,11 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
             }
             let xs: Vec<f64> = pts.iter().map(|r| r.points as f64).collect();
             let ys: Vec<f64> = pts.iter().map(|r| r.mpts_per_s).collect();
-            ax.line(&mut c, &xs, &ys, color, 2.0, style);
+            ax.line(&mut c, &xs, &ys, color, 1.4, style);
             for (&x, &y) in xs.iter().zip(&ys) {
-                c.dot(ax.px(x), ax.py(y), c.px(2.6), color);
+                c.marker(ax.px(x), ax.py(y), c.px(2.8), marker, color, filled);
             }
-            legend.push((engine.to_string(), color, style));
+            legend.push(Entry::line(engine, color, style).with_marker(marker, filled));
             series_data.push((xs, ys));
         }
         // Crossover: the first size where the GPU end to end beats the CPU in f64.
@@ -808,21 +1234,19 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
         let compared = sizes
             .iter()
             .any(|&n| at("gpu end-to-end", n).is_some() && at("cpu f64", n).is_some());
-        let note_y = ax.y0 + c.px(16.0);
         if let Some(&n) = sizes.iter().find(gpu_ahead) {
             let x = ax.px(n as f64);
             c.polyline(
                 &[(x, ax.y0), (x, ax.y0 + ax.h)],
-                c.px(1.2),
+                c.px(1.0),
                 palette::INK.alpha(150),
                 LineStyle::Dotted,
             );
-            let label = format!("GPU ahead from {} points", pretty_count(n));
             c.text(
-                &label,
-                x + c.px(5.0),
-                note_y,
-                c.px(10.0),
+                &format!("GPU ahead from {} points", pretty_count(n)),
+                x + c.px(4.0),
+                ax.y0 + c.px(12.0),
+                c.px(super::axes::SUBTITLE + 1.0),
                 palette::INK,
                 Anchor::Left,
                 false,
@@ -833,12 +1257,17 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
         } else {
             case.clone()
         };
-        ax.decorate(&mut c, "grid points", "million points / s", "");
+        ax.decorate(
+            &mut c,
+            &o.xlabel_or("grid points"),
+            &o.ylabel_or("million points / s"),
+            "",
+        );
         c.text(
             &panel_title,
             ax.x0 + ax.w / 2.0,
-            ax.y0 - c.px(10.0),
-            c.px(12.5),
+            ax.y0 - c.px(6.0),
+            c.px(FONT + 1.0),
             palette::INK,
             Anchor::Center,
             false,
@@ -849,32 +1278,14 @@ pub fn bench_figure(b: &ThroughputPlot, size: FigureSize) -> Result<Canvas> {
             .collect();
         ax.legend_auto(&mut c, &legend, &refs);
     }
-    let title = "Throughput: f, central difference and ∇f over a grid, GPU against CPU";
-    let sub = format!(
-        "{} · CPU: {} threads{}",
-        b.adapter.clone().unwrap_or_else(|| "no GPU".into()),
-        b.cpu_threads,
-        b.copy_gb_per_s
-            .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
-            .unwrap_or_default()
-    );
-    c.text(
-        title,
-        w / 2.0,
-        c.px(30.0),
-        c.px(14.0),
-        palette::INK,
-        Anchor::Center,
-        false,
-    );
-    c.text(
-        &sub,
-        w / 2.0,
-        c.px(50.0),
-        c.px(10.0),
-        palette::INK.alpha(170),
-        Anchor::Center,
-        false,
-    );
+    let whole = Axes {
+        x0: left,
+        y0: top - c.px(TITLE + 2.0),
+        w: w - left - right,
+        h: 1.0,
+        xs,
+        ys,
+    };
+    whole.title_block(&mut c, &title, &subtitle);
     Ok(c)
 }

@@ -15,12 +15,16 @@ pub mod axes;
 pub mod canvas;
 mod figures;
 pub mod quiver;
+pub mod stream;
+pub mod style;
+mod vector;
 
 pub use figures::{
-    Background, CurveFigure, ErrorCurve, FieldFigure, FigureSize, SweepPlot, ThroughputPlot,
-    ThroughputPoint, bench_figure, curve_figure, field_figure, field_figure_with_axes,
-    slopes_figure, sweep_figure,
+    Background, CurveFigure, ErrorCurve, FieldFigure, PathSeries, SlopesFigure, SweepPlot,
+    ThroughputPlot, ThroughputPoint, bench_figure, curve_figure, field_figure,
+    field_figure_with_axes, slopes_figure, sweep_figure,
 };
+pub use style::{ColorOptions, FigureOptions};
 
 use canvas::{Anchor, Canvas, Color, palette};
 
@@ -62,18 +66,35 @@ pub fn pretty(s: &str) -> String {
     out
 }
 
-/// A colour map from [0, 1] to colours.
+/// A colour map from [0, 1] to colours: perceptually uniform sequential maps for magnitudes
+/// and diverging maps (light in the middle) for signed values; all are colour-blind safe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ColorMap {
-    /// Perceptually uniform, for magnitudes.
+    /// Perceptually uniform, blue to yellow (matplotlib's default).
     Viridis,
-    /// Dark-to-bright, for arrows over a light background.
+    /// Black to light yellow through purple and red.
+    Magma,
+    /// Black to light yellow through purple and orange.
     Inferno,
-    /// Diverging blue–white–red, for signed values centred on 0.
+    /// Blue to yellow through magenta.
+    Plasma,
+    /// Blue to yellow, designed for colour-vision deficiencies.
+    Cividis,
+    /// Diverging blue–white–red: blue for negative, red for positive.
     Diverging,
+    /// Diverging purple–white–orange.
+    PuOr,
+    /// Diverging brown–white–green.
+    BrBG,
+    /// White to black.
+    Greys,
 }
 
 impl ColorMap {
+    /// The names `--cmap` takes.
+    pub const NAMES: &'static str =
+        "viridis, magma, inferno, plasma, cividis, rdbu, puor, brbg, greys";
+
     /// The colour at `t` in [0, 1] (clamped).
     pub fn at(self, t: f64) -> Color {
         let t = if t.is_finite() {
@@ -83,10 +104,162 @@ impl ColorMap {
         };
         Color::from_colorous(match self {
             ColorMap::Viridis => colorous::VIRIDIS.eval_continuous(t),
-            ColorMap::Inferno => colorous::INFERNO.eval_continuous(0.05 + 0.8 * t),
+            ColorMap::Magma => colorous::MAGMA.eval_continuous(t),
+            ColorMap::Inferno => colorous::INFERNO.eval_continuous(t),
+            ColorMap::Plasma => colorous::PLASMA.eval_continuous(t),
+            ColorMap::Cividis => colorous::CIVIDIS.eval_continuous(t),
             // Blue for negative, red for positive.
             ColorMap::Diverging => colorous::RED_BLUE.eval_continuous(1.0 - t),
+            ColorMap::PuOr => colorous::PURPLE_ORANGE.eval_continuous(1.0 - t),
+            ColorMap::BrBG => colorous::BROWN_GREEN.eval_continuous(t),
+            ColorMap::Greys => colorous::GREYS.eval_continuous(t),
         })
+    }
+
+    /// Whether the map is diverging (for signed values centred on 0).
+    pub fn diverging(self) -> bool {
+        matches!(self, ColorMap::Diverging | ColorMap::PuOr | ColorMap::BrBG)
+    }
+}
+
+impl std::str::FromStr for ColorMap {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ColorMap> {
+        Ok(match s.to_lowercase().as_str() {
+            "viridis" => ColorMap::Viridis,
+            "magma" => ColorMap::Magma,
+            "inferno" => ColorMap::Inferno,
+            "plasma" => ColorMap::Plasma,
+            "cividis" => ColorMap::Cividis,
+            "rdbu" | "diverging" => ColorMap::Diverging,
+            "puor" => ColorMap::PuOr,
+            "brbg" => ColorMap::BrBG,
+            "greys" | "grays" => ColorMap::Greys,
+            _ => {
+                return Err(crate::Error::input(format!(
+                    "unknown colour map `{s}`; use one of {}",
+                    ColorMap::NAMES
+                )));
+            }
+        })
+    }
+}
+
+/// How values map onto a colour map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorScale {
+    /// Evenly.
+    #[default]
+    Linear,
+    /// By decades (positive values; others are masked).
+    Log,
+    /// Linear near 0, by decades beyond (signed values spanning many decades).
+    Symlog,
+}
+
+impl std::str::FromStr for ColorScale {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<ColorScale> {
+        match s {
+            "linear" => Ok(ColorScale::Linear),
+            "log" => Ok(ColorScale::Log),
+            "symlog" => Ok(ColorScale::Symlog),
+            _ => Err(crate::Error::input(format!(
+                "unknown colour scale `{s}`; use linear, log or symlog"
+            ))),
+        }
+    }
+}
+
+/// A value-to-colour mapping: a scale over [min, max] (a [`Scale`], whose ticks the colour bar
+/// shows) and a colour map.
+#[derive(Clone, Copy, Debug)]
+pub struct Norm {
+    /// The scale (linear, log or symlog) and its range.
+    pub scale: Scale,
+    /// The colours.
+    pub map: ColorMap,
+}
+
+impl Norm {
+    /// A mapping for values in [lo, hi] (finite) with the given scale; `vmin`/`vmax` override
+    /// the range. A diverging map over signed values is centred on 0. Log needs a positive
+    /// range: from the smallest positive value when `lo` is not.
+    ///
+    /// ```
+    /// use gradfield::plot::{ColorMap, ColorScale, Norm};
+    /// let n = Norm::new(0.0, 1000.0, ColorScale::Log, ColorMap::Viridis, None, None, 1e-2)?;
+    /// assert!((n.frac(1.0) - 0.4).abs() < 1e-12); // 10⁰ is 2 of 5 decades above 10⁻²
+    /// let d = Norm::new(-3.0, 1.0, ColorScale::Linear, ColorMap::Diverging, None, None, 0.0)?;
+    /// assert_eq!(d.frac(0.0), 0.5);
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        lo: f64,
+        hi: f64,
+        kind: ColorScale,
+        map: ColorMap,
+        vmin: Option<f64>,
+        vmax: Option<f64>,
+        smallest_positive: f64,
+    ) -> crate::Result<Norm> {
+        let (mut lo, mut hi) = (vmin.unwrap_or(lo), vmax.unwrap_or(hi));
+        if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+            return Err(crate::Error::input(format!(
+                "the colour range {}…{} is empty or not finite (check --vmin/--vmax)",
+                crate::error::num(lo),
+                crate::error::num(hi)
+            )));
+        }
+        if map.diverging() && vmin.is_none() && vmax.is_none() && lo < 0.0 && hi > 0.0 {
+            let m = lo.abs().max(hi.abs());
+            (lo, hi) = (-m, m);
+        }
+        let scale = match kind {
+            ColorScale::Linear => Scale::linear(lo, hi),
+            ColorScale::Log => {
+                if hi <= 0.0 {
+                    return Err(crate::Error::input(
+                        "--color-scale log needs positive values; try symlog",
+                    ));
+                }
+                // At most eight decades unless asked: below that, colours say nothing.
+                let lo = match vmin {
+                    Some(v) if v > 0.0 => v,
+                    _ => if lo > 0.0 { lo } else { smallest_positive }.max(hi * 1e-8),
+                };
+                Scale::log(lo, hi)
+            }
+            ColorScale::Symlog => {
+                let m = lo.abs().max(hi.abs());
+                // Linear within a thousandth of the largest magnitude.
+                Scale::symlog(lo, hi, (m * 1e-3).max(f64::MIN_POSITIVE))
+            }
+        };
+        Ok(Norm { scale, map })
+    }
+
+    /// Position of `v` along the colour map (clamped to [0, 1]; NaN where undefined).
+    pub fn frac(&self, v: f64) -> f64 {
+        if self.scale.log && v <= 0.0 {
+            return f64::NAN;
+        }
+        self.scale.frac(v).clamp(0.0, 1.0)
+    }
+
+    /// The colour of `v` (the mask colour where it is not finite or not on a log scale).
+    pub fn color(&self, v: f64) -> Color {
+        let t = if v.is_finite() {
+            self.frac(v)
+        } else {
+            f64::NAN
+        };
+        if t.is_finite() {
+            self.map.at(t)
+        } else {
+            palette::MASK
+        }
     }
 }
 
@@ -204,87 +377,110 @@ impl Lattice {
     }
 }
 
-/// Fills the axes with the lattice's values through a colour map; non-finite cells get the
-/// mask colour.
-pub fn heatmap(c: &mut Canvas, ax: &Axes, lat: &Lattice, map: ColorMap, lo: f64, hi: f64) {
-    let (x0, y0) = (ax.x0.ceil() as u32, ax.y0.ceil() as u32);
-    let (x1, y1) = ((ax.x0 + ax.w).floor() as u32, (ax.y0 + ax.h).floor() as u32);
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    for py in y0..y1 {
-        let y = ax.ys.max - (py as f64 + 0.5 - ax.y0 as f64) / ax.sy();
-        for px in x0..x1 {
-            let x = ax.xs.min + (px as f64 + 0.5 - ax.x0 as f64) / ax.sx();
-            let v = lat.sample(x, y);
-            let color = if v.is_finite() {
-                map.at((v - lo) / span)
-            } else {
-                palette::MASK
-            };
-            c.set(px, py, color);
+/// Fills the axes with the lattice's values through a colour mapping, as one image at the
+/// canvas's resolution (one embedded image in SVG and PDF); non-finite cells get the mask
+/// colour.
+pub fn heatmap(c: &mut Canvas, ax: &Axes, lat: &Lattice, norm: &Norm) {
+    let (x0, y0) = (ax.x0.round() as i64, ax.y0.round() as i64);
+    let (x1, y1) = ((ax.x0 + ax.w).round() as i64, (ax.y0 + ax.h).round() as i64);
+    let (w, h) = ((x1 - x0).max(1) as usize, (y1 - y0).max(1) as usize);
+    let mut rgba = vec![0u8; w * h * 4];
+    use rayon::prelude::*;
+    rgba.par_chunks_mut(w * 4).enumerate().for_each(|(j, row)| {
+        let py = y0 as f64 + j as f64 + 0.5;
+        let y = ax.ys.max - (py - ax.y0 as f64) / ax.sy();
+        for i in 0..w {
+            let px = x0 as f64 + i as f64 + 0.5;
+            let x = ax.xs.min + (px - ax.x0 as f64) / ax.sx();
+            let col = norm.color(lat.sample(x, y));
+            row[i * 4..i * 4 + 4].copy_from_slice(&[col.r, col.g, col.b, 255]);
         }
-    }
+    });
+    c.image(
+        [x0 as f32, y0 as f32, w as f32, h as f32],
+        w as u32,
+        h as u32,
+        rgba,
+    );
 }
 
-/// A vertical colour bar to the right of the axes, with ticks and a label.
-pub fn colorbar(c: &mut Canvas, ax: &Axes, map: ColorMap, scale: Scale, label: &str) {
-    let w = c.px(14.0);
-    let x = ax.x0 + ax.w + c.px(18.0);
+/// Width in pixels of a [`colorbar`] with these tick labels and a label (for layout).
+pub fn colorbar_width(c: &Canvas, norm: &Norm) -> f32 {
+    let fs = c.px(FONT);
+    let widest = norm
+        .scale
+        .ticks(6)
+        .iter()
+        .map(|(_, t)| c.text_width(t, fs))
+        .fold(0.0, f32::max);
+    c.px(10.0) + c.px(12.0) + c.px(3.5 + 3.0) + widest + c.px(6.0) + fs
+}
+
+/// A vertical colour bar at `x` beside the axes, with ticks and a label; returns its width.
+pub fn colorbar(c: &mut Canvas, ax: &Axes, x: f32, norm: &Norm, label: &str) -> f32 {
+    let x = x + c.px(10.0);
+    let w = c.px(12.0);
     let (top, h) = (ax.y0, ax.h);
-    for k in 0..h.ceil() as i32 {
-        let t = 1.0 - k as f64 / h as f64;
-        let v = if scale.log {
-            10f64.powf(scale.min.log10() + t * (scale.max.log10() - scale.min.log10()))
-        } else {
-            scale.min + t * (scale.max - scale.min)
-        };
-        let frac = scale.frac(v);
-        c.fill_rect(x, top + k as f32, w, 1.0, map.at(frac));
+    let n = (h.round() as usize).max(2);
+    let mut rgba = Vec::with_capacity(n * 4);
+    for k in 0..n {
+        let col = norm.map.at(1.0 - (k as f64 + 0.5) / n as f64);
+        rgba.extend_from_slice(&[col.r, col.g, col.b, 255]);
     }
+    c.image([x, top, w, h], 1, n as u32, rgba);
     c.polygon_outline(
         &[(x, top), (x + w, top), (x + w, top + h), (x, top + h)],
         c.px(0.8),
         palette::INK,
     );
-    let fs = c.px(10.0);
+    let fs = c.px(FONT);
     let bar = Axes {
         x0: x,
         y0: top,
         w,
         h,
         xs: Scale::linear(0.0, 1.0),
-        ys: scale,
+        ys: norm.scale,
     };
     let mut widest: f32 = 0.0;
-    for (v, text) in scale.ticks(6) {
-        let y = bar.py(v);
+    let ticks: Vec<(f64, String)> = norm.scale.ticks(((h / c.px(28.0)) as usize).clamp(2, 8));
+    for (v, text) in &ticks {
+        let y = bar.py(*v);
         c.polyline(
-            &[(x + w, y), (x + w + c.px(4.0), y)],
+            &[(x + w, y), (x + w + c.px(3.5), y)],
             c.px(0.8),
             palette::INK,
             canvas::LineStyle::Solid,
         );
         c.text(
-            &text,
-            x + w + c.px(6.0),
+            text,
+            x + w + c.px(3.5 + 3.0),
             y + fs * 0.35,
             fs,
             palette::INK,
             Anchor::Left,
             false,
         );
-        widest = widest.max(c.text_width(&text, fs));
+        widest = widest.max(c.text_width(text, fs));
     }
-    let lx = x + w + c.px(12.0) + widest + c.px(12.0);
+    if norm.scale.log {
+        bar.minor_log_ticks_y(c, x + w, c.px(2.0));
+    }
+    let lx = x + w + c.px(3.5 + 3.0) + widest + c.px(6.0) + fs * 0.75;
     c.text(
         label,
         lx,
         top + h / 2.0,
-        c.px(11.5),
+        fs,
         palette::INK,
         Anchor::Center,
         true,
     );
+    lx + fs * 0.4 - (x - c.px(10.0))
 }
+
+/// The base text size in points (matplotlib's default).
+pub const FONT: f32 = 10.0;
 
 /// Contour segments of `lat` at `level` (marching squares; saddles split by the centre).
 pub fn contour_segments(lat: &Lattice, level: f64) -> Vec<[(f64, f64); 2]> {
@@ -421,8 +617,31 @@ mod tests {
             xs: Scale::linear(-1.0, 1.0),
             ys: Scale::linear(-1.0, 1.0),
         };
-        heatmap(&mut c, &ax, &lat, ColorMap::Viridis, -1.0, 0.5);
+        let norm = Norm::new(
+            -1.0,
+            0.5,
+            ColorScale::Linear,
+            ColorMap::Viridis,
+            None,
+            None,
+            0.0,
+        )
+        .unwrap();
+        heatmap(&mut c, &ax, &lat, &norm);
         assert_eq!(c.get(190, 100), palette::MASK);
         assert_ne!(c.get(20, 100), palette::MASK);
+        // On a log scale, values ≤ 0 are masked too.
+        let log = Norm::new(
+            -1.0,
+            0.5,
+            ColorScale::Log,
+            ColorMap::Viridis,
+            None,
+            None,
+            1e-3,
+        )
+        .unwrap();
+        assert_eq!(log.color(-0.5), palette::MASK);
+        assert_ne!(log.color(0.25), palette::MASK);
     }
 }

@@ -52,10 +52,14 @@ pub struct QuiverStyle {
 /// Arrow colouring.
 #[derive(Clone, Copy, Debug)]
 pub enum ArrowColor {
-    /// By magnitude through a colour map.
+    /// By magnitude through a colour map (its darker 80 %, so that no arrow fades into a white
+    /// background).
     Magnitude(ColorMap),
     /// One colour, with an outline of another for contrast.
     Plain(Color, Color),
+    /// Dark or light, whichever contrasts with the background under each arrow, with an
+    /// outline of the other.
+    Contrast,
 }
 
 impl Default for QuiverStyle {
@@ -65,9 +69,42 @@ impl Default for QuiverStyle {
             pivot: Pivot::Tail,
             normalize: false,
             color: ArrowColor::Magnitude(ColorMap::Inferno),
-            width: 1.6,
+            width: 1.0,
         }
     }
+}
+
+/// Relative luminance (0 black, 1 white) of an sRGB colour.
+pub fn luminance(c: Color) -> f64 {
+    let lin = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b)
+}
+
+/// The arrow colour and its outline for a background colour: ink on light, paper on dark.
+pub fn contrasting(under: Color) -> (Color, Color) {
+    if luminance(under) > 0.25 {
+        (palette::INK, palette::PAPER.alpha(200))
+    } else {
+        (palette::PAPER, palette::INK.alpha(200))
+    }
+}
+
+/// What [`draw`] did: the scale it used and the largest magnitude.
+#[derive(Clone, Copy, Debug)]
+pub struct Drawn {
+    /// Data units of arrow per unit of vector.
+    pub scale: f64,
+    /// The largest finite magnitude.
+    pub mmax: f64,
+    /// Whether the scale was chosen automatically (longest ≈ one cell).
+    pub auto: bool,
 }
 
 /// One arrow: position and vector, in data units.
@@ -119,86 +156,137 @@ pub fn max_magnitude(arrows: &[Arrow]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Draws the arrows; `cell` is the lattice spacing in data units (for autoscaling). Returns
-/// the scale used (data units per unit of vector) and the largest magnitude.
+/// Draws the arrows, clipped to the axes; `cell` is the lattice spacing in data units (for
+/// autoscaling and for normalised arrows); `under` gives the background colour at a point
+/// (for [`ArrowColor::Contrast`]).
 pub fn draw(
     c: &mut Canvas,
     ax: &Axes,
     arrows: &[Arrow],
     cell: f64,
     style: &QuiverStyle,
-) -> (f64, f64) {
+    under: &dyn Fn(f64, f64) -> Option<Color>,
+) -> Drawn {
     let mmax = max_magnitude(arrows);
+    let auto = style.scale.is_none();
     let scale = style
         .scale
         .unwrap_or(if mmax > 0.0 { 0.9 * cell / mmax } else { 1.0 });
     let width = c.px(style.width);
     let (sx, sy) = (ax.sx() as f32, ax.sy() as f32);
+    c.clip(Some([ax.x0, ax.y0, ax.w, ax.h]));
     for a in arrows {
         let m = a.u.hypot(a.v);
         if !m.is_finite() {
             continue;
         }
-        let color = match style.color {
-            ArrowColor::Magnitude(map) => map.at(if mmax > 0.0 { m / mmax } else { 0.0 }),
-            ArrowColor::Plain(col, _) => col,
+        let (color, edge) = match style.color {
+            ArrowColor::Magnitude(map) => {
+                (map.at(if mmax > 0.0 { 0.8 * m / mmax } else { 0.0 }), None)
+            }
+            ArrowColor::Plain(col, edge) => (col, Some(edge)),
+            ArrowColor::Contrast => {
+                let (col, edge) = contrasting(under(a.x, a.y).unwrap_or(palette::PAPER));
+                (col, Some(edge))
+            }
         };
         let (px, py) = (ax.px(a.x), ax.py(a.y));
         if m == 0.0 {
             c.dot(px, py, width * 0.9, color);
             continue;
         }
-        let (u, v) = if style.normalize {
-            (a.u / m * mmax, a.v / m * mmax)
+        // Normalised: every arrow 0.9 cell long, pointing along the vector.
+        let (u, v, k) = if style.normalize {
+            (a.u / m, a.v / m, 0.9 * cell)
         } else {
-            (a.u, a.v)
+            (a.u, a.v, scale)
         };
         // Data units to pixels; screen y points down.
-        let dx = (u * scale) as f32 * sx;
-        let dy = -(v * scale) as f32 * sy;
+        let dx = (u * k) as f32 * sx;
+        let dy = -(v * k) as f32 * sy;
         let (ox, oy) = match style.pivot {
             Pivot::Tail => (px, py),
             Pivot::Mid => (px - dx / 2.0, py - dy / 2.0),
             Pivot::Tip => (px - dx, py - dy),
         };
         let poly = arrow_polygon(ox, oy, dx, dy, width);
-        if let ArrowColor::Plain(_, edge) = style.color {
-            c.polygon_outline(&poly, width * 0.45, edge);
+        match edge {
+            Some(e) => c.polygon_with_edge(&poly, color, width * 0.45, e),
+            None => c.polygon(&poly, color),
         }
-        c.polygon(&poly, color);
     }
-    (scale, mmax)
+    c.clip(None);
+    Drawn { scale, mmax, auto }
 }
 
-/// A key arrow below the axes' right corner: a nice magnitude near the largest, drawn at the
-/// same scale, labelled with its value.
-pub fn key(c: &mut Canvas, ax: &Axes, scale: f64, mmax: f64, label: &str, style: &QuiverStyle) {
-    if mmax <= 0.0 || !mmax.is_finite() {
+/// Width in pixels of the key [`key`] draws.
+pub fn key_width(c: &Canvas, ax: &Axes, drawn: &Drawn, label: &str, style: &QuiverStyle) -> f32 {
+    let fs = c.px(super::axes::SUBTITLE + 1.0);
+    if style.normalize {
+        return c.text_width(&key_text(drawn, ax, label, style), fs);
+    }
+    let len = (key_value(drawn, ax) * drawn.scale) as f32 * ax.sx() as f32;
+    len + c.px(6.0) + c.text_width(&key_text(drawn, ax, label, style), fs)
+}
+
+/// A nice magnitude for the key: near the largest, and drawn no longer than a quarter of the
+/// axes' width (a hand-set scale can make arrows long).
+fn key_value(drawn: &Drawn, ax: &Axes) -> f64 {
+    let room = 0.25 * ax.w as f64 / (drawn.scale * ax.sx());
+    let top = drawn.mmax.min(room);
+    let s = nice_step(top, 1);
+    if s > top { s / 2.0 } else { s }
+}
+
+fn key_text(drawn: &Drawn, ax: &Axes, label: &str, style: &QuiverStyle) -> String {
+    if style.normalize {
+        "arrows: direction only".to_string()
+    } else {
+        let v = key_value(drawn, ax);
+        format!("{label} = {}", super::axes::tick_label(v, v / 10.0))
+    }
+}
+
+/// The key, right-aligned at `x1` on the baseline `y`: an arrow of a nice magnitude near the
+/// largest, drawn at the same scale and labelled with its value, or, for normalised arrows,
+/// the words "direction only".
+pub fn key(
+    c: &mut Canvas,
+    ax: &Axes,
+    x1: f32,
+    y: f32,
+    drawn: &Drawn,
+    label: &str,
+    style: &QuiverStyle,
+) {
+    if drawn.mmax <= 0.0 || !drawn.mmax.is_finite() {
         return;
     }
-    let value = {
-        let s = nice_step(mmax, 1);
-        if s > mmax { s / 2.0 } else { s }
-    };
-    let len = (value * scale) as f32 * ax.sx() as f32;
-    let y = ax.y0 + ax.h + c.px(44.0);
-    let x1 = ax.x0 + ax.w;
-    let x0 = x1 - len;
-    let color = match style.color {
-        ArrowColor::Magnitude(map) => map.at(value / mmax),
-        ArrowColor::Plain(col, _) => col,
-    };
-    let poly = arrow_polygon(x0, y - c.px(3.5), len, 0.0, c.px(style.width));
-    if let ArrowColor::Plain(_, edge) = style.color {
-        c.polygon_outline(&poly, c.px(style.width) * 0.45, edge);
+    let fs = c.px(super::axes::SUBTITLE + 1.0);
+    let text = key_text(drawn, ax, label, style);
+    if style.normalize {
+        c.text(&text, x1, y, fs, palette::INK, Anchor::Right, false);
+        return;
     }
-    c.polygon(&poly, color);
-    let text = format!("{label} = {}", super::axes::tick_label(value, value / 10.0));
+    let value = key_value(drawn, ax);
+    let len = (value * drawn.scale) as f32 * ax.sx() as f32;
+    let x0 = x1 - len;
+    let (color, edge) = match style.color {
+        ArrowColor::Magnitude(map) => (map.at(0.8 * value / drawn.mmax), None),
+        ArrowColor::Plain(col, edge) => (col, Some(edge)),
+        ArrowColor::Contrast => (palette::INK, Some(palette::PAPER)),
+    };
+    let width = c.px(style.width);
+    let poly = arrow_polygon(x0, y - fs * 0.35, len, 0.0, width);
+    match edge {
+        Some(e) => c.polygon_with_edge(&poly, color, width * 0.45, e),
+        None => c.polygon(&poly, color),
+    }
     c.text(
         &text,
-        x0 - c.px(8.0),
+        x0 - c.px(6.0),
         y,
-        c.px(10.5),
+        fs,
         palette::INK,
         Anchor::Right,
         false,
@@ -258,6 +346,7 @@ mod tests {
                 }],
                 1.0,
                 &style,
+                &|_, _| None,
             );
             let (cx, cy) = darkest_centroid(&c, 0, 400, 0, 400);
             assert_eq!(cx > 200.0, right, "({u}, {v}): centroid x {cx}");
