@@ -123,7 +123,14 @@ impl Scale {
         if self.log {
             log_ticks(self.min, self.max, target)
         } else {
-            let t = nice_ticks(self.min, self.max, target);
+            // At least three ticks where the axis has room for so few that the nice step
+            // would leave one or two.
+            let mut t = nice_ticks(self.min, self.max, target);
+            let mut k = target;
+            while t.len() < 3 && k < target + 4 {
+                k += 1;
+                t = nice_ticks(self.min, self.max, k);
+            }
             let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
             t.into_iter().map(|v| (v, tick_label(v, step))).collect()
         }

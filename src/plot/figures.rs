@@ -262,7 +262,18 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         c.px(10.0)
     };
     let top_room = Axes::title_room(&c, &title, &subtitle);
-    let bottom_room = Axes::bottom_room(&c, true) + c.px(super::axes::SUBTITLE * 1.8);
+    let caption = if k > 0 {
+        format!("{k} arrows: tangent steps (Δx, f′(x)·Δx), Δx = {step:.3}; flip them for descent")
+    } else {
+        String::new()
+    };
+    let captions = [caption];
+    let bottom_room = Axes::bottom_room(&c, true)
+        + if k > 0 {
+            footer_height(&c, &captions, w - left - right, None)
+        } else {
+            c.px(4.0)
+        };
     let ax = Axes {
         x0: left,
         y0: top_room,
@@ -321,12 +332,7 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         all.push((xs, f));
         ax.legend_auto(&mut c, &entries, &all);
     }
-    let caption = if k > 0 {
-        format!("{k} arrows: tangent steps (Δx, f′(x)·Δx), Δx = {step:.3}; flip them for descent")
-    } else {
-        String::new()
-    };
-    footer(&mut c, &ax, 0.0, &[caption], None);
+    footer(&mut c, &ax, 0.0, &captions, None);
     Ok(c)
 }
 
