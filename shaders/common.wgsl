@@ -22,30 +22,33 @@
 // dispatch size), cannot be factored. codegen.rs writes it for the kernel's precision.
 //@OPAQUE
 
-// Coordinate i of an axis, bit for bit as src/grid.rs computes it on the host. The product
-// must be rounded before the sum: multiplying it by a runtime 1 (which the compiler cannot
-// see through) means that if it fuses the sum into an fma, that fma still adds the rounded
+// Coordinate i of an axis, bit for bit as src/grid.rs computes it on the host: `g` is the
+// point's index in the full axis (a window's offset plus its local index), `is_last` whether
+// it is the full axis's last point (whose coordinate is exactly `last`). The product must be
+// rounded before the sum: multiplying it by a runtime 1 (which the compiler cannot see
+// through) means that if it fuses the sum into an fma, that fma still adds the rounded
 // product, so the result is the same with or without fusion.
-fn axis_coord(i: u32, n: u32, bases: u32, step: T, last: T) -> T {
-    let s = i >> SEGMENT_SHIFT;
-    let l = i & SEGMENT_MASK;
+fn axis_coord(g: u32, is_last: bool, bases: u32, step: T, last: T) -> T {
+    let s = g >> SEGMENT_SHIFT;
+    let l = g & SEGMENT_MASK;
     let product = T(l) * step;
     let x = consts[bases + s] + product * consts[C_ONE];
-    return select(x, last, i == n - 1u);
+    return select(x, last, is_last);
 }
 
-// The coordinates (x, y) of grid point `idx` (row-major, rows are y; y = 0 in 1-D).
-fn grid_point(idx: u32, nx: u32, ny: u32, x_bases: u32, y_bases: u32) -> vec2<T> {
+// The coordinates (x, y) of grid point `idx` (row-major, rows are y; y = 0 in 1-D) of a grid
+// that may be a window of a larger one (`params` carries the offsets and last points).
+fn grid_point(idx: u32) -> vec2<T> {
     var i = idx;
     var j = 0u;
     if TWO_D {
-        j = idx / nx;
-        i = idx - j * nx;
+        j = idx / params.nx;
+        i = idx - j * params.nx;
     }
-    let x = axis_coord(i, nx, x_bases, consts[C_STEP_X], consts[C_MAX_X]);
+    let x = axis_coord(params.x_off + i, i == params.x_last, params.x_bases, consts[C_STEP_X], consts[C_MAX_X]);
     var y = T(0);
     if TWO_D {
-        y = axis_coord(j, ny, y_bases, consts[C_STEP_Y], consts[C_MAX_Y]);
+        y = axis_coord(params.y_off + j, j == params.y_last, params.y_bases, consts[C_STEP_Y], consts[C_MAX_Y]);
     }
     return vec2<T>(x, y);
 }

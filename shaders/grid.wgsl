@@ -51,7 +51,7 @@ fn main(
             return;
         }
         let idx = params.tile_start + local;
-        let p = grid_point(idx, params.nx, params.ny, params.x_bases, params.y_bases);
+        let p = grid_point(idx);
         let x = p.x;
         let y = p.y;
 //@BODY

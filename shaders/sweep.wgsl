@@ -57,7 +57,7 @@ fn main(
     let raw = wid.x * WORKGROUP + lid;
     let valid = raw < params.points;
     let i = min(raw, params.points - 1u);
-    let p = grid_point(i, params.nx, params.ny, params.x_bases, params.y_bases);
+    let p = grid_point(i);
     let x = p.x;
     let y = p.y;
     let base = params.steps_at + wid.y * SWEEP_STEP_WORDS;

@@ -308,12 +308,18 @@ impl std::str::FromStr for Scheme {
 /// One inclusive linspace axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Axis {
-    /// First coordinate.
+    /// First coordinate of the full axis.
     pub min: f64,
-    /// Last coordinate.
+    /// Last coordinate of the full axis.
     pub max: f64,
-    /// Number of points (≥ 2).
+    /// Number of points of this axis (≥ 1; ≥ 2 unless it is a window).
     pub n: usize,
+    /// Index, in the full axis, of this axis's first point: 0 unless this is a window of a
+    /// larger axis ([`Axis::window`]), whose points are then bit for bit the same as those of
+    /// the full axis.
+    pub offset: usize,
+    /// Points of the full axis (`n` unless this is a window).
+    pub full_n: usize,
 }
 
 impl Axis {
@@ -365,7 +371,13 @@ impl Axis {
                 "the {name} range {range} is too narrow or too wide for {n} points"
             )));
         }
-        Ok(Axis { min, max, n })
+        Ok(Axis {
+            min,
+            max,
+            n,
+            offset: 0,
+            full_n: n,
+        })
     }
 
     /// Parses `A:B` into (A, B).
@@ -397,13 +409,52 @@ impl Axis {
 
     /// Spacing between neighbouring points, in float64.
     pub fn step(&self) -> f64 {
-        (self.max - self.min) / (self.n - 1) as f64
+        (self.max - self.min) / (self.full_n - 1) as f64
     }
 
-    /// Segment bases `T(a + s·S·step)` for every segment, as float64 values already rounded
-    /// to `precision` (these are uploaded to the GPU).
+    /// Points `first .. first + n` of this axis as an axis of their own, whose coordinates
+    /// are bit for bit those of the same points here (a block of a larger grid, for a
+    /// distributed run).
+    ///
+    /// ```
+    /// use gradfield::grid::{Axis, Precision};
+    /// let a = Axis::x(-3.0, 3.0, 10_001)?;
+    /// let w = a.window(4000, 1000)?;
+    /// assert_eq!(w.n, 1000);
+    /// for i in 0..1000 {
+    ///     assert_eq!(w.coord(i, Precision::F32), a.coord(4000 + i, Precision::F32));
+    /// }
+    /// assert_eq!(a.window(9000, 1001)?.coord(1000, Precision::F64), 3.0); // the last point
+    /// assert!(a.window(9500, 600).is_err());
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn window(&self, first: usize, n: usize) -> Result<Axis> {
+        if n == 0 || first.checked_add(n).is_none_or(|end| end > self.n) {
+            return Err(Error::input(format!(
+                "the window {first}..{} is outside the axis's {} points",
+                first.saturating_add(n),
+                self.n
+            )));
+        }
+        Ok(Axis {
+            n,
+            offset: self.offset + first,
+            ..*self
+        })
+    }
+
+    /// The index in the full axis of the full axis's last point, relative to this axis
+    /// (`None` when this window does not hold it).
+    pub fn last_local(&self) -> Option<usize> {
+        let last = self.full_n - 1;
+        (last >= self.offset && last < self.offset + self.n).then(|| last - self.offset)
+    }
+
+    /// Segment bases `T(a + s·S·step)` for every segment of the full axis up to this axis's
+    /// last point, as float64 values already rounded to `precision` (these are uploaded to
+    /// the GPU, which indexes them by the point's index in the full axis).
     pub fn segment_bases(&self, precision: Precision) -> Vec<f64> {
-        let segments = self.n.div_ceil(SEGMENT_POINTS);
+        let segments = (self.offset + self.n).div_ceil(SEGMENT_POINTS);
         (0..segments)
             .map(|s| precision.round(self.min + (s * SEGMENT_POINTS) as f64 * self.step()))
             .collect()
@@ -411,7 +462,8 @@ impl Axis {
 
     /// Coordinate `i` in f32, exactly as the shader computes it.
     pub fn coord_f32(&self, i: usize) -> f32 {
-        if i + 1 == self.n {
+        let i = i + self.offset;
+        if i + 1 == self.full_n {
             return self.max as f32;
         }
         let s = i / SEGMENT_POINTS;
@@ -422,7 +474,8 @@ impl Axis {
 
     /// Coordinate `i` in f64, exactly as the shader computes it in f64.
     pub fn coord_f64(&self, i: usize) -> f64 {
-        if i + 1 == self.n {
+        let i = i + self.offset;
+        if i + 1 == self.full_n {
             return self.max;
         }
         let s = i / SEGMENT_POINTS;
@@ -443,6 +496,7 @@ impl Axis {
     /// same values as [`Axis::coord`], with the step and segment base computed once.
     pub fn fill_coords(&self, first: usize, precision: Precision, out: &mut [f64]) {
         let step = self.step();
+        let first = first + self.offset;
         let mut k = 0;
         while k < out.len() {
             // One segment at a time; within it, l counts up in floating point (exact below
@@ -455,7 +509,7 @@ impl Axis {
             segment_coords(&mut out[k..k + run], precision, base, step, l0);
             k += run;
         }
-        if first + out.len() == self.n
+        if first + out.len() == self.full_n
             && let Some(last) = out.last_mut()
         {
             *last = precision.round(self.max);
@@ -464,7 +518,9 @@ impl Axis {
 
     /// Every coordinate in the given precision.
     pub fn coords(&self, precision: Precision) -> Vec<f64> {
-        (0..self.n).map(|i| self.coord(i, precision)).collect()
+        let mut out = vec![0.0; self.n];
+        self.fill_coords(0, precision, &mut out);
+        out
     }
 }
 
@@ -528,6 +584,35 @@ impl Grid {
             )));
         }
         Ok(g)
+    }
+
+    /// Columns `cols` (and rows `rows`, on a plane) of this grid as a grid of its own, whose
+    /// points are bit for bit the same points of this one: a block of a grid computed apart
+    /// (a Dask chunk), its arrays the matching block of the whole run's.
+    ///
+    /// ```
+    /// use gradfield::grid::{Axis, Grid, Precision};
+    /// let g = Grid::plane(Axis::x(-2.0, 2.0, 2048)?, Axis::y(-1.0, 3.0, 2048)?)?;
+    /// let b = g.window(512..1024, Some(1536..2048))?;
+    /// assert_eq!(b.shape(), vec![512, 512]);
+    /// assert_eq!(b.point(0, Precision::F32), (g.x.coord(512, Precision::F32), g.y.unwrap().coord(1536, Precision::F32)));
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn window(
+        &self,
+        cols: std::ops::Range<usize>,
+        rows: Option<std::ops::Range<usize>>,
+    ) -> Result<Grid> {
+        let x = self.x.window(cols.start, cols.len())?;
+        let y = match (self.y, rows) {
+            (Some(y), Some(r)) => Some(y.window(r.start, r.len())?),
+            (Some(y), None) => Some(y),
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(Error::input("a 1-D grid has no rows to take a window of"));
+            }
+        };
+        Ok(Grid { x, y })
     }
 
     /// Number of points.

@@ -27,6 +27,12 @@ pub fn raise(signal: i32) {
     let _ = SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
 }
 
+/// Forgets a received signal (a library caller, such as the Python package, starts each call
+/// afresh after an interrupt it has handled).
+pub fn clear() {
+    SIGNAL.store(0, Ordering::SeqCst);
+}
+
 /// The signal received, if any.
 pub fn received() -> Option<i32> {
     match SIGNAL.load(Ordering::SeqCst) {

@@ -32,7 +32,10 @@ impl Progress {
         #[cfg(feature = "progress")]
         let enabled = !quiet && std::io::stderr().is_terminal();
         #[cfg(not(feature = "progress"))]
-        let enabled = !quiet && false;
+        let enabled = {
+            let _ = quiet;
+            false
+        };
         Progress { enabled }
     }
 

@@ -38,12 +38,15 @@ pub struct GridReport {
 /// One axis in the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct AxisReport {
-    /// First coordinate.
+    /// First coordinate (of the full axis, for a window).
     pub min: f64,
-    /// Last coordinate.
+    /// Last coordinate (of the full axis, for a window).
     pub max: f64,
     /// Number of points.
     pub n: usize,
+    /// For a window of a larger axis: (index of its first point, points of the full axis).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<(usize, usize)>,
 }
 
 impl From<&Axis> for AxisReport {
@@ -52,6 +55,7 @@ impl From<&Axis> for AxisReport {
             min: a.min,
             max: a.max,
             n: a.n,
+            window: (a.n != a.full_n).then_some((a.offset, a.full_n)),
         }
     }
 }

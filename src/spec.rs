@@ -273,6 +273,31 @@ impl FieldSpec {
         Ok(self)
     }
 
+    /// The same request over a block of its grid ([`Grid::window`]): the same formulas (the
+    /// rewrites chosen for the whole grid, which hold on any part of it) at the same points,
+    /// so the block's values are bit for bit those of the whole run there.
+    ///
+    /// ```
+    /// use gradfield::{grid::{Axis, Grid}, session::Session, spec::FieldSpec};
+    /// let grid = Grid::plane(Axis::x(-1.0, 1.0, 64)?, Axis::y(-1.0, 1.0, 64)?)?;
+    /// let spec = FieldSpec::new("x*exp(-y^2)", grid)?;
+    /// let block = spec.window(16..32, Some(48..64))?;
+    /// let (a, b) = (Session::cpu().field(&spec)?, Session::cpu().field(&block)?);
+    /// let f = |r: &gradfield::session::FieldResult| r.values(gradfield::grid::Field::F).unwrap().to_f64();
+    /// assert_eq!(f(&b)[0].to_bits(), f(&a)[48 * 64 + 16].to_bits());
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    pub fn window(
+        &self,
+        cols: std::ops::Range<usize>,
+        rows: Option<std::ops::Range<usize>>,
+    ) -> Result<FieldSpec> {
+        Ok(FieldSpec {
+            grid: self.grid.window(cols, rows)?,
+            ..self.clone()
+        })
+    }
+
     /// Sets the scheme.
     pub fn with_scheme(mut self, scheme: Scheme) -> FieldSpec {
         self.scheme = scheme;

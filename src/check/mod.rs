@@ -294,7 +294,7 @@ pub struct Checker {
 
 /// At most this many ill-conditioned points per run get a multi-precision truth (each costs
 /// tens of microseconds); the rest stay reported as ill-conditioned.
-pub const MAX_ESCALATIONS: usize = 2_000;
+pub const MAX_ESCALATIONS: usize = 256;
 
 /// An ill-conditioned point waiting for its truth: key, linear index, engine value, scale.
 #[derive(Clone, Copy)]

@@ -196,6 +196,7 @@ impl<'c, T: Real> GpuEngine<'c, T> {
 
     fn submit(&self, slot: &mut Slot, start: usize, len: usize) {
         let grid = &self.spec.grid;
+        let [x_off, y_off, x_last, y_last] = super::layout::window_params(grid);
         let params = GridParams {
             nx: grid.x.n as u32,
             ny: grid.y.map_or(1, |y| y.n as u32),
@@ -203,6 +204,10 @@ impl<'c, T: Real> GpuEngine<'c, T> {
             tile_len: len as u32,
             x_bases: self.x_bases,
             y_bases: self.y_bases,
+            x_off,
+            y_off,
+            x_last,
+            y_last,
             pad0: 0,
             pad1: 0,
         };

@@ -54,6 +54,15 @@ gpu_params! {
         x_bases,
         /// Where the y segment bases start in `consts`.
         y_bases,
+        /// Index in the full x axis of this grid's first column (a window's offset).
+        x_off,
+        /// Index in the full y axis of this grid's first row.
+        y_off,
+        /// Local column of the full x axis's last point (its coordinate is exactly max), or
+        /// u32::MAX when this window does not hold it.
+        x_last,
+        /// Local row of the full y axis's last point, or u32::MAX.
+        y_last,
         /// Padding to 16-byte alignment.
         pad0,
         /// Padding to 16-byte alignment.
@@ -78,9 +87,32 @@ gpu_params! {
         y_bases,
         /// Where the per-step constants ([`SweepStep`]) start in `consts`.
         steps_at,
+        /// As [`GridParams`]: window offsets and last points.
+        x_off,
+        /// As [`GridParams`].
+        y_off,
+        /// As [`GridParams`].
+        x_last,
+        /// As [`GridParams`].
+        y_last,
         /// Padding to 16-byte alignment.
-        pad,
+        pad0,
+        /// Padding to 16-byte alignment.
+        pad1,
+        /// Padding to 16-byte alignment.
+        pad2,
     }
+}
+
+/// (x_off, y_off, x_last, y_last) of a grid for the kernels' parameters.
+pub(crate) fn window_params(grid: &crate::grid::Grid) -> [u32; 4] {
+    let last = |a: &crate::grid::Axis| a.last_local().map_or(u32::MAX, |l| l as u32);
+    [
+        grid.x.offset as u32,
+        grid.y.map_or(0, |y| y.offset as u32),
+        last(&grid.x),
+        grid.y.as_ref().map_or(0, last),
+    ]
 }
 
 /// The named head of the constants buffer, in float64 before rounding to the kernel's

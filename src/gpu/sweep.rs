@@ -40,6 +40,7 @@ impl GpuContext {
         let source = codegen::sweep_source_for(spec, schemes, self.target())?;
         let pipeline = self.pipeline(Kernel::Sweep, &source)?;
         let consts = Consts::new(spec, hs);
+        let [x_off, y_off, x_last, y_last] = super::layout::window_params(&grid);
         let params = SweepParams {
             nx: grid.x.n as u32,
             ny: grid.y.map_or(1, |y| y.n as u32),
@@ -48,7 +49,13 @@ impl GpuContext {
             x_bases: consts.x_bases,
             y_bases: consts.y_bases,
             steps_at: consts.steps_at,
-            pad: 0,
+            x_off,
+            y_off,
+            x_last,
+            y_last,
+            pad0: 0,
+            pad1: 0,
+            pad2: 0,
         };
         let d = &self.device;
         let consts_buf = self.constants("sweep consts", &consts.words, p);
