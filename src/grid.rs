@@ -595,7 +595,8 @@ impl Grid {
     /// let g = Grid::plane(Axis::x(-2.0, 2.0, 2048)?, Axis::y(-1.0, 3.0, 2048)?)?;
     /// let b = g.window(512..1024, Some(1536..2048))?;
     /// assert_eq!(b.shape(), vec![512, 512]);
-    /// assert_eq!(b.point(0, Precision::F32), (g.x.coord(512, Precision::F32), g.y.unwrap().coord(1536, Precision::F32)));
+    /// let (x, y) = (g.x.coord(512, Precision::F32), g.y.unwrap().coord(1536, Precision::F32));
+    /// assert_eq!(b.point(0, Precision::F32), vec![x, y]);
     /// # Ok::<(), gradfield::Error>(())
     /// ```
     pub fn window(
