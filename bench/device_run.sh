@@ -17,10 +17,13 @@ fi
 GF=${GF:-target/release/gradfield}
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,power.draw --format=csv > "$OUT/nvidia-smi.csv" 2>&1
 "$GF" adapters --json > "$OUT/adapters.json" 2> "$OUT/adapters.log"
-# Kernel and end-to-end times, f32, accurate math (the default), medians of 7 after a warm-up.
+# Kernel and end-to-end times, f32, accurate math (the default), medians of 7 after a warm-up;
+# with the float64 check in full, sampled (every 32nd point) and off (issue 11).
 "$GF" bench --backend vulkan --cases sin1d --sizes 2^24,2^26,2^28 --reps 7 --cpu-max 2^24 \
+  --checks full,sample,none \
   --json --quiet --png "$OUT/bench_sin1d.png" > "$OUT/bench_sin1d.json" 2> "$OUT/bench_sin1d.log"
 "$GF" bench --backend vulkan --cases loss2d --sizes 2^28 --reps 7 --cpu-max 2^22 \
+  --checks full,sample,none \
   --json --quiet > "$OUT/bench_loss2d.json" 2> "$OUT/bench_loss2d.log"
 # The suite on the real GPU: every library function, f32 accurate/native and f64.
 "$GF" check --backend vulkan --json > "$OUT/check.json" 2> "$OUT/check.log"
