@@ -2,19 +2,11 @@
 //! clear message and exit code 2, never a panic.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn gradfield(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gradfield"))
-        .args(args)
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .output()
-        .expect("the binary runs")
-}
+mod common;
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{gradfield, stderr};
 
 #[test]
 fn functions_lists_the_library_with_gradients() {

@@ -145,8 +145,18 @@ fn run_released<T: Send>(
     })
 }
 
-fn range_of(r: Option<(f64, f64)>) -> Option<String> {
-    r.map(|(a, b)| format!("{a:?}:{b:?}"))
+/// The grid of a call: ranges and counts, with a library function's domain as the default.
+fn resolve(
+    expr: &str,
+    x: Option<(f64, f64)>,
+    nx: Option<usize>,
+    y: Option<(f64, f64)>,
+    ny: Option<usize>,
+) -> PyResult<Grid> {
+    let text = |r: Option<(f64, f64)>| r.map(|(a, b)| format!("{a:?}:{b:?}"));
+    GridRequest::from_text(text(x).as_deref(), nx, text(y).as_deref(), ny)
+        .and_then(|g| g.resolve(expr))
+        .map_err(py_err)
 }
 
 /// Values as a NumPy array of `shape` (1-D or 2-D), taking the buffer without a copy.
@@ -333,10 +343,7 @@ fn build_spec(
     fields: &str,
     rewrite: bool,
 ) -> PyResult<FieldSpec> {
-    let grid = GridRequest::from_text(range_of(x).as_deref(), nx, range_of(y).as_deref(), ny)
-        .map_err(py_err)?
-        .resolve(expr)
-        .map_err(py_err)?;
+    let grid = resolve(expr, x, nx, y, ny)?;
     let spec = FieldSpec::new(expr, grid)
         .map_err(py_err)?
         .with_h(h)
@@ -490,10 +497,7 @@ fn sweep(
     backend: Option<&str>,
     adapter: Option<&str>,
 ) -> PyResult<NativeSweep> {
-    let grid = GridRequest::from_text(range_of(x).as_deref(), Some(n), range_of(y).as_deref(), ny)
-        .map_err(py_err)?
-        .resolve(expr)
-        .map_err(py_err)?;
+    let grid = resolve(expr, x, Some(n), y, ny)?;
     let list = |s: &str| -> PyResult<Vec<String>> {
         Ok(s.split(',').map(|p| p.trim().to_string()).collect())
     };
@@ -594,10 +598,7 @@ fn resolve_grid(
     y: Option<(f64, f64)>,
     ny: Option<usize>,
 ) -> PyResult<(AxisSpan, Option<AxisSpan>)> {
-    let grid: Grid = GridRequest::from_text(range_of(x).as_deref(), nx, range_of(y).as_deref(), ny)
-        .map_err(py_err)?
-        .resolve(expr)
-        .map_err(py_err)?;
+    let grid = resolve(expr, x, nx, y, ny)?;
     Ok((
         (grid.x.min, grid.x.max, grid.x.n),
         grid.y.map(|a| (a.min, a.max, a.n)),

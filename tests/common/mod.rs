@@ -2,7 +2,26 @@
 
 #![allow(dead_code)]
 
+use std::process::{Command, Output};
+
 use proptest::prelude::*;
+
+/// The binary, with the loader warning silenced.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gradfield"));
+    c.env("XDG_RUNTIME_DIR", std::env::temp_dir());
+    c
+}
+
+/// Runs the binary with `args` and waits for it.
+pub fn gradfield(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+/// Its stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
 
 /// Random smooth expressions. Functions with restricted domains get arguments that keep them
 /// inside (log(u^2 + 0.5), sqrt(u^2 + 0.1), asin(0.5*tanh(u))) so that most points are
