@@ -714,8 +714,8 @@ struct Limits {
 
 /// Compares a run's engine values `g` with the reference `want` (bounds `bound`, scales
 /// `scale`) into `s`; `at` maps a run index to its linear grid index. The main loop has no
-/// data-dependent branches, so it vectorises; where the maxima and the rare non-finite
-/// values are, a second look finds.
+/// data-dependent branches, so it vectorises, and it keeps where each lane's maxima are; only
+/// the rare non-finite values take a second look.
 #[allow(clippy::too_many_arguments)]
 fn compare_block<T: Real>(
     g: &[T],
@@ -736,8 +736,10 @@ fn compare_block<T: Real>(
     };
     let Sums {
         max_err,
+        max_err_at,
         max_rel,
         max_ratio,
+        max_ratio_at,
         compared,
         nonfinite,
         fails,
@@ -747,15 +749,8 @@ fn compare_block<T: Real>(
     s.nonfinite += nonfinite;
     s.max_rel = s.max_rel.max(max_rel);
     if max_err > s.max_abs {
-        // Where: the first point with that error (found only when the maximum grows).
-        let i = (0..n)
-            .find(|&i| {
-                let gv = g[i].to_f64();
-                gv.is_finite() && want[i].is_finite() && (gv - want[i]).abs() == max_err
-            })
-            .expect("the maximum is somewhere");
         s.max_abs = max_err;
-        s.max_abs_k = at(i);
+        s.max_abs_k = at(max_err_at);
     }
     if !judged {
         return;
@@ -763,19 +758,7 @@ fn compare_block<T: Real>(
     s.failures += fails;
     s.ill_conditioned += ill;
     if max_ratio > s.worst_ratio {
-        // The point whose ratio is the largest (computed as in `compare_sums`).
-        let ratio = |i: usize| {
-            let (gv, tol) = (g[i].to_f64(), SAFETY * bound[i] + lim.floor);
-            if gv.is_finite() && want[i].is_finite() && tol.is_finite() {
-                (gv - want[i]).abs() / tol
-            } else {
-                0.0
-            }
-        };
-        let i = (0..n)
-            .max_by(|&a, &b| ratio(a).total_cmp(&ratio(b)).then(b.cmp(&a)))
-            .expect("a run has points");
-        let max_ratio = ratio(i);
+        let i = max_ratio_at;
         s.worst_ratio = max_ratio;
         s.worst_k = at(i);
         s.worst_err = (g[i].to_f64() - want[i]).abs();
@@ -804,8 +787,12 @@ fn compare_block<T: Real>(
 #[derive(Clone, Copy, Default)]
 struct Sums {
     max_err: f64,
+    /// The first point (run index) with `max_err`.
+    max_err_at: usize,
     max_rel: f64,
     max_ratio: f64,
+    /// The first point with `max_ratio`.
+    max_ratio_at: usize,
     compared: u64,
     nonfinite: u64,
     fails: u64,
@@ -855,9 +842,12 @@ fn point(
 fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], lim: Limits) -> Sums {
     let n = g.len();
     // Per lane: largest error and where; largest err/tol as (err, tol) and where; largest
-    // err/|w| as (err, |w|). A ratio e/t beats E/T when e·T > E·t (all non-negative).
+    // err/|w| as (err, |w|). A ratio e/t beats E/T when e·T > E·t (all non-negative). Strict
+    // comparisons keep a lane's first point among equals.
     let mut max_err = [0.0f64; LANES];
+    let mut err_at = [0usize; LANES];
     let (mut ratio_e, mut ratio_t) = ([0.0f64; LANES], [1.0f64; LANES]);
+    let mut ratio_at = [0usize; LANES];
     let (mut rel_e, mut rel_t) = ([0.0f64; LANES], [1.0f64; LANES]);
     let mut cnt = [[0u64; LANES]; 4];
     let whole = n / LANES * LANES;
@@ -867,14 +857,17 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
     // One step of a lane (a macro, not a closure: a closure holding the accumulators by
     // reference kept them in memory, and masked stores then stalled the loads).
     macro_rules! step {
-        ($l:expr, $gv:expr, $wv:expr, $b:expr, $sc:expr) => {{
-            let l = $l;
+        ($l:expr, $i:expr, $gv:expr, $wv:expr, $b:expr, $sc:expr) => {{
+            let (l, i) = ($l, $i);
             let (err, rd, wd, both, gf, fail, loose) = point($gv, $wv, $b, $sc, lim);
-            max_err[l] = if err > max_err[l] { err } else { max_err[l] };
+            let better = err > max_err[l];
+            max_err[l] = if better { err } else { max_err[l] };
+            err_at[l] = if better { i } else { err_at[l] };
             // err/rd with rd = ∞ is 0: it never beats a pair.
             let better = rd.is_finite() & (err * ratio_t[l] > ratio_e[l] * rd);
             ratio_e[l] = if better { err } else { ratio_e[l] };
             ratio_t[l] = if better { rd } else { ratio_t[l] };
+            ratio_at[l] = if better { i } else { ratio_at[l] };
             let better = wd.is_finite() & (err * rel_t[l] > rel_e[l] * wd);
             rel_e[l] = if better { err } else { rel_e[l] };
             rel_t[l] = if better { wd } else { rel_t[l] };
@@ -888,18 +881,22 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
         let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
         let (wc, bc, sc) = (lanes(want, c), lanes(bound, c), lanes(scale, c));
         for l in 0..LANES {
-            step!(l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
+            step!(l, c + l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
         }
     }
     for i in whole..n {
-        step!(0, g[i].to_f64(), want[i], bound[i], scale[i]);
+        step!(0, i, g[i].to_f64(), want[i], bound[i], scale[i]);
     }
     let sum = |v: &[u64; LANES]| v.iter().sum();
-    let max = |v: [f64; LANES]| v.into_iter().fold(0.0, f64::max);
+    let (max_err, max_err_at) = first_max(max_err, err_at);
+    let (max_ratio, max_ratio_at) =
+        first_max(std::array::from_fn(|l| ratio_e[l] / ratio_t[l]), ratio_at);
     Sums {
-        max_err: max(max_err),
-        max_rel: max(std::array::from_fn(|l| rel_e[l] / rel_t[l])),
-        max_ratio: max(std::array::from_fn(|l| ratio_e[l] / ratio_t[l])),
+        max_err,
+        max_err_at,
+        max_rel: first_max(std::array::from_fn(|l| rel_e[l] / rel_t[l]), [0; LANES]).0,
+        max_ratio,
+        max_ratio_at,
         compared: sum(&cnt[0]),
         nonfinite: sum(&cnt[1]),
         fails: sum(&cnt[2]),
@@ -907,21 +904,35 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
     }
 }
 
+/// The largest of the lanes' maxima (at least 0) and the first point that has it.
+fn first_max(v: [f64; LANES], at: [usize; LANES]) -> (f64, usize) {
+    let mut best = (0.0, usize::MAX);
+    for (v, at) in v.into_iter().zip(at) {
+        if v > best.0 || (v == best.0 && at < best.1) {
+            best = (v, at);
+        }
+    }
+    (best.0, if best.1 == usize::MAX { 0 } else { best.1 })
+}
+
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
     let n = g.len();
     let mut max_err = [0.0f64; LANES];
+    let mut err_at = [0usize; LANES];
     let (mut rel_e, mut rel_t) = ([0.0f64; LANES], [1.0f64; LANES]);
     let mut cnt = [[0u64; LANES]; 2];
     let whole = n / LANES * LANES;
     macro_rules! step {
-        ($l:expr, $gv:expr, $wv:expr) => {{
-            let (l, gv, wv) = ($l, $gv, $wv);
+        ($l:expr, $i:expr, $gv:expr, $wv:expr) => {{
+            let (l, i, gv, wv) = ($l, $i, $gv, $wv);
             let (gf, wf) = (gv.is_finite(), wv.is_finite());
             let both = gf & wf;
             let err = if both { (gv - wv).abs() } else { 0.0 };
-            max_err[l] = if err > max_err[l] { err } else { max_err[l] };
+            let better = err > max_err[l];
+            max_err[l] = if better { err } else { max_err[l] };
+            err_at[l] = if better { i } else { err_at[l] };
             let wd = if both & (wv != 0.0) {
                 wv.abs()
             } else {
@@ -938,16 +949,17 @@ fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
         let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
         let wc: [f64; LANES] = want[c..c + LANES].try_into().expect("a whole chunk");
         for l in 0..LANES {
-            step!(l, gc[l].to_f64(), wc[l]);
+            step!(l, c + l, gc[l].to_f64(), wc[l]);
         }
     }
     for i in whole..n {
-        step!(0, g[i].to_f64(), want[i]);
+        step!(0, i, g[i].to_f64(), want[i]);
     }
-    let max = |v: [f64; LANES]| v.into_iter().fold(0.0, f64::max);
+    let (max_err, max_err_at) = first_max(max_err, err_at);
     Sums {
-        max_err: max(max_err),
-        max_rel: max(std::array::from_fn(|l| rel_e[l] / rel_t[l])),
+        max_err,
+        max_err_at,
+        max_rel: first_max(std::array::from_fn(|l| rel_e[l] / rel_t[l]), [0; LANES]).0,
         compared: cnt[0].iter().sum(),
         nonfinite: cnt[1].iter().sum(),
         ..Sums::default()
@@ -1147,6 +1159,43 @@ mod tests {
         // The total finite-difference error is reported but never fails.
         assert_eq!(bad.stats("fd_x").unwrap().verdict, Verdict::Reported);
         assert!(bad.stats("fd_x").unwrap().max_abs > 0.0);
+    }
+
+    #[test]
+    fn the_sums_keep_the_first_point_of_each_maximum() {
+        // 53 points: three whole chunks of lanes and a tail. The largest error appears twice
+        // (in different lanes; the first wins), the largest error/tolerance once, in the tail.
+        let n = 53;
+        let want = vec![1.0f64; n];
+        let bound = vec![1e-3f64; n];
+        let mut g = vec![1.0f32; n];
+        g[7] = 1.5;
+        g[40] = 1.5;
+        g[20] = 1.25;
+        g[51] = 1.0 + 2e-3;
+        let lim = Limits {
+            floor: 0.0,
+            eps_ill: 1e-30,
+            limit: f32::MAX as f64,
+        };
+        let s = compare_sums(&g, &want, &bound, &want, lim);
+        assert_eq!((s.max_err, s.max_err_at), (0.5, 7));
+        assert_eq!(s.max_ratio_at, 7);
+        assert_eq!(s.fails, 3);
+        let r = report_sums(&g, &want);
+        assert_eq!((r.max_err, r.max_err_at), (0.5, 7));
+        // With the large errors inside tolerance, the worst ratio is the tail's point.
+        let bound: Vec<f64> = (0..n).map(|i| if i == 51 { 1e-4 } else { 1.0 }).collect();
+        let s = compare_sums(&g, &want, &bound, &want, lim);
+        assert_eq!((s.max_ratio_at, s.fails), (51, 1));
+        let ratio = 2e-3f32 as f64 / (SAFETY * 1e-4);
+        assert!((s.max_ratio / ratio - 1.0).abs() < 1e-3, "{}", s.max_ratio);
+        // Equal maxima at 16 (lane 0), 19 and 35 (both lane 3): the smallest index.
+        let mut g = vec![1.0f32; n];
+        for i in [35, 19, 16] {
+            g[i] = 2.0;
+        }
+        assert_eq!(report_sums(&g, &want).max_err_at, 16);
     }
 
     #[test]
