@@ -849,7 +849,19 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
     let (mut ratio_e, mut ratio_t) = ([0.0f64; LANES], [1.0f64; LANES]);
     let mut ratio_at = [0usize; LANES];
     let (mut rel_e, mut rel_t) = ([0.0f64; LANES], [1.0f64; LANES]);
-    let mut cnt = [[0u64; LANES]; 4];
+    // Four counts per lane packed in one u64, 16 bits each (compared, non-finite, failed,
+    // loose), emptied into `cnt` before any can overflow: one accumulator instead of four
+    // keeps the loop's state in registers.
+    let mut packed = [0u64; LANES];
+    let mut cnt = [0u64; 4];
+    let mut unpack = |packed: &mut [u64; LANES]| {
+        for p in packed.iter_mut() {
+            for (k, c) in cnt.iter_mut().enumerate() {
+                *c += (*p >> (16 * k)) & 0xffff;
+            }
+            *p = 0;
+        }
+    };
     let whole = n / LANES * LANES;
     let lanes = |v: &[f64], c: usize| -> [f64; LANES] {
         v[c..c + LANES].try_into().expect("a whole chunk")
@@ -871,37 +883,56 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
             let better = wd.is_finite() & (err * rel_t[l] > rel_e[l] * wd);
             rel_e[l] = if better { err } else { rel_e[l] };
             rel_t[l] = if better { wd } else { rel_t[l] };
-            cnt[0][l] += both as u64;
-            cnt[1][l] += !gf as u64;
-            cnt[2][l] += fail as u64;
-            cnt[3][l] += (both & !fail & loose) as u64;
+            packed[l] += both as u64
+                | (!gf as u64) << 16
+                | (fail as u64) << 32
+                | ((both & !fail & loose) as u64) << 48;
         }};
     }
-    for c in (0..whole).step_by(LANES) {
+    for (k, c) in (0..whole).step_by(LANES).enumerate() {
         let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
         let (wc, bc, sc) = (lanes(want, c), lanes(bound, c), lanes(scale, c));
         for l in 0..LANES {
             step!(l, c + l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
         }
+        if k % 0xffff == 0xfffe {
+            unpack(&mut packed);
+        }
     }
+    unpack(&mut packed);
     for i in whole..n {
         step!(0, i, g[i].to_f64(), want[i], bound[i], scale[i]);
     }
-    let sum = |v: &[u64; LANES]| v.iter().sum();
+    unpack(&mut packed);
     let (max_err, max_err_at) = first_max(max_err, err_at);
-    let (max_ratio, max_ratio_at) =
-        first_max(std::array::from_fn(|l| ratio_e[l] / ratio_t[l]), ratio_at);
+    let (max_ratio, max_ratio_at) = first_max_ratio(ratio_e, ratio_t, ratio_at);
     Sums {
         max_err,
         max_err_at,
-        max_rel: first_max(std::array::from_fn(|l| rel_e[l] / rel_t[l]), [0; LANES]).0,
+        max_rel: first_max_ratio(rel_e, rel_t, [0; LANES]).0,
         max_ratio,
         max_ratio_at,
-        compared: sum(&cnt[0]),
-        nonfinite: sum(&cnt[1]),
-        fails: sum(&cnt[2]),
-        ill: sum(&cnt[3]),
+        compared: cnt[0],
+        nonfinite: cnt[1],
+        fails: cnt[2],
+        ill: cnt[3],
     }
+}
+
+/// The largest of the lanes' ratios `e/t` (at least 0) and the first point that has it, with
+/// one division: lanes are compared by cross-multiplication, as in the loop.
+fn first_max_ratio(e: [f64; LANES], t: [f64; LANES], at: [usize; LANES]) -> (f64, usize) {
+    let mut best = (0.0, 1.0, usize::MAX);
+    for l in 0..LANES {
+        let (x, y) = (e[l] * best.1, best.0 * t[l]);
+        if x > y || (x == y && at[l] < best.2 && e[l] > 0.0) {
+            best = (e[l], t[l], at[l]);
+        }
+    }
+    (
+        best.0 / best.1,
+        if best.2 == usize::MAX { 0 } else { best.2 },
+    )
 }
 
 /// The largest of the lanes' maxima (at least 0) and the first point that has it.
@@ -959,7 +990,7 @@ fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
     Sums {
         max_err,
         max_err_at,
-        max_rel: first_max(std::array::from_fn(|l| rel_e[l] / rel_t[l]), [0; LANES]).0,
+        max_rel: first_max_ratio(rel_e, rel_t, [0; LANES]).0,
         compared: cnt[0].iter().sum(),
         nonfinite: cnt[1].iter().sum(),
         ..Sums::default()
