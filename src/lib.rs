@@ -1,6 +1,7 @@
 //! gradfield evaluates a function, its finite differences and its analytic gradient over
 //! dense 1-D and 2-D grids, on the GPU (WGSL compute shaders through wgpu) or the CPU, checks
 //! every point against a float64 reference, and draws figures.
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod bench;

@@ -10,7 +10,7 @@
 //!
 //! Tiles are checked as they arrive, so a grid larger than memory is checked in a stream.
 //! The reference is computed and compared in one pass per run of points, on all cores
-//! ([`reference`]); nothing of it is stored.
+//! (the private `reference` module); nothing of it is stored.
 //!
 //! **Verdicts.** Each quantity gets one, with counts:
 //! - `pass`: every compared point is within its tolerance, and every tolerance is at most
@@ -200,7 +200,7 @@ pub struct FieldStats {
     /// Points within tolerance whose tolerance exceeds [`ILL_CONDITIONED_ULPS`] ulps of the
     /// value's scale (or is infinite), and which a multi-precision truth did not vouch for.
     pub ill_conditioned: u64,
-    /// Such points whose truth was computed in multi-precision ([`truth`]).
+    /// Such points whose truth was computed in multi-precision (the private `truth` module).
     pub escalated: u64,
     /// Escalated points where the engine's value is right to [`ILL_CONDITIONED_ULPS`] ulps of
     /// the truth after all: they pass.

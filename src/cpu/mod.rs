@@ -1,5 +1,5 @@
 //! The CPU engine: f, finite differences and analytic gradients over a grid, in f32 or f64,
-//! block by block with rayon across blocks (the block interpreter is [`block`], which the
+//! block by block with rayon across blocks (the block interpreter is `block`, which the
 //! float64 reference, [`crate::check`], also runs on, with its own functions and error
 //! bounds).
 //!

@@ -141,7 +141,7 @@ pub struct FigureOptions {
     #[cfg_attr(feature = "cli", arg(long, value_name = "K"))]
     pub font_scale: Option<f32>,
     /// Leave the run details (device, precision, step, points) out of the picture; they stay
-    /// in the file's metadata (PNG text, SVG <desc>, PDF Info) and in meta.json.
+    /// in the file's metadata (PNG text, SVG `<desc>`, PDF Info) and in meta.json.
     #[cfg_attr(feature = "cli", arg(long))]
     pub no_subtitle: bool,
 }
