@@ -468,13 +468,12 @@ impl Checker {
         let eps = self.precision.epsilon();
         let truths: Vec<Option<f64>> = suspects
             .par_iter()
-            .map_init(truth::Truth::new, |t, s| {
+            .map(|s| {
                 let field = match self.keys[s.key].1 {
                     Compare::Same(f) => f,
                     Compare::FdTotal(fd, _) => fd,
                 };
-                t.as_mut()
-                    .and_then(|t| self.reference.truth_at(t, field, s.k))
+                truth::Truth::with(|t| self.reference.truth_at(t, field, s.k))
             })
             .collect();
         for (s, truth) in suspects.iter().zip(truths) {

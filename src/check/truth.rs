@@ -25,16 +25,35 @@ pub(crate) struct Truth {
     cc: Consts,
 }
 
+thread_local! {
+    /// This thread's evaluator: its constants cache (π and the like at each precision used)
+    /// lives as long as the thread, not one batch of points.
+    static TRUTH: std::cell::RefCell<Option<Truth>> = const { std::cell::RefCell::new(None) };
+}
+
 impl Truth {
     pub(crate) fn new() -> Option<Truth> {
         Consts::new().ok().map(|cc| Truth { cc })
     }
 
+    /// Runs `f` with this thread's evaluator (made on first use); `None` when none can be
+    /// made.
+    pub(crate) fn with<R>(f: impl FnOnce(&mut Truth) -> Option<R>) -> Option<R> {
+        TRUTH.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Truth::new();
+            }
+            slot.as_mut().and_then(f)
+        })
+    }
+
     /// Output `k` of `prog` at (x, y), rounded to f64: `None` when no two precisions agree
     /// (or the value is not finite).
     pub(crate) fn output(&mut self, prog: &Program, k: usize, x: f64, y: f64) -> Option<f64> {
+        let need = prog.needed_by(k);
         self.converge(|t, p| {
-            let vals = t.eval(prog, x, y, p);
+            let vals = t.eval(prog, &need, x, y, p);
             vals[prog.outputs[k] as usize].clone()
         })
     }
@@ -48,10 +67,11 @@ impl Truth {
         points: &[(f64, f64, f64)],
         den: f64,
     ) -> Option<f64> {
+        let need = prog.needed_by(0);
         self.converge(|t, p| {
             let mut acc = BigFloat::from_f64(0.0, p);
             for &(x, y, w) in points {
-                let f = t.eval(prog, x, y, p)[prog.outputs[0] as usize].clone();
+                let f = t.eval(prog, &need, x, y, p)[prog.outputs[0] as usize].clone();
                 acc = acc.add(&f.mul(&BigFloat::from_f64(w, p), p, RM), p, RM);
             }
             acc.div(&BigFloat::from_f64(den, p), p, RM)
@@ -86,10 +106,15 @@ impl Truth {
         text.parse::<f64>().ok().filter(|f| f.is_finite())
     }
 
-    /// Every node of `prog` at (x, y) with `p` bits.
-    fn eval(&mut self, prog: &Program, x: f64, y: f64, p: usize) -> Vec<BigFloat> {
+    /// The nodes of `prog` that `need` marks ([`Program::needed_by`]), at (x, y) with `p`
+    /// bits; the others hold NaN.
+    fn eval(&mut self, prog: &Program, need: &[bool], x: f64, y: f64, p: usize) -> Vec<BigFloat> {
         let mut v: Vec<BigFloat> = Vec::with_capacity(prog.nodes.len());
-        for node in &prog.nodes {
+        for (node, &needed) in prog.nodes.iter().zip(need) {
+            if !needed {
+                v.push(BigFloat::nan(None));
+                continue;
+            }
             let get = |i: u32| &v[i as usize];
             let r = match *node {
                 Node::Const(c) => BigFloat::from_f64(c, p),

@@ -152,7 +152,7 @@ impl Plan {
             for_f[out as usize] = true;
             for n in (0..prog.nodes.len()).rev() {
                 if for_f[n] {
-                    let (a, b) = operands(&prog.nodes[n]);
+                    let (a, b) = prog.nodes[n].operands();
                     for_f[a] = true;
                     for_f[b] = true;
                 }
@@ -206,7 +206,7 @@ impl Plan {
                         ),
                         Node::Y => (inp.y, 0.0),
                         _ => {
-                            let (a, b) = operands(node);
+                            let (a, b) = node.operands();
                             let (va, vb) = (s.sval[a], s.sval[b]);
                             let (ea, eb) = (s.serr[a], s.serr[b]);
                             let mut out = [T::default()];
@@ -223,7 +223,7 @@ impl Plan {
                 }
                 Loc::Register => {
                     let (head, tail) = s.vals.split_at_mut(n * BLOCK);
-                    let (a, b) = operands(node);
+                    let (a, b) = node.operands();
                     let va = self.fetch(a, cached, inp, head, &s.sval, &mut s.buf_a, len);
                     let vb = self.fetch(b, cached, inp, head, &s.sval, &mut s.buf_b, len);
                     // A cos whose sin came first already has its values (computed together).
@@ -292,7 +292,7 @@ impl Plan {
                 }
                 Loc::Register => {
                     let (head, tail) = s.vals.split_at_mut(n * BLOCK);
-                    let (a, b) = operands(node);
+                    let (a, b) = node.operands();
                     let va = self.fetch(a, false, inp, head, &s.sval, &mut s.buf_a, len);
                     let vb = self.fetch(b, false, inp, head, &s.sval, &mut s.buf_b, len);
                     let out = &mut tail[..len];
@@ -561,20 +561,6 @@ fn near_exp(u0: &[f64], u: &[f64], e0: &[f64], out: &mut [f64]) {
                 out[i] = u[i].exp();
             }
         }
-    }
-}
-
-/// Operand indices (the second is the first again for one-operand nodes).
-fn operands(node: &Node) -> (usize, usize) {
-    match *node {
-        Node::Neg(a) | Node::PowI(a, _) | Node::Call1(_, a) => (a as usize, a as usize),
-        Node::Add(a, b)
-        | Node::Sub(a, b)
-        | Node::Mul(a, b)
-        | Node::Div(a, b)
-        | Node::Pow(a, b)
-        | Node::Call2(_, a, b) => (a as usize, b as usize),
-        Node::Const(_) | Node::X | Node::Y => (0, 0),
     }
 }
 

@@ -39,6 +39,40 @@ pub enum Node {
     Call2(Func, u32, u32),
 }
 
+impl Node {
+    /// Operand indices (the second is the first again for one-operand nodes; `(0, 0)` for
+    /// leaves).
+    ///
+    /// ```
+    /// use gradfield::expr::Node;
+    /// assert_eq!(Node::Add(3, 5).operands(), (3, 5));
+    /// assert_eq!(Node::PowI(2, 3).operands(), (2, 2));
+    /// assert_eq!(Node::X.operands(), (0, 0));
+    /// ```
+    pub fn operands(&self) -> (usize, usize) {
+        match *self {
+            Node::Neg(a) | Node::PowI(a, _) | Node::Call1(_, a) => (a as usize, a as usize),
+            Node::Add(a, b)
+            | Node::Sub(a, b)
+            | Node::Mul(a, b)
+            | Node::Div(a, b)
+            | Node::Pow(a, b)
+            | Node::Call2(_, a, b) => (a as usize, b as usize),
+            Node::Const(_) | Node::X | Node::Y => (0, 0),
+        }
+    }
+
+    /// Whether the node has no operands (a constant or a coordinate).
+    ///
+    /// ```
+    /// use gradfield::expr::Node;
+    /// assert!(Node::Y.is_leaf() && !Node::Neg(0).is_leaf());
+    /// ```
+    pub fn is_leaf(&self) -> bool {
+        matches!(self, Node::Const(_) | Node::X | Node::Y)
+    }
+}
+
 /// Hashable identity of a node (constants by bit pattern).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
@@ -168,6 +202,30 @@ impl Program {
             v.push(r);
         }
         self.outputs.iter().map(|&o| v[o as usize]).collect()
+    }
+
+    /// Which nodes output `k` depends on (itself included): a program compiled for f and its
+    /// derivatives need not evaluate the derivatives' nodes to give f.
+    ///
+    /// ```
+    /// use gradfield::expr::{Expr, Program};
+    /// let (f, g) = (Expr::parse("sin(x) + y").unwrap(), Expr::parse("cos(x)").unwrap());
+    /// let prog = Program::compile(&[&f, &g]);
+    /// let need = prog.needed_by(0);
+    /// assert_eq!(need.iter().filter(|&&n| n).count(), 4); // x, sin(x), y, the sum
+    /// assert!(!need[prog.outputs[1] as usize]);
+    /// ```
+    pub fn needed_by(&self, k: usize) -> Vec<bool> {
+        let mut need = vec![false; self.nodes.len()];
+        need[self.outputs[k] as usize] = true;
+        for i in (0..self.nodes.len()).rev() {
+            if need[i] && !self.nodes[i].is_leaf() {
+                let (a, b) = self.nodes[i].operands();
+                need[a] = true;
+                need[b] = true;
+            }
+        }
+        need
     }
 
     /// Whether any node calls a function other than those exact or correctly rounded in
