@@ -567,7 +567,9 @@ fn near_exp(u0: &[f64], u: &[f64], e0: &[f64], out: &mut [f64]) {
 /// One instruction over a block. Each arm is a plain loop the compiler vectorises. A
 /// `reference` evaluation (one with error bounds) takes its functions from Rust's standard
 /// library, so that it is independent of the algorithms the GPU libraries share with the
-/// fast path.
+/// fast path. Compiled for AVX-512 and AVX2 too (chosen at run time): the same IEEE
+/// operations, wider.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T], reference: bool) {
     match *node {
         Node::Neg(_) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = -x),

@@ -256,9 +256,7 @@ impl<T: Real> CpuEngine<T> {
                 }
                 // The stencil point: x shifted (on the cache for that shift) or y shifted.
                 if along_x {
-                    for i in 0..len {
-                        w.xk[i] = w.xs[i] + offset;
-                    }
+                    shift(&w.xs[..len], offset, &mut w.xk[..len]);
                 }
                 let inp = Input {
                     xs: if along_x { &w.xk[..len] } else { &w.xs[..len] },
@@ -270,9 +268,7 @@ impl<T: Real> CpuEngine<T> {
                 accumulate(&mut w.acc[..len], fk, weight, first);
             }
             if let Some(dst) = out.vals[field.index()].as_deref_mut() {
-                for (d, &a) in dst.iter_mut().zip(&w.acc[..len]) {
-                    *d = a / self.den_h;
-                }
+                divide(dst, &w.acc[..len], self.den_h);
             }
         }
     }
@@ -313,7 +309,25 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
     }
 }
 
+/// out = x + offset (a stencil point's coordinates). This and the two below are compiled
+/// for AVX-512 and AVX2 too, chosen at run time: the same IEEE operations, wider.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn shift<T: Real>(xs: &[T], offset: T, out: &mut [T]) {
+    for (o, &x) in out.iter_mut().zip(xs) {
+        *o = x + offset;
+    }
+}
+
+/// dst = acc / den_h (the stencil's division, as the shader divides).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn divide<T: Real>(dst: &mut [T], acc: &[T], den_h: T) {
+    for (d, &a) in dst.iter_mut().zip(acc) {
+        *d = a / den_h;
+    }
+}
+
 /// acc = w·f (first term) or acc + w·f, in the scheme's order, as the shader sums.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn accumulate<T: Real>(acc: &mut [T], f: &[T], weight: T, first: bool) {
     if first {
         for (a, &v) in acc.iter_mut().zip(f) {
