@@ -728,10 +728,15 @@ fn compare_block<T: Real>(
 ) {
     let n = g.len();
     let (want, bound, scale) = (&want[..n], &bound[..n], &scale[..n]);
+    let known = Known {
+        err: s.max_abs,
+        rel: s.max_rel,
+        ratio: s.worst_ratio,
+    };
     let sums = if judged {
-        compare_sums(g, want, bound, scale, lim)
+        compare_sums(g, want, bound, scale, lim, known)
     } else {
-        report_sums(g, want)
+        report_sums(g, want, known)
     };
     let Sums {
         max_err,
@@ -782,7 +787,34 @@ fn compare_block<T: Real>(
     }
 }
 
-/// A run's comparison in numbers.
+/// The maxima a quantity has reached so far: a run's own maxima (and where they are) are
+/// worked out from its lanes only where some lane may beat them, which after the first few
+/// runs is seldom.
+#[derive(Clone, Copy)]
+struct Known {
+    err: f64,
+    rel: f64,
+    ratio: f64,
+}
+
+impl Known {
+    /// Nothing known yet.
+    #[cfg(test)]
+    const NONE: Known = Known {
+        err: 0.0,
+        rel: 0.0,
+        ratio: 0.0,
+    };
+}
+
+/// Whether some lane's ratio `e/t` may exceed `k`: a test without division that errs on the
+/// side of yes (by 10^-12 relative), so that the exact comparison after it decides.
+fn may_beat<const N: usize>(e: &[f64; N], t: &[f64; N], k: f64) -> bool {
+    let k = k * (1.0 - 1e-12);
+    e.iter().zip(t).any(|(&e, &t)| e >= k * t)
+}
+
+/// A run's comparison in numbers. Maxima that do not beat the [`Known`] ones are 0.
 #[derive(Clone, Copy, Default)]
 struct Sums {
     max_err: f64,
@@ -838,7 +870,14 @@ fn point(
 /// The sums of a run's comparison, in [`LANES`] independent accumulators so that the loop
 /// vectorises (compiled for AVX-512 and AVX2 too, chosen at run time).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], lim: Limits) -> Sums {
+fn compare_sums<T: Real>(
+    g: &[T],
+    want: &[f64],
+    bound: &[f64],
+    scale: &[f64],
+    lim: Limits,
+    known: Known,
+) -> Sums {
     let n = g.len();
     // Per lane: largest error and where; largest err/tol as (err, tol) and where; largest
     // err/|w| as (err, |w|). A ratio e/t beats E/T when e·T > E·t (all non-negative). Strict
@@ -903,12 +942,25 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
         step!(0, i, g[i].to_f64(), want[i], bound[i], scale[i]);
     }
     unpack(&mut packed);
-    let (max_err, max_err_at) = first_max(max_err, err_at);
-    let (max_ratio, max_ratio_at) = first_max_ratio(ratio_e, ratio_t, ratio_at);
+    let (max_err, max_err_at) = if max_err.iter().any(|&e| e > known.err) {
+        first_max(max_err, err_at)
+    } else {
+        (0.0, 0)
+    };
+    let (max_ratio, max_ratio_at) = if may_beat(&ratio_e, &ratio_t, known.ratio) {
+        first_max_ratio(ratio_e, ratio_t, ratio_at)
+    } else {
+        (0.0, 0)
+    };
+    let max_rel = if may_beat(&rel_e, &rel_t, known.rel) {
+        first_max_ratio(rel_e, rel_t, [0; LANES]).0
+    } else {
+        0.0
+    };
     Sums {
         max_err,
         max_err_at,
-        max_rel: first_max_ratio(rel_e, rel_t, [0; LANES]).0,
+        max_rel,
         max_ratio,
         max_ratio_at,
         compared: cnt[0],
@@ -947,7 +999,7 @@ fn first_max(v: [f64; LANES], at: [usize; LANES]) -> (f64, usize) {
 
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
+fn report_sums<T: Real>(g: &[T], want: &[f64], known: Known) -> Sums {
     let n = g.len();
     let mut max_err = [0.0f64; LANES];
     let mut err_at = [0usize; LANES];
@@ -985,11 +1037,20 @@ fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
     for i in whole..n {
         step!(0, i, g[i].to_f64(), want[i]);
     }
-    let (max_err, max_err_at) = first_max(max_err, err_at);
+    let (max_err, max_err_at) = if max_err.iter().any(|&e| e > known.err) {
+        first_max(max_err, err_at)
+    } else {
+        (0.0, 0)
+    };
+    let max_rel = if may_beat(&rel_e, &rel_t, known.rel) {
+        first_max_ratio(rel_e, rel_t, [0; LANES]).0
+    } else {
+        0.0
+    };
     Sums {
         max_err,
         max_err_at,
-        max_rel: first_max_ratio(rel_e, rel_t, [0; LANES]).0,
+        max_rel,
         compared: cnt[0].iter().sum(),
         nonfinite: cnt[1].iter().sum(),
         ..Sums::default()
@@ -1208,24 +1269,43 @@ mod tests {
             eps_ill: 1e-30,
             limit: f32::MAX as f64,
         };
-        let s = compare_sums(&g, &want, &bound, &want, lim);
+        let s = compare_sums(&g, &want, &bound, &want, lim, Known::NONE);
         assert_eq!((s.max_err, s.max_err_at), (0.5, 7));
         assert_eq!(s.max_ratio_at, 7);
         assert_eq!(s.fails, 3);
-        let r = report_sums(&g, &want);
+        let r = report_sums(&g, &want, Known::NONE);
         assert_eq!((r.max_err, r.max_err_at), (0.5, 7));
         // With the large errors inside tolerance, the worst ratio is the tail's point.
         let bound: Vec<f64> = (0..n).map(|i| if i == 51 { 1e-4 } else { 1.0 }).collect();
-        let s = compare_sums(&g, &want, &bound, &want, lim);
+        let s = compare_sums(&g, &want, &bound, &want, lim, Known::NONE);
         assert_eq!((s.max_ratio_at, s.fails), (51, 1));
         let ratio = 2e-3f32 as f64 / (SAFETY * 1e-4);
         assert!((s.max_ratio / ratio - 1.0).abs() < 1e-3, "{}", s.max_ratio);
+        // Maxima no larger than those known are not worked out; larger ones are.
+        let known = Known {
+            err: 0.5,
+            rel: 1.0,
+            ratio: 1e9,
+        };
+        let s = compare_sums(&g, &want, &bound, &want, lim, known);
+        assert_eq!(
+            (s.max_err, s.max_rel, s.max_ratio, s.fails),
+            (0.0, 0.0, 0.0, 1)
+        );
+        let known = Known {
+            err: 0.49,
+            rel: 0.49,
+            ratio: 4.99,
+        };
+        let s = compare_sums(&g, &want, &bound, &want, lim, known);
+        assert_eq!((s.max_err, s.max_err_at, s.max_rel), (0.5, 7, 0.5));
+        assert_eq!(s.max_ratio_at, 51);
         // Equal maxima at 16 (lane 0), 19 and 35 (both lane 3): the smallest index.
         let mut g = vec![1.0f32; n];
         for i in [35, 19, 16] {
             g[i] = 2.0;
         }
-        assert_eq!(report_sums(&g, &want).max_err_at, 16);
+        assert_eq!(report_sums(&g, &want, Known::NONE).max_err_at, 16);
     }
 
     #[test]
