@@ -814,6 +814,28 @@ fn may_beat<const N: usize>(e: &[f64; N], t: &[f64; N], k: f64) -> bool {
     e.iter().zip(t).any(|(&e, &t)| e >= k * t)
 }
 
+/// A run's largest error, where it first is, and its largest relative error, from the lanes
+/// (each 0 where it cannot beat the [`Known`] maxima).
+fn err_and_rel(
+    max_err: [f64; LANES],
+    err_at: [usize; LANES],
+    rel_e: [f64; LANES],
+    rel_t: [f64; LANES],
+    known: Known,
+) -> (f64, usize, f64) {
+    let (err, at) = if max_err.iter().any(|&e| e > known.err) {
+        first_max(max_err, err_at)
+    } else {
+        (0.0, 0)
+    };
+    let rel = if may_beat(&rel_e, &rel_t, known.rel) {
+        first_max_ratio(rel_e, rel_t, [0; LANES]).0
+    } else {
+        0.0
+    };
+    (err, at, rel)
+}
+
 /// A run's comparison in numbers. Maxima that do not beat the [`Known`] ones are 0.
 #[derive(Clone, Copy, Default)]
 struct Sums {
@@ -942,20 +964,11 @@ fn compare_sums<T: Real>(
         step!(0, i, g[i].to_f64(), want[i], bound[i], scale[i]);
     }
     unpack(&mut packed);
-    let (max_err, max_err_at) = if max_err.iter().any(|&e| e > known.err) {
-        first_max(max_err, err_at)
-    } else {
-        (0.0, 0)
-    };
+    let (max_err, max_err_at, max_rel) = err_and_rel(max_err, err_at, rel_e, rel_t, known);
     let (max_ratio, max_ratio_at) = if may_beat(&ratio_e, &ratio_t, known.ratio) {
         first_max_ratio(ratio_e, ratio_t, ratio_at)
     } else {
         (0.0, 0)
-    };
-    let max_rel = if may_beat(&rel_e, &rel_t, known.rel) {
-        first_max_ratio(rel_e, rel_t, [0; LANES]).0
-    } else {
-        0.0
     };
     Sums {
         max_err,
@@ -1037,16 +1050,7 @@ fn report_sums<T: Real>(g: &[T], want: &[f64], known: Known) -> Sums {
     for i in whole..n {
         step!(0, i, g[i].to_f64(), want[i]);
     }
-    let (max_err, max_err_at) = if max_err.iter().any(|&e| e > known.err) {
-        first_max(max_err, err_at)
-    } else {
-        (0.0, 0)
-    };
-    let max_rel = if may_beat(&rel_e, &rel_t, known.rel) {
-        first_max_ratio(rel_e, rel_t, [0; LANES]).0
-    } else {
-        0.0
-    };
+    let (max_err, max_err_at, max_rel) = err_and_rel(max_err, err_at, rel_e, rel_t, known);
     Sums {
         max_err,
         max_err_at,
