@@ -659,12 +659,17 @@ impl Axes {
     /// The legend's text size: 10 pt, smaller (down to 6 pt) where the widest entry would not
     /// fit in its column of the axes' width.
     pub fn legend_font(&self, c: &Canvas, entries: &[Entry], cols: usize) -> f32 {
+        Axes::legend_font_in(c, self.w, entries, cols)
+    }
+
+    /// [`Axes::legend_font`] for axes `w` pixels wide (before the axes are placed).
+    fn legend_font_in(c: &Canvas, w: f32, entries: &[Entry], cols: usize) -> f32 {
         let fs = c.px(LEGEND);
         let widest = entries
             .iter()
             .map(|e| c.text_width(&e.text, fs))
             .fold(0.0, f32::max);
-        let room = self.w / cols.max(1) as f32 - c.px(SAMPLE) - c.px(20.0);
+        let room = w / cols.max(1) as f32 - c.px(SAMPLE) - c.px(20.0);
         if widest > room && widest > 0.0 {
             (fs * room / widest).max(c.px(6.0))
         } else {
@@ -745,15 +750,7 @@ impl Axes {
         if one_row >= c.px(9.0) {
             return (true, one_row, one_row * 1.5);
         }
-        let probe = Axes {
-            x0: 0.0,
-            y0: 0.0,
-            w,
-            h: 1.0,
-            xs: Scale::linear(0.0, 1.0),
-            ys: Scale::linear(0.0, 1.0),
-        };
-        let fs = probe.legend_font(c, entries, 1);
+        let fs = Axes::legend_font_in(c, w, entries, 1);
         (false, fs, fs * 1.5 * entries.len() as f32)
     }
 
@@ -800,19 +797,11 @@ impl Axes {
         entries: &[Entry],
         max_cols: usize,
     ) -> (usize, f32, f32) {
-        let probe = Axes {
-            x0: 0.0,
-            y0: 0.0,
-            w,
-            h: 1.0,
-            xs: Scale::linear(0.0, 1.0),
-            ys: Scale::linear(0.0, 1.0),
-        };
         let mut cols = max_cols.max(1);
-        while cols > 1 && probe.legend_font(c, entries, cols) < c.px(9.0) {
+        while cols > 1 && Axes::legend_font_in(c, w, entries, cols) < c.px(9.0) {
             cols -= 1;
         }
-        let fs = probe.legend_font(c, entries, cols);
+        let fs = Axes::legend_font_in(c, w, entries, cols);
         let rows = entries.len().div_ceil(cols).max(1);
         (cols, fs, fs * 1.5 * rows as f32)
     }
