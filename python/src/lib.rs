@@ -414,9 +414,11 @@ fn field(
     opts.validate().map_err(py_err)?;
     let session = session(device, backend, adapter)?;
     let small = spec.grid.len() <= 1 << 16;
-    let result = run_released(py, small, || session.field_with(&spec, &opts))?;
+    let mut result = run_released(py, small, || session.field_with(&spec, &opts))?;
+    // The report moves to the field object with its figure samples; the arrays keep the rest.
+    let samples = result.report.samples.take();
     let mut report = result.report.clone();
-    report.samples = result.report.samples.clone();
+    report.samples = samples;
     Ok(NativeField {
         report,
         spec,
