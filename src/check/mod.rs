@@ -586,14 +586,10 @@ impl Checker {
                 }
             }
             if s.ill_conditioned > ill_before && suspects.len() < cap {
-                // Which points: the same test as the comparison's, point by point.
+                // Which points: the comparison's own per-point test.
                 for i in 0..len {
                     let gv = values[local.at(i)].to_f64();
-                    let (wv, b) = (want[i], bound[i]);
-                    let tol = SAFETY * b + floor;
-                    let both = gv.is_finite() && wv.is_finite();
-                    let fail = tol.is_finite() && (gv - wv).abs() > tol;
-                    let loose = !tol.is_finite() || b > eps_ill * scale[i].abs();
+                    let (.., both, _, fail, loose) = point(gv, want[i], bound[i], scale[i], lim);
                     if both && !fail && loose && suspects.len() < cap {
                         suspects.push(Suspect {
                             key,
