@@ -31,6 +31,12 @@ fn parent_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Why `path` cannot be created: its folder does not exist.
+fn missing_parent(path: &Path) -> Option<String> {
+    let parent = parent_of(path);
+    (!parent.is_dir()).then(|| format!("the folder {} does not exist", parent.display()))
+}
+
 /// A name unique to this process and moment, for temporary files and folders.
 fn unique_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -81,12 +87,8 @@ pub fn check_file_target(path: &Path, extensions: &[&str]) -> Result<()> {
     if path.file_name().is_none() {
         return Err(bad("not a file name".into()));
     }
-    let parent = parent_of(path);
-    if !parent.is_dir() {
-        return Err(bad(format!(
-            "the folder {} does not exist",
-            parent.display()
-        )));
+    if let Some(why) = missing_parent(path) {
+        return Err(bad(why));
     }
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_file() => Ok(()),
@@ -263,12 +265,8 @@ pub fn check_dir_target(target: &Path, ours: &dyn Fn(&str) -> bool) -> Result<()
     if name == "." || name == ".." {
         return Err(invalid("not a folder name".into()));
     }
-    let parent = parent_of(target);
-    if !parent.is_dir() {
-        return Err(invalid(format!(
-            "the folder {} does not exist",
-            parent.display()
-        )));
+    if let Some(why) = missing_parent(target) {
+        return Err(invalid(why));
     }
     match std::fs::symlink_metadata(target) {
         Ok(m) if m.is_dir() => {
