@@ -396,11 +396,21 @@ impl Checker {
         };
         let count: usize = runs.iter().map(|r| r.len()).sum();
         self.points_checked += count as u64;
+        // Each chunk starts from the maxima known so far (and no counts): a run that cannot
+        // beat them skips the full comparison ([`quick_sums`]), and the merge below keeps the
+        // same maxima and points as if the chunk had started from nothing.
         let empty: Vec<FieldStats> = self
             .stats
             .iter()
             .map(|s| FieldStats {
                 checked: s.checked,
+                max_abs: s.max_abs,
+                max_abs_k: s.max_abs_k,
+                max_rel: s.max_rel,
+                worst_ratio: s.worst_ratio,
+                worst_k: s.worst_k,
+                worst_err: s.worst_err,
+                worst_tol: s.worst_tol,
                 ..FieldStats::default()
             })
             .collect();
@@ -729,10 +739,13 @@ fn compare_block<T: Real>(
         rel: s.max_rel,
         ratio: s.worst_ratio,
     };
+    // Most runs change no maximum and hold no non-finite value: a lean pass proves that and
+    // counts; any other run takes the full pass (which gives the same counts).
     let sums = if judged {
-        compare_sums(g, want, bound, scale, lim, known)
+        quick_sums(g, want, bound, scale, lim, known)
+            .unwrap_or_else(|| compare_sums(g, want, bound, scale, lim, known))
     } else {
-        report_sums(g, want, known)
+        quick_report(g, want, known).unwrap_or_else(|| report_sums(g, want, known))
     };
     let Sums {
         max_err,
@@ -1006,6 +1019,142 @@ fn first_max(v: [f64; LANES], at: [usize; LANES]) -> (f64, usize) {
     (best.0, if best.1 == usize::MAX { 0 } else { best.1 })
 }
 
+/// The constants of a division-free test for whether a point may beat a known maximum ratio
+/// `k` of `e/t` (t > 0): the rounded quotient exceeds `k` only if the exact one reaches the
+/// midpoint between `k` and the next float, that is `e − t·k ≥ t·half`; rounding is
+/// monotone, so `fma(−t, k, e) ≥ t·half` is then true as well, and a run where it never is
+/// cannot change the maximum. For `k` = 0 the test is `e > 0`; for `k` = ∞ nothing beats.
+/// `None` where only the full pass can tell (`k` near the largest float).
+#[derive(Clone, Copy)]
+struct BeatTest {
+    k: f64,
+    /// `d > zero` beats (for `k` = 0).
+    zero: f64,
+    /// `d ≥ t·half` beats (for `k` > 0).
+    half: f64,
+}
+
+impl BeatTest {
+    fn new(k: f64) -> Option<BeatTest> {
+        const INF: f64 = f64::INFINITY;
+        if k == 0.0 {
+            Some(BeatTest {
+                k,
+                zero: 0.0,
+                half: INF,
+            })
+        } else if k == INF {
+            Some(BeatTest {
+                k,
+                zero: INF,
+                half: INF,
+            })
+        } else if k > 0.0 && k < f64::MAX / 4.0 {
+            Some(BeatTest {
+                k,
+                zero: INF,
+                half: (k.next_up() - k) * 0.5,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Whether `e/t` may exceed `k`.
+    #[inline(always)]
+    fn may(self, e: f64, t: f64) -> bool {
+        let d = (-t).mul_add(self.k, e);
+        (d > self.zero) | (d >= t * self.half)
+    }
+}
+
+/// The lean pass of [`compare_block`] for a judged quantity: `Some` with the run's counts (and
+/// maxima 0, as [`compare_sums`] gives for maxima that do not beat the [`Known`] ones) when no
+/// value or tolerance is non-finite and no point may beat a known maximum; `None` sends the run
+/// to [`compare_sums`]. Its tests err towards `None` ([`BeatTest`]), so the result is the one
+/// the full pass would give.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn quick_sums<T: Real>(
+    g: &[T],
+    want: &[f64],
+    bound: &[f64],
+    scale: &[f64],
+    lim: Limits,
+    known: Known,
+) -> Option<Sums> {
+    let n = g.len();
+    let (want, bound, scale) = (&want[..n], &bound[..n], &scale[..n]);
+    let (ratio, rel) = (BeatTest::new(known.ratio)?, BeatTest::new(known.rel)?);
+    let ke = known.err;
+    // Integer and boolean reductions only, which the compiler vectorises by itself.
+    let (mut odd, mut odd_rel, mut fails, mut ill) = (false, false, 0u32, 0u32);
+    for i in 0..n {
+        let (gv, wv, b) = (g[i].to_f64(), want[i], bound[i]);
+        let err = (gv - wv).abs();
+        let tol = SAFETY * b + lim.floor;
+        let fail = err > tol;
+        let loose = b > lim.eps_ill * scale[i].abs();
+        let wa = wv.abs();
+        // Not finite (err catches a non-finite value or reference), or may beat a maximum.
+        odd |= !(err.is_finite() & tol.is_finite()) | (err > ke) | ratio.may(err, tol);
+        odd_rel |= (wa > 0.0) & rel.may(err, wa);
+        fails += fail as u32;
+        ill += (!fail & loose) as u32;
+    }
+    (!odd).then(|| Sums {
+        compared: n as u64,
+        fails: fails as u64,
+        ill: ill as u64,
+        max_rel: if odd_rel {
+            new_max_rel(g, want, rel)
+        } else {
+            0.0
+        },
+        ..Sums::default()
+    })
+}
+
+/// The largest relative error `|g − w| / |w|` of a run where some point may beat the known
+/// one (`rel`), or 0 where none does: divisions only at the points [`BeatTest`] lets through
+/// (the largest relative error has no place to keep, so no full pass is needed).
+fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
+    let mut best = 0.0f64;
+    for (gv, &wv) in g.iter().zip(want) {
+        let (err, wa) = ((gv.to_f64() - wv).abs(), wv.abs());
+        if wa > 0.0 && rel.may(err, wa) {
+            best = best.max(err / wa);
+        }
+    }
+    if best > rel.k { best } else { 0.0 }
+}
+
+/// The lean pass of [`compare_block`] for a reported quantity, as [`quick_sums`] is for a
+/// judged one.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
+    let n = g.len();
+    let want = &want[..n];
+    let rel = BeatTest::new(known.rel)?;
+    let ke = known.err;
+    let (mut odd, mut odd_rel) = (false, false);
+    for i in 0..n {
+        let (gv, wv) = (g[i].to_f64(), want[i]);
+        let err = (gv - wv).abs();
+        let wa = wv.abs();
+        odd |= !err.is_finite() | (err > ke);
+        odd_rel |= (wa > 0.0) & rel.may(err, wa);
+    }
+    (!odd).then(|| Sums {
+        compared: n as u64,
+        max_rel: if odd_rel {
+            new_max_rel(g, want, rel)
+        } else {
+            0.0
+        },
+        ..Sums::default()
+    })
+}
+
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn report_sums<T: Real>(g: &[T], want: &[f64], known: Known) -> Sums {
@@ -1250,6 +1399,115 @@ mod tests {
         // The total finite-difference error is reported but never fails.
         assert_eq!(bad.stats("fd_x").unwrap().verdict, Verdict::Reported);
         assert!(bad.stats("fd_x").unwrap().max_abs > 0.0);
+    }
+
+    /// A run from a seed: values with exact ties, zeros, tiny and huge magnitudes, and (when
+    /// `odd`) non-finite values and tolerances.
+    fn adversarial_run(seed: u64, odd: bool) -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let n = 1 + (next() % 256) as usize;
+        let (mut g, mut want, mut bound, mut scale) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..n {
+            let w = match next() % 8 {
+                0 => 0.0,
+                1 => 1.0,
+                2 => 1e-40,
+                3 => -3.5e30,
+                _ => (next() % 2001) as f64 / 1000.0 - 1.0,
+            };
+            // The engine's value: the reference rounded, nudged by a few ulps, or off.
+            let gv = match next() % 6 {
+                0 => w as f32,
+                1 => f32::from_bits((w as f32).to_bits().wrapping_add((next() % 5) as u32)),
+                2 => (w + 1e-3) as f32,
+                _ => (w * (1.0 + 1e-7 * ((next() % 7) as f64 - 3.0))) as f32,
+            };
+            let b = match next() % 5 {
+                0 => 0.0,
+                1 => 1e-8,
+                _ => (next() % 100) as f64 * 1e-9,
+            };
+            g.push(gv);
+            want.push(w);
+            bound.push(b);
+            scale.push(if next() % 3 == 0 { 2.0 * w } else { w });
+        }
+        if odd {
+            let i = (next() as usize) % n;
+            match next() % 4 {
+                0 => g[i] = f32::NAN,
+                1 => g[i] = f32::INFINITY,
+                2 => want[i] = f64::NAN,
+                _ => bound[i] = f64::INFINITY,
+            }
+        }
+        (g, want, bound, scale)
+    }
+
+    #[test]
+    fn the_lean_pass_agrees_with_the_full_one() {
+        let lim = Limits {
+            floor: f32::MIN_POSITIVE as f64,
+            eps_ill: 1e-5,
+            limit: f32::MAX as f64,
+        };
+        let (mut lean, mut full) = (0, 0);
+        for seed in 1..6000u64 {
+            let (g, want, bound, scale) = adversarial_run(seed * 0x9E37_79B9, seed % 7 == 0);
+            let first = compare_sums(&g, &want, &bound, &scale, lim, Known::NONE);
+            let first_rel = report_sums(&g, &want, Known::NONE).max_rel;
+            // Known maxima, each chosen apart: this run's own (exact ties), a little below or
+            // above, half, none.
+            let pick = |v: f64, k: u64| match k % 5 {
+                0 => v,
+                1 => v.next_down().max(0.0),
+                2 => v.next_up(),
+                3 => v * 0.5,
+                _ => 0.0,
+            };
+            let known = Known {
+                err: pick(first.max_err, seed),
+                rel: pick(first.max_rel, seed / 5),
+                ratio: pick(first.max_ratio, seed / 25),
+            };
+            let report_known = Known {
+                rel: pick(first_rel, seed / 5),
+                ..known
+            };
+            let want_full = compare_sums(&g, &want, &bound, &scale, lim, known);
+            match quick_sums(&g, &want, &bound, &scale, lim, known) {
+                Some(q) => {
+                    lean += 1;
+                    // What compare_block keeps: maxima only where they beat the known ones.
+                    let f = want_full;
+                    assert!(f.max_err <= known.err, "seed {seed}");
+                    assert!(f.max_ratio <= known.ratio, "seed {seed}");
+                    assert_eq!(
+                        (q.compared, q.nonfinite, q.fails, q.ill),
+                        (f.compared, f.nonfinite, f.fails, f.ill),
+                        "seed {seed}"
+                    );
+                    let kept = |r: f64| known.rel.max(r).to_bits();
+                    assert_eq!(kept(q.max_rel), kept(f.max_rel), "seed {seed}");
+                }
+                None => full += 1,
+            }
+            let want_report = report_sums(&g, &want, report_known);
+            if let Some(q) = quick_report(&g, &want, report_known) {
+                let kept = |r: f64| report_known.rel.max(r).to_bits();
+                assert!(want_report.max_err <= known.err, "seed {seed}");
+                assert_eq!(q.compared, want_report.compared, "seed {seed}");
+                assert_eq!(kept(q.max_rel), kept(want_report.max_rel), "seed {seed}");
+            }
+        }
+        // Both paths are exercised: exact ties and maxima above the run's stay lean.
+        assert!(lean > 500 && full > 2000, "lean {lean}, full {full}");
     }
 
     #[test]
