@@ -1101,17 +1101,30 @@ fn quick_sums<T: Real>(
         fails += fail as u32;
         ill += (!fail & loose) as u32;
     }
-    (!odd).then(|| Sums {
-        compared: n as u64,
-        fails: fails as u64,
-        ill: ill as u64,
+    (!odd).then(|| lean_sums(g, want, rel, odd_rel, fails as u64, ill as u64))
+}
+
+/// The sums of a run the lean pass cleared: all `g.len()` points compared, the counts, and a
+/// new largest relative error where some point may set one (`odd_rel`).
+fn lean_sums<T: Real>(
+    g: &[T],
+    want: &[f64],
+    rel: BeatTest,
+    odd_rel: bool,
+    fails: u64,
+    ill: u64,
+) -> Sums {
+    Sums {
+        compared: g.len() as u64,
+        fails,
+        ill,
         max_rel: if odd_rel {
             new_max_rel(g, want, rel)
         } else {
             0.0
         },
         ..Sums::default()
-    })
+    }
 }
 
 /// The largest relative error `|g − w| / |w|` of a run where some point may beat the known
@@ -1144,15 +1157,7 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
         odd |= !err.is_finite() | (err > ke);
         odd_rel |= (wa > 0.0) & rel.may(err, wa);
     }
-    (!odd).then(|| Sums {
-        compared: n as u64,
-        max_rel: if odd_rel {
-            new_max_rel(g, want, rel)
-        } else {
-            0.0
-        },
-        ..Sums::default()
-    })
+    (!odd).then(|| lean_sums(g, want, rel, odd_rel, 0, 0))
 }
 
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
