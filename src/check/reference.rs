@@ -56,8 +56,8 @@ pub(crate) struct RefWork {
     near: Scratch<f64>,
     xs: Vec<f64>,
     xk: Vec<f64>,
-    fk: Vec<f64>,
-    fke: Vec<f64>,
+    /// A stencil's running sum, its bound and its scale, before the division.
+    sum: [Vec<f64>; 3],
     /// The results of the last run.
     pub(crate) out: RefRun,
 }
@@ -173,8 +173,7 @@ impl Reference {
             near: Scratch::new(self.main.nodes(), true),
             xs: vec![0.0; BLOCK],
             xk: vec![0.0; BLOCK],
-            fk: vec![0.0; BLOCK],
-            fke: vec![0.0; BLOCK],
+            sum: [vec![0.0; BLOCK], vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: RefRun::new(),
         }
     }
@@ -251,11 +250,11 @@ impl Reference {
             let fi = field.index();
             for (t, &(o, off, weight)) in self.terms.iter().enumerate() {
                 let wabs = weight.abs();
-                // f and its bound at the stencil point, as the engine rounded its coordinate.
-                if o == 0 {
-                    let f = Field::F.index();
-                    w.fk[..len].copy_from_slice(&w.out.values[f][..len]);
-                    w.fke[..len].copy_from_slice(&w.out.bounds[f][..len]);
+                // f and its bound at the stencil point, as the engine rounded its coordinate
+                // (read in place: the center's from the run's own results).
+                let f = Field::F.index();
+                let (fk, fke): (&[f64], &[f64]) = if o == 0 {
+                    (&w.out.values[f][..len], &w.out.bounds[f][..len])
                 } else {
                     let (xs, yk, cache) = if along_x {
                         shifted(&w.xs[..len], off, p, &mut w.xk[..len]);
@@ -269,40 +268,29 @@ impl Reference {
                         // carry over by the addition formulas.
                         self.main
                             .eval_near(&inp, &w.xs[..len], &w.scratch, m, &mut w.near);
-                        self.main.write_output(
-                            0,
-                            &inp,
-                            &mut w.near,
-                            &mut w.fk[..len],
-                            Some(&mut w.fke[..len]),
-                        );
+                        self.main.output_with_bounds(0, &inp, &mut w.near)
                     } else {
                         self.f_only.eval(&inp, Some(m), &mut w.scratch2);
-                        self.f_only.write_output(
-                            0,
-                            &inp,
-                            &mut w.scratch2,
-                            &mut w.fk[..len],
-                            Some(&mut w.fke[..len]),
-                        );
+                        self.f_only.output_with_bounds(0, &inp, &mut w.scratch2)
                     }
-                }
-                let (fk, fke) = (&w.fk[..len], &w.fke[..len]);
+                };
                 // acc = Σ w·f_k in the scheme's order; its bound carries each term's bound
                 // and the rounding of each addition in the checked precision.
-                let (acc, acce, scale) = (
+                let [acc, acce, scale] = &mut w.sum;
+                let (acc, acce, scale) = (&mut acc[..len], &mut acce[..len], &mut scale[..len]);
+                stencil_term(acc, acce, scale, fk, fke, weight, wabs, basic, t == 0);
+            }
+            let [acc, acce, scale] = &w.sum;
+            stencil_divide(
+                [&acc[..len], &acce[..len], &scale[..len]],
+                [
                     &mut w.out.values[fi][..len],
                     &mut w.out.bounds[fi][..len],
                     &mut w.out.scale[axis][..len],
-                );
-                stencil_term(acc, acce, scale, fk, fke, weight, wabs, basic, t == 0);
-            }
-            let (acc, acce, scale) = (
-                &mut w.out.values[fi][..len],
-                &mut w.out.bounds[fi][..len],
-                &mut w.out.scale[axis][..len],
+                ],
+                self.den,
+                m.div(1.0),
             );
-            stencil_divide(acc, acce, scale, self.den, m.div(1.0));
         }
     }
 }
@@ -412,15 +400,57 @@ fn stencil_term(
     }
 }
 
-/// The stencil's division by `den`, with its rounding `div`·|q|.
+/// The stencil's division by `den`, with its rounding `div`·|q|: `q = acc/den`, its bound
+/// `acce/|den| + div·|q|` and the scale `scale/|den|`, each the correctly rounded quotient.
+/// Three divisions a point were a large part of a 2-D check's time, so the quotients are a
+/// product by the rounded reciprocal corrected once by fused multiply-adds (Markstein:
+/// with `r` = 1/d rounded to nearest and q₀ = a·r rounded, a − d·q₀ is exact and
+/// q₀ + (a − d·q₀)·r rounds to a/d), which holds away from overflow and underflow; a run
+/// with a value outside the safe range (or not finite) is divided plainly.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn stencil_divide(acc: &mut [f64], acce: &mut [f64], scale: &mut [f64], den: f64, div: f64) {
+fn stencil_divide(sum: [&[f64]; 3], out: [&mut [f64]; 3], den: f64, div: f64) {
+    let [acc, acce, scale] = sum;
     let n = acc.len();
-    let (acce, scale) = (&mut acce[..n], &mut scale[..n]);
+    let [q, qe, qs] = out;
+    let (acce, scale, q, qe, qs) = (
+        &acce[..n],
+        &scale[..n],
+        &mut q[..n],
+        &mut qe[..n],
+        &mut qs[..n],
+    );
+    let dabs = den.abs();
+    // Values within [2^-960, 2^960], or zero, with a divisor within [2^-60, 2^60], keep every
+    // step normal. Tested on the bits, with integer minima and maxima (no mask registers):
+    // `bits << 1` drops the sign; zero then wraps to the top for the minimum and stays at
+    // the bottom for the maximum; infinities and NaNs sit above the largest safe value.
+    const LO: u64 = (1023 - 960) << 53;
+    const HI: u64 = (1023 + 960) << 53;
+    let (r, rabs) = (1.0 / den, 1.0 / dabs);
+    let quot = |a: f64, d: f64, r: f64| {
+        let q0 = a * r;
+        (-q0).mul_add(d, a).mul_add(r, q0)
+    };
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
     for i in 0..n {
-        acc[i] /= den;
-        acce[i] = acce[i] / den.abs() + div * acc[i].abs();
-        scale[i] /= den.abs();
+        for a in [acc[i], acce[i], scale[i]] {
+            let b = a.to_bits() << 1;
+            lo = lo.min(b.wrapping_sub(1));
+            hi = hi.max(b);
+        }
+        let v = quot(acc[i], den, r);
+        q[i] = v;
+        qe[i] = quot(acce[i], dabs, rabs) + div * v.abs();
+        qs[i] = quot(scale[i], dabs, rabs);
+    }
+    let safe_den = (2f64.powi(-60)..=2f64.powi(60)).contains(&dabs);
+    let odd = !safe_den || lo < LO - 1 || hi >= HI;
+    if odd {
+        for i in 0..n {
+            q[i] = acc[i] / den;
+            qe[i] = acce[i] / dabs + div * q[i].abs();
+            qs[i] = scale[i] / dabs;
+        }
     }
 }
 
@@ -461,6 +491,96 @@ impl Local<'_> {
         match self {
             Local::Range { first, .. } => first + i,
             Local::Pick(idx) => idx[i],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain division that [`stencil_divide`] must reproduce.
+    fn divided(sum: [&[f64]; 3], den: f64, div: f64) -> [Vec<f64>; 3] {
+        let q: Vec<f64> = sum[0].iter().map(|a| a / den).collect();
+        let qe = sum[1]
+            .iter()
+            .zip(&q)
+            .map(|(e, q)| e / den.abs() + div * q.abs())
+            .collect();
+        let qs = sum[2].iter().map(|s| s / den.abs()).collect();
+        [q, qe, qs]
+    }
+
+    #[test]
+    fn the_stencil_division_is_correctly_rounded() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // The high bits: xorshift's low bits follow each other too closely.
+            x >> 16
+        };
+        let specials = [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE / 8.0,
+            1e-300,
+            1e300,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+        ];
+        let dens = [
+            2e-3,
+            (1e-3f32 as f64) * 2.0,
+            -0.02,
+            3.0,
+            1e-30,
+            12e-3 + 1e-17,
+        ];
+        let div = f64::EPSILON / 2.0;
+        let norm = |v: f64| if v == 0.0 { 0.0 } else { v };
+        for round in 0..4000 {
+            let den = dens[round % dens.len()];
+            let n = 1 + (next() % 256) as usize;
+            let mut arrays = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+            for a in arrays.iter_mut() {
+                for v in a.iter_mut() {
+                    // Normal values of every scale, and now and then a special one.
+                    // (one in sixteen near or below the smallest normal number)
+                    let e = if next() % 16 == 0 {
+                        next() % 64
+                    } else {
+                        1023 - 300 + next() % 600
+                    };
+                    *v = f64::from_bits(((next() << 16) ^ next()) & ((1 << 52) - 1) | (e << 52));
+                    if next() % 2 == 0 {
+                        *v = -*v;
+                    }
+                    if next() % 512 == 0 {
+                        *v = specials[(next() % 8) as usize];
+                    }
+                }
+            }
+            // Bounds and scales are not negative.
+            for a in arrays.iter_mut().skip(1) {
+                a.iter_mut().for_each(|v| *v = v.abs());
+            }
+            let sum = [&arrays[0][..], &arrays[1][..], &arrays[2][..]];
+            let want = divided(sum, den, div);
+            let mut got = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+            let [a, b, c] = &mut got;
+            stencil_divide(sum, [&mut a[..], &mut b[..], &mut c[..]], den, div);
+            for k in 0..3 {
+                for i in 0..n {
+                    let (g, w) = (norm(got[k][i]), norm(want[k][i]));
+                    assert!(
+                        g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                        "round {round}, array {k}, point {i}: {g:e} against {w:e}"
+                    );
+                }
+            }
         }
     }
 }

@@ -393,6 +393,31 @@ impl Plan {
         self.fetch(m, cached, inp, vals, sval, &mut s.buf_a, len)
     }
 
+    /// Output `k` of the last [`Plan::eval`] (with running bounds) and its bounds over `len`
+    /// points, without a copy unless it is a scalar (then broadcast into scratch buffers).
+    pub(crate) fn output_with_bounds<'s, T: Real>(
+        &self,
+        k: usize,
+        inp: &Input<'s, T>,
+        s: &'s mut Scratch<T>,
+    ) -> (&'s [T], &'s [f64]) {
+        let m = self.prog.outputs[k] as usize;
+        let len = inp.xs.len();
+        let cached = inp.cache.is_some();
+        let Scratch {
+            vals,
+            errs,
+            sval,
+            serr,
+            buf_a,
+            buf_ea,
+            ..
+        } = s;
+        let v = self.fetch(m, cached, inp, vals, sval, buf_a, len);
+        let e = self.fetch_err(m, cached, inp, errs, serr, buf_ea, len);
+        (v, e)
+    }
+
     /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`).
     pub(crate) fn write_output<T: Real>(
         &self,
