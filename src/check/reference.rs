@@ -401,8 +401,8 @@ fn stencil_term(
 }
 
 /// The stencil's division by `den`, with its rounding `div`·|q|: `q = acc/den`, its bound
-/// `acce/|den| + div·|q|` and the scale `scale/|den|`, each the correctly rounded quotient.
-/// Three divisions a point were a large part of a 2-D check's time, so the quotients are a
+/// `acce/|den| + div·|q|` and the scale `scale/|den|`, each the correctly rounded quotient
+/// (a zero quotient may lose its sign, which no comparison sees). Three divisions a point were a large part of a 2-D check's time, so the quotients are a
 /// product by the rounded reciprocal corrected once by fused multiply-adds (Markstein:
 /// with `r` = 1/d rounded to nearest and q₀ = a·r rounded, a − d·q₀ is exact and
 /// q₀ + (a − d·q₀)·r rounds to a/d), which holds away from overflow and underflow; a run
