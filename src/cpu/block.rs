@@ -147,17 +147,11 @@ impl Plan {
                 pair[m] = Some(n);
             }
         }
-        let mut for_f = vec![false; prog.nodes.len()];
-        if let Some(&out) = prog.outputs.first() {
-            for_f[out as usize] = true;
-            for n in (0..prog.nodes.len()).rev() {
-                if for_f[n] {
-                    let (a, b) = prog.nodes[n].operands();
-                    for_f[a] = true;
-                    for_f[b] = true;
-                }
-            }
-        }
+        let for_f = if prog.outputs.is_empty() {
+            vec![false; prog.nodes.len()]
+        } else {
+            prog.needed_by(0)
+        };
         Plan {
             prog,
             dep,
@@ -418,7 +412,8 @@ impl Plan {
         (v, e)
     }
 
-    /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`).
+    /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`),
+    /// both as long as the block.
     pub(crate) fn write_output<T: Real>(
         &self,
         k: usize,
@@ -427,15 +422,14 @@ impl Plan {
         dst: &mut [T],
         dst_err: Option<&mut [f64]>,
     ) {
-        let m = self.prog.outputs[k] as usize;
-        let len = dst.len();
-        let cached = inp.cache.is_some();
-        if let Some(de) = dst_err {
-            let (errs, serr) = (&s.errs[..], &s.serr[..]);
-            de.copy_from_slice(self.fetch_err(m, cached, inp, errs, serr, &mut s.buf_ea, len));
+        match dst_err {
+            Some(de) => {
+                let (v, e) = self.output_with_bounds(k, inp, s);
+                dst.copy_from_slice(v);
+                de.copy_from_slice(e);
+            }
+            None => dst.copy_from_slice(self.output(k, inp, s)),
         }
-        let (vals, sval) = (&s.vals[..], &s.sval[..]);
-        dst.copy_from_slice(self.fetch(m, cached, inp, vals, sval, &mut s.buf_a, len));
     }
 
     /// Fills a column cache: the x-only nodes at every column coordinate in `xs`.
