@@ -746,9 +746,9 @@ fn compare_block<T: Real>(
     // counts; any other run takes the full pass (which gives the same counts).
     let sums = if judged {
         quick_sums(g, want, bound, scale, lim, known)
-            .unwrap_or_else(|| compare_sums(g, want, bound, scale, lim, known))
+            .unwrap_or_else(|| compare_sums(g, want, bound, scale, lim))
     } else {
-        quick_report(g, want, known).unwrap_or_else(|| report_sums(g, want, known))
+        quick_report(g, want, known).unwrap_or_else(|| report_sums(g, want))
     };
     let Sums {
         max_err,
@@ -799,9 +799,8 @@ fn compare_block<T: Real>(
     }
 }
 
-/// The maxima a quantity has reached so far: a run's own maxima (and where they are) are
-/// worked out from its lanes only where some lane may beat them, which after the first few
-/// runs is seldom.
+/// The maxima a quantity has reached so far: the lean passes ([`quick_sums`],
+/// [`quick_report`]) send a run to the full comparison only where some point may beat them.
 #[derive(Clone, Copy)]
 struct Known {
     err: f64,
@@ -809,46 +808,8 @@ struct Known {
     ratio: f64,
 }
 
-impl Known {
-    /// Nothing known yet.
-    #[cfg(test)]
-    const NONE: Known = Known {
-        err: 0.0,
-        rel: 0.0,
-        ratio: 0.0,
-    };
-}
-
-/// Whether some lane's ratio `e/t` may exceed `k`: a test without division that errs on the
-/// side of yes (by 10^-12 relative), so that the exact comparison after it decides.
-fn may_beat<const N: usize>(e: &[f64; N], t: &[f64; N], k: f64) -> bool {
-    let k = k * (1.0 - 1e-12);
-    e.iter().zip(t).any(|(&e, &t)| e >= k * t)
-}
-
-/// A run's largest error, where it first is, and its largest relative error, from the lanes
-/// (each 0 where it cannot beat the [`Known`] maxima).
-fn err_and_rel(
-    max_err: [f64; LANES],
-    err_at: [usize; LANES],
-    rel_e: [f64; LANES],
-    rel_t: [f64; LANES],
-    known: Known,
-) -> (f64, usize, f64) {
-    let (err, at) = if max_err.iter().any(|&e| e > known.err) {
-        first_max(max_err, err_at)
-    } else {
-        (0.0, 0)
-    };
-    let rel = if may_beat(&rel_e, &rel_t, known.rel) {
-        first_max_ratio(rel_e, rel_t, [0; LANES]).0
-    } else {
-        0.0
-    };
-    (err, at, rel)
-}
-
-/// A run's comparison in numbers. Maxima that do not beat the [`Known`] ones are 0.
+/// A run's comparison in numbers (from a lean pass, maxima that do not beat the [`Known`]
+/// ones are 0).
 #[derive(Clone, Copy, Default)]
 struct Sums {
     max_err: f64,
@@ -904,14 +865,7 @@ fn point(
 /// The sums of a run's comparison, in [`LANES`] independent accumulators so that the loop
 /// vectorises (compiled for AVX-512 and AVX2 too, chosen at run time).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn compare_sums<T: Real>(
-    g: &[T],
-    want: &[f64],
-    bound: &[f64],
-    scale: &[f64],
-    lim: Limits,
-    known: Known,
-) -> Sums {
+fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], lim: Limits) -> Sums {
     let n = g.len();
     // Per lane: largest error and where; largest err/tol as (err, tol) and where; largest
     // err/|w| as (err, |w|). A ratio e/t beats E/T when e·T > E·t (all non-negative). Strict
@@ -976,12 +930,9 @@ fn compare_sums<T: Real>(
         step!(0, i, g[i].to_f64(), want[i], bound[i], scale[i]);
     }
     unpack(&mut packed);
-    let (max_err, max_err_at, max_rel) = err_and_rel(max_err, err_at, rel_e, rel_t, known);
-    let (max_ratio, max_ratio_at) = if may_beat(&ratio_e, &ratio_t, known.ratio) {
-        first_max_ratio(ratio_e, ratio_t, ratio_at)
-    } else {
-        (0.0, 0)
-    };
+    let (max_err, max_err_at) = first_max(max_err, err_at);
+    let max_rel = first_max_ratio(rel_e, rel_t, [0; LANES]).0;
+    let (max_ratio, max_ratio_at) = first_max_ratio(ratio_e, ratio_t, ratio_at);
     Sums {
         max_err,
         max_err_at,
@@ -1072,7 +1023,7 @@ impl BeatTest {
 }
 
 /// The lean pass of [`compare_block`] for a judged quantity: `Some` with the run's counts (and
-/// maxima 0, as [`compare_sums`] gives for maxima that do not beat the [`Known`] ones) when no
+/// maxima 0: none beats the [`Known`] ones, which is all `compare_block` keeps) when no
 /// value or tolerance is non-finite and no point may beat a known maximum; `None` sends the run
 /// to [`compare_sums`]. Its tests err towards `None` ([`BeatTest`]), so the result is the one
 /// the full pass would give.
@@ -1165,7 +1116,7 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
 
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn report_sums<T: Real>(g: &[T], want: &[f64], known: Known) -> Sums {
+fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
     let n = g.len();
     let mut max_err = [0.0f64; LANES];
     let mut err_at = [0usize; LANES];
@@ -1203,7 +1154,8 @@ fn report_sums<T: Real>(g: &[T], want: &[f64], known: Known) -> Sums {
     for i in whole..n {
         step!(0, i, g[i].to_f64(), want[i]);
     }
-    let (max_err, max_err_at, max_rel) = err_and_rel(max_err, err_at, rel_e, rel_t, known);
+    let (max_err, max_err_at) = first_max(max_err, err_at);
+    let max_rel = first_max_ratio(rel_e, rel_t, [0; LANES]).0;
     Sums {
         max_err,
         max_err_at,
@@ -1469,8 +1421,8 @@ mod tests {
         let (mut lean, mut full) = (0, 0);
         for seed in 1..6000u64 {
             let (g, want, bound, scale) = adversarial_run(seed * 0x9E37_79B9, seed % 7 == 0);
-            let first = compare_sums(&g, &want, &bound, &scale, lim, Known::NONE);
-            let first_rel = report_sums(&g, &want, Known::NONE).max_rel;
+            let first = compare_sums(&g, &want, &bound, &scale, lim);
+            let first_rel = report_sums(&g, &want).max_rel;
             // Known maxima, each chosen apart: this run's own (exact ties), a little below or
             // above, half, none.
             let pick = |v: f64, k: u64| match k % 5 {
@@ -1489,7 +1441,7 @@ mod tests {
                 rel: pick(first_rel, seed / 5),
                 ..known
             };
-            let want_full = compare_sums(&g, &want, &bound, &scale, lim, known);
+            let want_full = compare_sums(&g, &want, &bound, &scale, lim);
             match quick_sums(&g, &want, &bound, &scale, lim, known) {
                 Some(q) => {
                     lean += 1;
@@ -1507,7 +1459,7 @@ mod tests {
                 }
                 None => full += 1,
             }
-            let want_report = report_sums(&g, &want, report_known);
+            let want_report = report_sums(&g, &want);
             if let Some(q) = quick_report(&g, &want, report_known) {
                 let kept = |r: f64| report_known.rel.max(r).to_bits();
                 assert!(want_report.max_err <= known.err, "seed {seed}");
@@ -1536,25 +1488,26 @@ mod tests {
             eps_ill: 1e-30,
             limit: f32::MAX as f64,
         };
-        let s = compare_sums(&g, &want, &bound, &want, lim, Known::NONE);
+        let s = compare_sums(&g, &want, &bound, &want, lim);
         assert_eq!((s.max_err, s.max_err_at), (0.5, 7));
         assert_eq!(s.max_ratio_at, 7);
         assert_eq!(s.fails, 3);
-        let r = report_sums(&g, &want, Known::NONE);
+        let r = report_sums(&g, &want);
         assert_eq!((r.max_err, r.max_err_at), (0.5, 7));
         // With the large errors inside tolerance, the worst ratio is the tail's point.
         let bound: Vec<f64> = (0..n).map(|i| if i == 51 { 1e-4 } else { 1.0 }).collect();
-        let s = compare_sums(&g, &want, &bound, &want, lim, Known::NONE);
+        let s = compare_sums(&g, &want, &bound, &want, lim);
         assert_eq!((s.max_ratio_at, s.fails), (51, 1));
         let ratio = 2e-3f32 as f64 / (SAFETY * 1e-4);
         assert!((s.max_ratio / ratio - 1.0).abs() < 1e-3, "{}", s.max_ratio);
-        // Maxima no larger than those known are not worked out; larger ones are.
+        // Maxima no larger than those known are not worked out (the lean pass clears the run
+        // and counts it); larger ones send it to the full pass, which finds them.
         let known = Known {
             err: 0.5,
             rel: 1.0,
             ratio: 1e9,
         };
-        let s = compare_sums(&g, &want, &bound, &want, lim, known);
+        let s = quick_sums(&g, &want, &bound, &want, lim, known).expect("nothing beats");
         assert_eq!(
             (s.max_err, s.max_rel, s.max_ratio, s.fails),
             (0.0, 0.0, 0.0, 1)
@@ -1564,7 +1517,8 @@ mod tests {
             rel: 0.49,
             ratio: 4.99,
         };
-        let s = compare_sums(&g, &want, &bound, &want, lim, known);
+        assert!(quick_sums(&g, &want, &bound, &want, lim, known).is_none());
+        let s = compare_sums(&g, &want, &bound, &want, lim);
         assert_eq!((s.max_err, s.max_err_at, s.max_rel), (0.5, 7, 0.5));
         assert_eq!(s.max_ratio_at, 51);
         // Equal maxima at 16 (lane 0), 19 and 35 (both lane 3): the smallest index.
@@ -1572,7 +1526,7 @@ mod tests {
         for i in [35, 19, 16] {
             g[i] = 2.0;
         }
-        assert_eq!(report_sums(&g, &want, Known::NONE).max_err_at, 16);
+        assert_eq!(report_sums(&g, &want).max_err_at, 16);
     }
 
     #[test]
