@@ -1043,6 +1043,10 @@ fn quick_sums<T: Real>(
     // Integer and boolean reductions only, which the compiler vectorises by itself.
     let (mut odd, mut odd_rel, mut fails, mut ill) = (false, false, 0u32, 0u32);
     for i in 0..n {
+        // The arithmetic of `point` for finite values (anything else goes to the full pass).
+        // Calling `point` itself, with its selects for the non-finite cases, made this loop a
+        // quarter slower (perf, loss 2048² f32: 15 % of the run against 18.5 %); the test
+        // `the_lean_pass_agrees_with_the_full_one` holds the two to the same answers.
         let (gv, wv, b) = (g[i].to_f64(), want[i], bound[i]);
         let err = (gv - wv).abs();
         let tol = SAFETY * b + lim.floor;
