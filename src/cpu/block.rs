@@ -218,6 +218,38 @@ impl Plan {
                 Loc::Register => {
                     let (head, tail) = s.vals.split_at_mut(n * BLOCK);
                     let (a, b) = node.operands();
+                    // Arithmetic with one scalar operand (a y-only value on a 2-D run): the
+                    // scalar is not broadcast.
+                    let scalar = |m: usize| matches!(self.loc(m, cached), Loc::Scalar);
+                    if matches!(
+                        node,
+                        Node::Add(..) | Node::Sub(..) | Node::Mul(..) | Node::Div(..)
+                    ) && scalar(a) != scalar(b)
+                    {
+                        let scalar_left = scalar(a);
+                        let (sm, vm) = if scalar_left { (a, b) } else { (b, a) };
+                        let v = self.fetch(vm, cached, inp, head, &s.sval, &mut s.buf_a, len);
+                        let sv = (s.sval[sm], s.serr[sm]);
+                        let out = &mut tail[..len];
+                        match model {
+                            Some(_) => {
+                                let (ehead, etail) = s.errs.split_at_mut(n * BLOCK);
+                                let e = self.fetch_err(
+                                    vm,
+                                    cached,
+                                    inp,
+                                    ehead,
+                                    &s.serr,
+                                    &mut s.buf_ea,
+                                    len,
+                                );
+                                let oe = Some(&mut etail[..len]);
+                                arith_scalar(node, v, e, sv, scalar_left, out, oe, model);
+                            }
+                            None => arith_scalar(node, v, &[], sv, scalar_left, out, None, None),
+                        }
+                        continue;
+                    }
                     let va = self.fetch(a, cached, inp, head, &s.sval, &mut s.buf_a, len);
                     let vb = self.fetch(b, cached, inp, head, &s.sval, &mut s.buf_b, len);
                     // A cos whose sin came first already has its values (computed together).
@@ -334,7 +366,7 @@ impl Plan {
     ) -> &'a [T] {
         match self.loc(m, cached) {
             Loc::Scalar => {
-                buf[..len].fill(sval[m]);
+                splat(&mut buf[..len], sval[m]);
                 &buf[..len]
             }
             Loc::Cached => {
@@ -359,7 +391,7 @@ impl Plan {
     ) -> &'a [f64] {
         match self.loc(m, cached) {
             Loc::Scalar => {
-                buf[..len].fill(serr[m]);
+                splat(&mut buf[..len], serr[m]);
                 &buf[..len]
             }
             Loc::Cached => {
@@ -410,6 +442,29 @@ impl Plan {
         let v = self.fetch(m, cached, inp, vals, sval, buf_a, len);
         let e = self.fetch_err(m, cached, inp, errs, serr, buf_ea, len);
         (v, e)
+    }
+
+    /// Output `k` of the last [`Plan::eval`] (with running bounds) and its bounds where they
+    /// already are — a register, the column cache or the coordinates — or `None` for a
+    /// scalar output (which has no block of its own).
+    pub(crate) fn output_in_place<'s, T: Real>(
+        &self,
+        k: usize,
+        inp: &Input<'s, T>,
+        s: &'s Scratch<T>,
+    ) -> Option<(&'s [T], &'s [f64])> {
+        let m = self.prog.outputs[k] as usize;
+        let len = inp.xs.len();
+        let at = m * BLOCK..m * BLOCK + len;
+        match self.loc(m, inp.cache.is_some()) {
+            Loc::Scalar => None,
+            Loc::Cached => {
+                let (c, i0) = inp.cache.expect("cached location implies a cache");
+                Some((&c.vals[m][i0..i0 + len], &c.errs[m][i0..i0 + len]))
+            }
+            Loc::Input => Some((inp.xs, &ZEROS[..len])),
+            Loc::Register => Some((&s.vals[at.clone()], &s.errs[at])),
+        }
     }
 
     /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`),
@@ -483,6 +538,15 @@ impl Plan {
             }
         }
         ColumnCache { vals, errs }
+    }
+}
+
+/// Fills `out` with `v` (a scalar operand broadcast over a block), with the widest vector
+/// stores the processor has (chosen at run time).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn splat<T: Copy>(out: &mut [T], v: T) {
+    for o in out.iter_mut() {
+        *o = v;
     }
 }
 
@@ -592,10 +656,7 @@ fn near_exp(u0: &[f64], u: &[f64], e0: &[f64], out: &mut [f64]) {
 fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T], reference: bool) {
     match *node {
         Node::Neg(_) => out.iter_mut().zip(a).for_each(|(o, &x)| *o = -x),
-        Node::Add(..) => zip2(a, b, out, |x, y| x + y),
-        Node::Sub(..) => zip2(a, b, out, |x, y| x - y),
-        Node::Mul(..) => zip2(a, b, out, |x, y| x * y),
-        Node::Div(..) => zip2(a, b, out, |x, y| x / y),
+        Node::Add(..) | Node::Sub(..) | Node::Mul(..) | Node::Div(..) => arith(node, a, b, out),
         Node::PowI(_, k) => out
             .iter_mut()
             .zip(a)
@@ -606,6 +667,135 @@ fn apply<T: Real>(node: &Node, a: &[T], b: &[T], out: &mut [T], reference: bool)
         }
         Node::Call1(f, _) | Node::Call2(f, _, _) => T::func_block(f, a, b, out),
         Node::Const(_) | Node::X | Node::Y => unreachable!("leaves are not applied"),
+    }
+}
+
+/// A block operand: a register (one value per point) or a scalar broadcast over the block
+/// without being stored ([`Splat`]), so that y-only operands of 2-D runs cost no memory.
+trait Lanes<T>: Copy {
+    /// The operand at point `i`.
+    fn at(self, i: usize) -> T;
+    /// The first `n` points (so that the loops carry no bounds checks).
+    fn head(self, n: usize) -> Self;
+}
+
+impl<T: Copy> Lanes<T> for &[T] {
+    #[inline(always)]
+    fn at(self, i: usize) -> T {
+        self[i]
+    }
+    #[inline(always)]
+    fn head(self, n: usize) -> Self {
+        &self[..n]
+    }
+}
+
+/// One value for every point of a block.
+#[derive(Clone, Copy)]
+struct Splat<T>(T);
+
+impl<T: Copy> Lanes<T> for Splat<T> {
+    #[inline(always)]
+    fn at(self, _: usize) -> T {
+        self.0
+    }
+    #[inline(always)]
+    fn head(self, _: usize) -> Self {
+        self
+    }
+}
+
+/// An arithmetic instruction (+, −, ×, ÷) over a block.
+#[inline(always)]
+fn arith<T: Real>(node: &Node, a: impl Lanes<T>, b: impl Lanes<T>, out: &mut [T]) {
+    let (a, b) = (a.head(out.len()), b.head(out.len()));
+    macro_rules! each {
+        ($op:tt) => {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = a.at(i) $op b.at(i);
+            }
+        };
+    }
+    match *node {
+        Node::Add(..) => each!(+),
+        Node::Sub(..) => each!(-),
+        Node::Mul(..) => each!(*),
+        Node::Div(..) => each!(/),
+        _ => unreachable!("not an arithmetic node"),
+    }
+}
+
+/// The running error bound of an arithmetic instruction (see [`bound`]).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn arith_bound<T: Real>(
+    node: &Node,
+    a: impl Lanes<T>,
+    ea: impl Lanes<f64>,
+    b: impl Lanes<T>,
+    eb: impl Lanes<f64>,
+    r: &[T],
+    out: &mut [f64],
+    m: &ErrorModel,
+) {
+    let n = out.len();
+    let (a, ea, b, eb, r) = (a.head(n), ea.head(n), b.head(n), eb.head(n), &r[..n]);
+    // m.basic(v) = basic·|v|, m.div(v) = div·|v|: one coefficient each for the whole block.
+    let basic = m.basic(1.0);
+    let div = m.div(1.0);
+    match *node {
+        Node::Add(..) | Node::Sub(..) => {
+            for i in 0..n {
+                out[i] = ea.at(i) + eb.at(i) + basic * r[i].to_f64().abs();
+            }
+        }
+        Node::Mul(..) => {
+            for i in 0..n {
+                let (x, y, ea, eb) = (a.at(i).to_f64(), b.at(i).to_f64(), ea.at(i), eb.at(i));
+                out[i] = y.abs() * ea + x.abs() * eb + ea * eb + basic * r[i].to_f64().abs();
+            }
+        }
+        Node::Div(..) => {
+            for i in 0..n {
+                let (y, v, ea, eb) = (b.at(i).to_f64(), r[i].to_f64(), ea.at(i), eb.at(i));
+                let room = y.abs() - eb;
+                let prop = (ea + v.abs() * eb) / room + div * v.abs();
+                out[i] = if room > 0.0 { prop } else { f64::INFINITY };
+            }
+        }
+        _ => unreachable!("not an arithmetic node"),
+    }
+}
+
+/// An arithmetic instruction with one scalar operand (`scalar_left`: the left one) and its
+/// bound (with `model`): the scalar is not broadcast into memory. Compiled for AVX-512 and
+/// AVX2 too (chosen at run time).
+#[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn arith_scalar<T: Real>(
+    node: &Node,
+    v: &[T],
+    e: &[f64],
+    s: (T, f64),
+    scalar_left: bool,
+    out: &mut [T],
+    out_err: Option<&mut [f64]>,
+    model: Option<&ErrorModel>,
+) {
+    let n = out.len();
+    let (v, sv) = (&v[..n], Splat(s.0));
+    if scalar_left {
+        arith(node, sv, v, out);
+    } else {
+        arith(node, v, sv, out);
+    }
+    if let (Some(oe), Some(m)) = (out_err, model) {
+        let (e, se) = (&e[..n], Splat(s.1));
+        if scalar_left {
+            arith_bound(node, sv, se, v, e, out, oe, m);
+        } else {
+            arith_bound(node, v, e, sv, se, out, oe, m);
+        }
     }
 }
 
@@ -639,25 +829,8 @@ fn bound<T: Real>(
     let div = m.div(1.0);
     match *node {
         Node::Neg(_) => out.copy_from_slice(ea),
-        Node::Add(..) | Node::Sub(..) => {
-            for i in 0..n {
-                out[i] = ea[i] + eb[i] + basic * r[i].to_f64().abs();
-            }
-        }
-        Node::Mul(..) => {
-            for i in 0..n {
-                let (x, y) = (a[i].to_f64(), b[i].to_f64());
-                out[i] =
-                    y.abs() * ea[i] + x.abs() * eb[i] + ea[i] * eb[i] + basic * r[i].to_f64().abs();
-            }
-        }
-        Node::Div(..) => {
-            for i in 0..n {
-                let (y, v) = (b[i].to_f64(), r[i].to_f64());
-                let room = y.abs() - eb[i];
-                let prop = (ea[i] + v.abs() * eb[i]) / room + div * v.abs();
-                out[i] = if room > 0.0 { prop } else { f64::INFINITY };
-            }
+        Node::Add(..) | Node::Sub(..) | Node::Mul(..) | Node::Div(..) => {
+            arith_bound(node, a, ea, b, eb, r, out, m)
         }
         Node::PowI(_, k) => {
             let steps = 2.0 * (32 - k.unsigned_abs().leading_zeros()) as f64;
@@ -840,11 +1013,56 @@ mod tests {
     #[test]
     fn block_values_match_the_tree_walk() {
         let xs: Vec<f64> = (0..BLOCK).map(|i| -3.0 + 0.023 * i as f64).collect();
-        let src = "0.3*sin(3*x) + 0.5*x^2 + y*atan2(x, y) - max(x, y)";
+        // Scalar operands (y, constants) on either side of each arithmetic operation.
+        let src = "0.3*sin(3*x) + 0.5*x^2 + y*atan2(x, y) - max(x, y) + (y - x)/(x + 4) \
+                   - x/y + y/(x + 4) + (x - y)*(2 - x) + x*y + (x + y)/2 + 1/(x + 5)";
         let (v, _) = run_with(src, &xs, 0.7, false);
         let e = Expr::parse(src).unwrap();
         for (i, &x) in xs.iter().enumerate() {
             assert_eq!(v[i], e.eval(x, 0.7), "x = {x}");
+        }
+    }
+
+    #[test]
+    fn a_scalar_operand_gives_what_its_broadcast_gives() {
+        let n = 200;
+        let v: Vec<f64> = (0..n).map(|i| -2.0 + 0.021 * i as f64).collect();
+        let e: Vec<f64> = (0..n).map(|i| (i % 7) as f64 * 1e-9).collect();
+        let m = ErrorModel::gpu(Precision::F32, MathMode::Accurate);
+        for node in [
+            Node::Add(0, 1),
+            Node::Sub(0, 1),
+            Node::Mul(0, 1),
+            Node::Div(0, 1),
+        ] {
+            for (s, se) in [(0.7, 3e-8), (-1.3, 0.0), (0.0, 1e-9)] {
+                for scalar_left in [false, true] {
+                    let (sv, sev) = (vec![s; n], vec![se; n]);
+                    let (a, ea, b, eb) = if scalar_left {
+                        (&sv, &sev, &v, &e)
+                    } else {
+                        (&v, &e, &sv, &sev)
+                    };
+                    let (mut want, mut want_e) = (vec![0.0; n], vec![0.0; n]);
+                    apply(&node, a, b, &mut want, true);
+                    bound(&node, a, ea, b, eb, &want, &mut want_e, &m);
+                    let (mut got, mut got_e) = (vec![0.0; n], vec![0.0; n]);
+                    let oe = Some(&mut got_e[..]);
+                    arith_scalar(&node, &v, &e, (s, se), scalar_left, &mut got, oe, Some(&m));
+                    for i in 0..n {
+                        let same =
+                            |x: f64, y: f64| x.to_bits() == y.to_bits() || x.is_nan() && y.is_nan();
+                        assert!(
+                            same(got[i], want[i]),
+                            "{node:?} {s} left {scalar_left} at {i}"
+                        );
+                        assert!(
+                            same(got_e[i], want_e[i]),
+                            "{node:?} {s} left {scalar_left} at {i}"
+                        );
+                    }
+                }
+            }
         }
     }
 
