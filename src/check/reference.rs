@@ -283,8 +283,14 @@ impl Reference {
                 }
                 let TermWork { scratch, xk } = tw;
                 let (xs, yk, cache) = if along_x {
-                    shifted(&w.xs[..len], off, p, &mut xk[..len]);
-                    (&xk[..len], y, with(first, self.f_cache(o)))
+                    let cache = with(first, self.f_cache(o));
+                    // With the column cache for this offset, x enters only through it (the
+                    // coordinates give the run's length): nothing to shift.
+                    if cache.is_none() {
+                        shifted(&w.xs[..len], off, p, &mut xk[..len]);
+                    }
+                    let xs = if cache.is_some() { &w.xs } else { &*xk };
+                    (&xs[..len], y, cache)
                 } else {
                     (&w.xs[..len], p.add(y, off), with(first, self.f_cache(0)))
                 };
@@ -319,12 +325,14 @@ impl Reference {
                 let (v, e) = if o == 0 {
                     center
                 } else {
-                    let (xs, yk) = if along_x {
+                    let cache = with(first, self.f_cache(if along_x { o } else { 0 }));
+                    let (xs, yk) = if along_x && cache.is_none() {
                         (&tw.xk[..len], y)
+                    } else if along_x {
+                        (&w.xs[..len], y)
                     } else {
                         (&w.xs[..len], p.add(y, off))
                     };
-                    let cache = with(first, self.f_cache(if along_x { o } else { 0 }));
                     let inp = Input { xs, y: yk, cache };
                     plan.output_with_bounds(0, &inp, &mut tw.scratch)
                 };
