@@ -491,8 +491,8 @@ fn stencil(
 ) {
     let n = out[0].len();
     match fk {
-        [a, b] => stencil_2([a.0, b.0], [a.1, b.1], [a.2, b.2], den, basic, div, out),
-        [a, b, c, d] => stencil_4(
+        [a, b] => stencil_n([a.0, b.0], [a.1, b.1], [a.2, b.2], den, basic, div, out),
+        [a, b, c, d] => stencil_n(
             [a.0, b.0, c.0, d.0],
             [a.1, b.1, c.1, d.1],
             [a.2, b.2, c.2, d.2],
@@ -512,26 +512,12 @@ fn stencil(
     }
 }
 
-/// [`stencil_fused`] for two points (compiled for AVX-512 and AVX2 too, chosen at run time).
+/// [`stencil_fused`] for `N` points (compiled for AVX-512 and AVX2 too, chosen at run time).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn stencil_2(
-    f: [&[f64]; 2],
-    e: [&[f64]; 2],
-    w: [f64; 2],
-    den: f64,
-    basic: f64,
-    div: f64,
-    out: [&mut [f64]; 3],
-) {
-    stencil_fused(f, e, w, den, basic, div, out)
-}
-
-/// [`stencil_fused`] for four points.
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn stencil_4(
-    f: [&[f64]; 4],
-    e: [&[f64]; 4],
-    w: [f64; 4],
+fn stencil_n<const N: usize>(
+    f: [&[f64]; N],
+    e: [&[f64]; N],
+    w: [f64; N],
     den: f64,
     basic: f64,
     div: f64,
