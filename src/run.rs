@@ -621,7 +621,7 @@ impl Report {
                     Verdict::IllConditioned => {
                         let truth = if e.escalated > 0 {
                             format!(
-                                "; {} checked in multi-precision, {} right after all, the rest off by up to {:.1e} relative",
+                                "; {} checked against a truth, {} right after all, the rest off by up to {:.1e} relative",
                                 e.escalated, e.resolved, e.ill_max_rel_to_truth
                             )
                         } else {

@@ -94,8 +94,8 @@ pub struct SuiteRow {
     pub worst_ratio: f64,
     /// The verdict: pass, ill-conditioned, fail, not checked, reference.
     pub verdict: crate::check::Verdict,
-    /// Points at which the tolerance could not vouch for the value (after the
-    /// multi-precision truth).
+    /// Points at which the tolerance could not vouch for the value (after the truth given
+    /// to some of them).
     pub ill_conditioned: u64,
     /// Whether no point failed.
     pub passed: bool,

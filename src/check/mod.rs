@@ -198,9 +198,11 @@ pub struct FieldStats {
     /// finite).
     pub failures: u64,
     /// Points within tolerance whose tolerance exceeds [`ILL_CONDITIONED_ULPS`] ulps of the
-    /// value's scale (or is infinite), and which a multi-precision truth did not vouch for.
+    /// value's scale (or is infinite), and which a truth did not vouch for.
     pub ill_conditioned: u64,
-    /// Such points whose truth was computed in multi-precision (the private `truth` module).
+    /// Such points given a truth: in a float32 check the float64 reference with a bound on
+    /// its own error where that bound decides, else one computed in multi-precision (the
+    /// private `truth` module).
     pub escalated: u64,
     /// Escalated points where the engine's value is right to [`ILL_CONDITIONED_ULPS`] ulps of
     /// the truth after all: they pass.
@@ -288,11 +290,16 @@ pub struct Checker {
     points_checked: u64,
     /// Per-thread buffers, kept from tile to tile.
     pool: std::sync::Mutex<Vec<(RefWork, Vec<f64>)>>,
-    /// Ill-conditioned points still to be given a multi-precision truth this run.
+    /// Ill-conditioned points still to be given a truth this run.
     escalations_left: usize,
+    /// Of the points given a truth, those the float64 reference's own bound decided.
+    by_float64: usize,
+    /// For a float32 check: the reference with bounds on its *own* float64 error (the CPU
+    /// float64 model), which decides most ill-conditioned points without multi-precision.
+    own_error: Option<Reference>,
 }
 
-/// At most this many ill-conditioned points per run get a multi-precision truth (each costs
+/// At most this many ill-conditioned points per run get a truth (a multi-precision one costs
 /// tens of microseconds); the rest stay reported as ill-conditioned.
 pub const MAX_ESCALATIONS: usize = 256;
 
@@ -361,6 +368,8 @@ impl Checker {
             })
             .collect();
         let fd = fields.contains(&Field::FdX);
+        let own_error = (spec.precision == Precision::F32)
+            .then(|| Reference::new(spec, ErrorModel::cpu(Precision::F64), fd).direct());
         Checker {
             reference: Reference::new(spec, model, fd),
             grid: spec.grid,
@@ -372,6 +381,8 @@ impl Checker {
             points_checked: 0,
             pool: std::sync::Mutex::new(Vec::new()),
             escalations_left: MAX_ESCALATIONS,
+            by_float64: 0,
+            own_error,
         }
     }
 
@@ -448,7 +459,8 @@ impl Checker {
                 },
             );
         self.escalations_left -= suspects.len().min(self.escalations_left);
-        let partial = self.escalate(partial, &suspects);
+        let (partial, by_float64) = self.escalate(partial, &suspects);
+        self.by_float64 += by_float64;
         for (acc, p) in self.stats.iter_mut().zip(&partial) {
             let checked = acc.checked;
             *acc = std::mem::take(acc).merge(p);
@@ -469,24 +481,47 @@ impl Checker {
         }
     }
 
-    /// Gives ill-conditioned points a multi-precision truth (on all cores): a point whose
-    /// engine value is right to [`ILL_CONDITIONED_ULPS`] ulps of the truth passes after all.
-    fn escalate(&self, mut stats: Vec<FieldStats>, suspects: &[Suspect]) -> Vec<FieldStats> {
+    /// Gives ill-conditioned points a truth: a point whose engine value is right to
+    /// [`ILL_CONDITIONED_ULPS`] ulps of the truth passes after all. In a float32 check the
+    /// float64 reference with a bound on its own error decides most of them (any truth
+    /// within that bound gives the same answer); the others get a multi-precision truth (on
+    /// all cores).
+    /// Returns the statistics and how many points the float64 bound decided.
+    fn escalate(
+        &self,
+        mut stats: Vec<FieldStats>,
+        suspects: &[Suspect],
+    ) -> (Vec<FieldStats>, usize) {
         if suspects.is_empty() {
-            return stats;
+            return (stats, 0);
         }
         let eps = self.precision.epsilon();
-        let truths: Vec<Option<f64>> = suspects
+        let field_of = |s: &Suspect| match self.keys[s.key].1 {
+            Compare::Same(f) => f,
+            Compare::FdTotal(fd, _) => fd,
+        };
+        let mut rest = Vec::with_capacity(suspects.len());
+        match &self.own_error {
+            Some(r) => {
+                let mut w = r.work();
+                for s in suspects {
+                    if self.resolved_by_float64(r, &mut w, s, field_of(s)) {
+                        let st = &mut stats[s.key];
+                        st.escalated += 1;
+                        st.resolved += 1;
+                        st.ill_conditioned -= 1;
+                    } else {
+                        rest.push(*s);
+                    }
+                }
+            }
+            None => rest.extend_from_slice(suspects),
+        }
+        let truths: Vec<Option<f64>> = rest
             .par_iter()
-            .map(|s| {
-                let field = match self.keys[s.key].1 {
-                    Compare::Same(f) => f,
-                    Compare::FdTotal(fd, _) => fd,
-                };
-                truth::Truth::with(|t| self.reference.truth_at(t, field, s.k))
-            })
+            .map(|s| truth::Truth::with(|t| self.reference.truth_at(t, field_of(s), s.k)))
             .collect();
-        for (s, truth) in suspects.iter().zip(truths) {
+        for (s, truth) in rest.iter().zip(truths) {
             let st = &mut stats[s.key];
             let Some(t) = truth else { continue };
             st.escalated += 1;
@@ -506,7 +541,40 @@ impl Checker {
                 st.ill_max_rel_to_truth = st.ill_max_rel_to_truth.max(rel);
             }
         }
-        stats
+        (stats, suspects.len() - rest.len())
+    }
+
+    /// Whether the float64 reference `r` (bounds on its own error) proves that suspect `s`
+    /// passes the truth test of [`Checker::escalate`] for every truth `t` within
+    /// [`SAFETY`]·bound of the reference value `v`: |value − t| ≤ |value − v| + B, and the
+    /// scale max(|s.scale| or |t|, |t|) ≥ its value at |t| = |v| − B. (A multi-precision truth
+    /// lies within that bound, so it would say the same.)
+    fn resolved_by_float64(
+        &self,
+        r: &Reference,
+        w: &mut RefWork,
+        s: &Suspect,
+        field: Field,
+    ) -> bool {
+        let nx = self.grid.x.n;
+        let (row, col) = if self.grid.is_2d() {
+            (s.k / nx, s.k % nx)
+        } else {
+            (0, s.k)
+        };
+        r.eval_run(row, &Cols::Pick(&[col]), w);
+        let (v, b) = r.field(w, field);
+        let (v, bound) = (v[0], SAFETY * b[0]);
+        let lowest = v.abs() - bound;
+        let scale = if s.scale.abs() > 0.0 {
+            s.scale.abs().max(lowest)
+        } else {
+            lowest
+        };
+        // The error bound rounded up (a relative 2^-50 covers the two roundings).
+        let err = ((s.value - v).abs() + bound) * (1.0 + 2f64.powi(-50));
+        let tol = ILL_CONDITIONED_ULPS * self.precision.epsilon() * scale;
+        v.is_finite() && bound.is_finite() && s.value.is_finite() && err <= tol
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1816,6 +1884,72 @@ mod tests {
                 "{f:?}: 99% of tolerances up to {p99} is too loose"
             );
         }
+    }
+
+    #[test]
+    fn float64_bounds_decide_as_the_multi_precision_truth_does() {
+        // Ill-conditioned points of a float32 check, each given a truth two ways: with the
+        // float64 reference's own bound first, and in multi-precision only. (x + y)² − x² −
+        // 2xy cancels everywhere: its float32 values are often far from the truth (those stay
+        // ill-conditioned), while its stencils are resolved.
+        let grid = Grid::plane(
+            Axis::x(-3.0, 3.0, 400).unwrap(),
+            Axis::y(-3.0, 3.0, 300).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("(x + y)^2 - x^2 - 2*x*y + 0.3*sin(3*x)", grid)
+            .unwrap()
+            .with_fields(crate::grid::Fields {
+                f: true,
+                fd: true,
+                grad: false,
+            })
+            .unwrap();
+        let mut tile = CpuEngine::<f32>::new(&spec).unwrap().eval(0, grid.len());
+        let model = ErrorModel::cpu(Precision::F32);
+        // Every other ill-conditioned value of f moved off the truth by more than the truth
+        // test allows, within its tolerance: those must stay ill-conditioned.
+        let r = Reference::new(&spec, model, true);
+        let mut w = r.work();
+        let (eps, mut moved) = (f32::EPSILON as f64, 0);
+        for k in (0..grid.len()).step_by(2) {
+            r.eval_run(k / 400, &Cols::Pick(&[k % 400]), &mut w);
+            let (v, b) = r.field(&w, Field::F);
+            let (want, tol) = (v[0], SAFETY * b[0] + model.floor());
+            let allowed = ILL_CONDITIONED_ULPS * eps * want.abs();
+            if tol > 3.0 * allowed {
+                tile.values[Field::F.index()][k] = (want + 2.0 * allowed) as f32;
+                moved += 1;
+            }
+        }
+        assert!(moved > 100, "{moved}");
+        let mut fast = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+        fast.check(&tile.view());
+        let mut slow = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+        slow.own_error = None;
+        slow.check(&tile.view());
+        let mut escalated = 0;
+        for ((k, f), (_, s)) in fast.results().into_iter().zip(slow.results()) {
+            let key = |x: &FieldStats| {
+                (
+                    x.escalated,
+                    x.resolved,
+                    x.ill_conditioned,
+                    x.ill_max_rel_to_truth.to_bits(),
+                    x.verdict,
+                )
+            };
+            assert_eq!(key(f), key(s), "{k}");
+            escalated += f.escalated;
+        }
+        // Some points stayed ill-conditioned; the bound decided most of the others.
+        let f = fast.stats("f").unwrap();
+        assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
+        assert!(
+            escalated > 50 && fast.by_float64 as u64 > escalated / 2 && slow.by_float64 == 0,
+            "{} of {escalated}",
+            fast.by_float64
+        );
     }
 
     #[test]
