@@ -369,7 +369,7 @@ impl Checker {
             .collect();
         let fd = fields.contains(&Field::FdX);
         let own_error = (spec.precision == Precision::F32)
-            .then(|| Reference::new(spec, ErrorModel::cpu(Precision::F64), fd).direct());
+            .then(|| Reference::pointwise(spec, ErrorModel::cpu(Precision::F64), fd));
         Checker {
             reference: Reference::new(spec, model, fd),
             grid: spec.grid,

@@ -128,39 +128,37 @@ impl Reference {
     /// The reference for `spec`'s request, checked against `model`; `fd` says whether finite
     /// differences are compared.
     pub(crate) fn new(spec: &FieldSpec, model: ErrorModel, fd: bool) -> Reference {
-        let two_d = spec.grid.is_2d();
+        let mut r = Reference::pointwise(spec, model, fd);
+        r.near = !spec.grid.is_2d() && spec.precision == Precision::F32;
+        if spec.grid.is_2d() {
+            r.build_caches();
+        }
+        r
+    }
+
+    /// The same reference for a few scattered points ([`Cols::Pick`]): no column caches,
+    /// which would go unused, and every stencil point evaluated directly (no addition-formula
+    /// shortcut, whose own few ulps of float64 its bounds do not carry).
+    pub(crate) fn pointwise(spec: &FieldSpec, model: ErrorModel, fd: bool) -> Reference {
         let mut outs = vec![&spec.expr, &spec.grad_x];
-        if two_d {
+        if spec.grid.is_2d() {
             outs.push(&spec.grad_y);
         }
-        let main = Plan::new(&outs);
-        let f_only = Plan::new(&[&spec.expr]);
         let (terms, den) = spec.stencil();
-        let mut r = Reference {
+        Reference {
             grid: spec.grid,
             p: spec.precision,
             model,
-            main,
-            f_only,
+            main: Plan::new(&outs),
+            f_only: Plan::new(&[&spec.expr]),
             terms,
             den,
             fd,
             gy_out: 2,
             main_cache: None,
             f_caches: Vec::new(),
-            near: !two_d && spec.precision == Precision::F32,
-        };
-        if two_d {
-            r.build_caches();
+            near: false,
         }
-        r
-    }
-
-    /// The same reference evaluating every stencil point directly (no addition-formula
-    /// shortcut, whose own few ulps of float64 its bounds do not carry).
-    pub(crate) fn direct(mut self) -> Reference {
-        self.near = false;
-        self
     }
 
     fn build_caches(&mut self) {
