@@ -556,12 +556,7 @@ impl Checker {
         s: &Suspect,
         field: Field,
     ) -> bool {
-        let nx = self.grid.x.n;
-        let (row, col) = if self.grid.is_2d() {
-            (s.k / nx, s.k % nx)
-        } else {
-            (0, s.k)
-        };
+        let (row, col) = self.grid.index_of(s.k);
         r.eval_run(row, &Cols::Pick(&[col]), w);
         let (v, b) = r.field(w, field);
         let (v, bound) = (v[0], SAFETY * b[0]);
@@ -827,9 +822,9 @@ struct Limits {
 }
 
 /// Compares a run's engine values `g` with the reference `want` (bounds `bound`, scales
-/// `scale`, or `|want|` where `None`) into `s`; `at` maps a run index to its linear grid index. The main loop has no
-/// data-dependent branches, so it vectorises, and it keeps where each lane's maxima are; only
-/// the rare non-finite values take a second look.
+/// `scale`, or `|want|` where `None`) into `s`; `at` maps a run index to its linear grid
+/// index. A lean pass decides most runs; the full pass keeps where each lane's maxima are;
+/// only the rare non-finite values take a second look.
 #[allow(clippy::too_many_arguments)]
 fn compare_block<T: Real>(
     g: &[T],
@@ -1136,8 +1131,8 @@ impl BeatTest {
     }
 }
 
-/// Per-lane accumulators of a lean pass: the largest `|e + t|` as bits (non-finite at or
-/// above ∞'s bits), the largest error, the largest margins ([`BeatTest::margin`]) of the
+/// Per-lane accumulators of a lean pass: the largest bits of `e + t` (at or above ∞'s where
+/// either is non-finite or negative), the largest error, the largest margins ([`BeatTest::margin`]) of the
 /// ratio and the relative error, the failures and the loose tolerances. Maxima and counts
 /// only, held in vector registers: a NaN margin is passed over by the maximum (its point is
 /// non-finite, which the bits catch).
@@ -1540,6 +1535,19 @@ fn sample_runs<T: Real>(grid: &Grid, tile: &TileView<'_, T>, every: usize) -> Ve
     runs
 }
 
+/// A reproducible stream of pseudo-random numbers for tests (xorshift64 from `seed`, made
+/// odd; its high bits: the low ones follow each other too closely).
+#[cfg(test)]
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed | 1;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x >> 16
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1585,14 +1593,7 @@ mod tests {
     /// A run from a seed: values with exact ties, zeros, tiny and huge magnitudes, and (when
     /// `odd`) non-finite values and tolerances.
     fn adversarial_run(seed: u64, odd: bool) -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<f64>) {
-        let mut x = seed | 1;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            // The high bits: xorshift's low bits follow each other too closely.
-            x >> 16
-        };
+        let mut next = xorshift(seed);
         let n = 1 + (next() % 256) as usize;
         let (mut g, mut want, mut bound, mut scale) = (vec![], vec![], vec![], vec![]);
         for _ in 0..n {
@@ -1618,7 +1619,7 @@ mod tests {
             g.push(gv);
             want.push(w);
             bound.push(b);
-            scale.push(if next() % 3 == 0 { 2.0 * w } else { w });
+            scale.push(if next().is_multiple_of(3) { 2.0 * w } else { w });
         }
         if odd {
             let i = (next() as usize) % n;
@@ -1890,8 +1891,7 @@ mod tests {
     fn float64_bounds_decide_as_the_multi_precision_truth_does() {
         // Ill-conditioned points of a float32 check, each given a truth two ways: with the
         // float64 reference's own bound first, and in multi-precision only. (x + y)² − x² −
-        // 2xy cancels everywhere: its float32 values are often far from the truth (those stay
-        // ill-conditioned), while its stencils are resolved.
+        // 2xy cancels everywhere, so most points are ill-conditioned.
         let grid = Grid::plane(
             Axis::x(-3.0, 3.0, 400).unwrap(),
             Axis::y(-3.0, 3.0, 300).unwrap(),

@@ -227,12 +227,6 @@ impl Reference {
             }
         };
         let y = self.grid.y.map_or(0.0, |ax| ax.coord(row, p));
-        fn with(
-            first: Option<usize>,
-            c: Option<&ColumnCache<f64>>,
-        ) -> Option<(&ColumnCache<f64>, usize)> {
-            first.and_then(|f| c.map(|c| (c, f)))
-        }
         w.out.len = len;
         // The point itself: f and every derivative.
         let inp = Input {
@@ -287,19 +281,10 @@ impl Reference {
                     continue;
                 }
                 let TermWork { scratch, xk } = tw;
-                let (xs, yk, cache) = if along_x {
-                    let cache = with(first, self.f_cache(o));
-                    // With the column cache for this offset, x enters only through it (the
-                    // coordinates give the run's length): nothing to shift.
-                    if cache.is_none() {
-                        shifted(&w.xs[..len], off, p, &mut xk[..len]);
-                    }
-                    let xs = if cache.is_some() { &w.xs } else { &*xk };
-                    (&xs[..len], y, cache)
-                } else {
-                    (&w.xs[..len], p.add(y, off), with(first, self.f_cache(0)))
-                };
-                let inp = Input { xs, y: yk, cache };
+                if along_x && self.term_cache(along_x, o, first).is_none() {
+                    shifted(&w.xs[..len], off, p, &mut xk[..len]);
+                }
+                let inp = self.term_input(along_x, (o, off), first, y, &w.xs[..len], xk);
                 if self.near {
                     // Beside the center just evaluated (1-D, f32): its sin, cos and exp
                     // carry over by the addition formulas.
@@ -315,13 +300,7 @@ impl Reference {
             let center = if w.out.owned[Field::F.index()] {
                 (&f_out[0][..len], &fb_out[0][..len])
             } else {
-                let inp = Input {
-                    xs: &w.xs[..len],
-                    y,
-                    cache: with(first, self.main_cache.as_ref()),
-                };
-                self.main
-                    .output_in_place(0, &inp, &w.scratch)
+                self.main_in_place(0, &w.xs[..len], y, first, &w.scratch)
                     .expect("an output not owned is in place")
             };
             let plan = if self.near { &self.main } else { &self.f_only };
@@ -330,15 +309,7 @@ impl Reference {
                 let (v, e) = if o == 0 {
                     center
                 } else {
-                    let cache = with(first, self.f_cache(if along_x { o } else { 0 }));
-                    let (xs, yk) = if along_x && cache.is_none() {
-                        (&tw.xk[..len], y)
-                    } else if along_x {
-                        (&w.xs[..len], y)
-                    } else {
-                        (&w.xs[..len], p.add(y, off))
-                    };
-                    let inp = Input { xs, y: yk, cache };
+                    let inp = self.term_input(along_x, (o, off), first, y, &w.xs[..len], &tw.xk);
                     plan.output_with_bounds(0, &inp, &mut tw.scratch)
                 };
                 fk.push((v, e, weight));
@@ -370,20 +341,58 @@ impl Reference {
         let (i, len) = (field.index(), w.out.len);
         if !w.out.owned[i]
             && let Some(k) = self.main_output(field)
+            && let Some(v) = self.main_in_place(k, &w.xs[..len], w.out.y, w.out.first, &w.scratch)
         {
-            let inp = Input {
-                xs: &w.xs[..len],
-                y: w.out.y,
-                cache: w
-                    .out
-                    .first
-                    .and_then(|f| self.main_cache.as_ref().map(|c| (c, f))),
-            };
-            if let Some(v) = self.main.output_in_place(k, &inp, &w.scratch) {
-                return v;
-            }
+            return v;
         }
         (&w.out.values[i][..len], &w.out.bounds[i][..len])
+    }
+
+    /// Output `k` of the main plan's last evaluation over the run at `xs` (row coordinate
+    /// `y`, first column `first` of a contiguous run) where it is, or `None` for a scalar.
+    fn main_in_place<'w>(
+        &'w self,
+        k: usize,
+        xs: &'w [f64],
+        y: f64,
+        first: Option<usize>,
+        scratch: &'w Scratch<f64>,
+    ) -> Option<(&'w [f64], &'w [f64])> {
+        let cache = with(first, self.main_cache.as_ref());
+        self.main
+            .output_in_place(k, &Input { xs, y, cache }, scratch)
+    }
+
+    /// The column cache of a stencil term at offset multiple `o` (along x, or along y: the
+    /// unshifted columns), for a contiguous run.
+    fn term_cache(
+        &self,
+        along_x: bool,
+        o: i32,
+        first: Option<usize>,
+    ) -> Option<(&ColumnCache<f64>, usize)> {
+        with(first, self.f_cache(if along_x { o } else { 0 }))
+    }
+
+    /// The inputs of the stencil term `(o, off)` of a run at `xs`, row coordinate `y`: along
+    /// x the coordinates shifted into `xk` — unless the term's column cache gives x, when the
+    /// coordinates serve only for the run's length — along y the shifted row coordinate.
+    fn term_input<'a>(
+        &'a self,
+        along_x: bool,
+        (o, off): (i32, f64),
+        first: Option<usize>,
+        y: f64,
+        xs: &'a [f64],
+        xk: &'a [f64],
+    ) -> Input<'a, f64> {
+        let cache = self.term_cache(along_x, o, first);
+        let (xs, y) = match (along_x, cache.is_some()) {
+            (true, false) => (&xk[..xs.len()], y),
+            (true, true) => (xs, y),
+            (false, _) => (xs, self.p.add(y, off)),
+        };
+        Input { xs, y, cache }
     }
 
     /// Copies `field` from where [`Reference::field`] reads it into `w.out`'s own buffers,
@@ -461,6 +470,11 @@ impl Reference {
             .collect();
         parts.concat()
     }
+}
+
+/// A column cache and the run's first column, for a contiguous run (`first`) that has one.
+fn with(first: Option<usize>, c: Option<&ColumnCache<f64>>) -> Option<(&ColumnCache<f64>, usize)> {
+    first.and_then(|f| c.map(|c| (c, f)))
 }
 
 /// `out = x + off` as the engine's precision rounds it.
@@ -545,9 +559,7 @@ fn stencil_fused<const N: usize>(
     div: f64,
     out: [&mut [f64]; 3],
 ) {
-    let [q, qe, qs] = out;
-    let n = q.len();
-    let (qe, qs) = (&mut qe[..n], &mut qs[..n]);
+    let n = out[0].len();
     let f = f.map(|v| &v[..n]);
     let e = e.map(|v| &v[..n]);
     let wabs = w.map(f64::abs);
@@ -562,6 +574,22 @@ fn stencil_fused<const N: usize>(
         }
         (acc, acce, scale)
     };
+    divide_sums(n, sums, den, div, out);
+}
+
+/// `q = acc/den`, `qe = acce/|den| + div·|q|` and `qs = scale/|den|` of a run whose point `i`
+/// has the sums `sums(i)`, into `out`: by [`markstein`], or where a value is outside its
+/// safe range ([`division_is_safe`]) by plain division.
+#[inline(always)]
+fn divide_sums(
+    n: usize,
+    sums: impl Fn(usize) -> (f64, f64, f64),
+    den: f64,
+    div: f64,
+    out: [&mut [f64]; 3],
+) {
+    let [q, qe, qs] = out;
+    let (q, qe, qs) = (&mut q[..n], &mut qe[..n], &mut qs[..n]);
     let dabs = den.abs();
     let (r, rabs) = (1.0 / den, 1.0 / dabs);
     let (mut lo, mut hi) = (u64::MAX, 0u64);
@@ -642,44 +670,15 @@ fn stencil_term(
 
 /// The stencil's division by `den`, with its rounding `div`·|q|: `q = acc/den`, its bound
 /// `acce/|den| + div·|q|` and the scale `scale/|den|`, each the correctly rounded quotient
-/// (a zero quotient may lose its sign, which no comparison sees). Three divisions a point were a large part of a 2-D check's time, so the quotients are a
-/// product by the rounded reciprocal corrected once by fused multiply-adds (Markstein:
-/// with `r` = 1/d rounded to nearest and q₀ = a·r rounded, a − d·q₀ is exact and
-/// q₀ + (a − d·q₀)·r rounds to a/d), which holds away from overflow and underflow; a run
-/// with a value outside the safe range (or not finite) is divided plainly.
+/// (a zero quotient may lose its sign, which no comparison sees). Three divisions a point were
+/// a large part of a 2-D check's time, so the quotients are [`markstein`]'s; a run with a value
+/// outside its safe range ([`division_is_safe`]) or not finite is divided plainly.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn stencil_divide(sum: [&[f64]; 3], out: [&mut [f64]; 3], den: f64, div: f64) {
     let [acc, acce, scale] = sum;
     let n = acc.len();
-    let [q, qe, qs] = out;
-    let (acce, scale, q, qe, qs) = (
-        &acce[..n],
-        &scale[..n],
-        &mut q[..n],
-        &mut qe[..n],
-        &mut qs[..n],
-    );
-    let dabs = den.abs();
-    let (r, rabs) = (1.0 / den, 1.0 / dabs);
-    let (mut lo, mut hi) = (u64::MAX, 0u64);
-    for i in 0..n {
-        for a in [acc[i], acce[i], scale[i]] {
-            let b = a.to_bits() << 1;
-            lo = lo.min(b.wrapping_sub(1));
-            hi = hi.max(b);
-        }
-        let v = markstein(acc[i], den, r);
-        q[i] = v;
-        qe[i] = markstein(acce[i], dabs, rabs) + div * v.abs();
-        qs[i] = markstein(scale[i], dabs, rabs);
-    }
-    if !division_is_safe(dabs, lo, hi) {
-        for i in 0..n {
-            q[i] = acc[i] / den;
-            qe[i] = acce[i] / dabs + div * q[i].abs();
-            qs[i] = scale[i] / dabs;
-        }
-    }
+    let (acce, scale) = (&acce[..n], &scale[..n]);
+    divide_sums(n, |i| (acc[i], acce[i], scale[i]), den, div, out);
 }
 
 /// Coordinates `first .. first + n` of an axis in precision `p`.
@@ -741,14 +740,7 @@ mod tests {
 
     #[test]
     fn the_stencil_division_is_correctly_rounded() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            // The high bits: xorshift's low bits follow each other too closely.
-            x >> 16
-        };
+        let mut next = crate::check::xorshift(0x2545_f491_4f6c_dd1d);
         let specials = [
             0.0,
             -0.0,
@@ -777,16 +769,16 @@ mod tests {
                 for v in a.iter_mut() {
                     // Normal values of every scale, and now and then a special one.
                     // (one in sixteen near or below the smallest normal number)
-                    let e = if next() % 16 == 0 {
+                    let e = if next().is_multiple_of(16) {
                         next() % 64
                     } else {
                         1023 - 300 + next() % 600
                     };
                     *v = f64::from_bits(((next() << 16) ^ next()) & ((1 << 52) - 1) | (e << 52));
-                    if next() % 2 == 0 {
+                    if next().is_multiple_of(2) {
                         *v = -*v;
                     }
-                    if next() % 512 == 0 {
+                    if next().is_multiple_of(512) {
                         *v = specials[(next() % 8) as usize];
                     }
                 }
@@ -814,13 +806,7 @@ mod tests {
 
     #[test]
     fn the_fused_stencil_is_the_term_by_term_one() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x >> 16
-        };
+        let mut next = crate::check::xorshift(0x9e37_79b9_7f4a_7c15);
         let specials = [0.0, -0.0, 1e-310, 1e300, f64::INFINITY, f64::NAN];
         let basic = f64::EPSILON / 2.0;
         let div = f64::EPSILON;

@@ -454,17 +454,14 @@ impl Plan {
         s: &'s Scratch<T>,
     ) -> Option<(&'s [T], &'s [f64])> {
         let m = self.prog.outputs[k] as usize;
-        let len = inp.xs.len();
-        let at = m * BLOCK..m * BLOCK + len;
-        match self.loc(m, inp.cache.is_some()) {
-            Loc::Scalar => None,
-            Loc::Cached => {
-                let (c, i0) = inp.cache.expect("cached location implies a cache");
-                Some((&c.vals[m][i0..i0 + len], &c.errs[m][i0..i0 + len]))
-            }
-            Loc::Input => Some((inp.xs, &ZEROS[..len])),
-            Loc::Register => Some((&s.vals[at.clone()], &s.errs[at])),
+        let (len, cached) = (inp.xs.len(), inp.cache.is_some());
+        if matches!(self.loc(m, cached), Loc::Scalar) {
+            return None;
         }
+        // Not a scalar: the fetches read in place and leave their broadcast buffers alone.
+        let v = self.fetch(m, cached, inp, &s.vals, &s.sval, &mut [], len);
+        let e = self.fetch_err(m, cached, inp, &s.errs, &s.serr, &mut [], len);
+        Some((v, e))
     }
 
     /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`),
