@@ -26,6 +26,7 @@
 //!   float64 for an expression without sin or cos), so comparing proves nothing.
 //! - `reported`: measured, with no tolerance (the finite differences' total error).
 
+pub(crate) mod dd;
 pub(crate) mod reference;
 pub(crate) mod truth;
 
@@ -201,8 +202,9 @@ pub struct FieldStats {
     /// value's scale (or is infinite), and which a truth did not vouch for.
     pub ill_conditioned: u64,
     /// Such points given a truth: in a float32 check the float64 reference with a bound on
-    /// its own error where that bound decides, else one computed in multi-precision (the
-    /// private `truth` module).
+    /// its own error where that bound decides, then double-double arithmetic with a bound on
+    /// its own error (the private `dd` module) where that decides, else one computed in
+    /// multi-precision (the private `truth` module).
     pub escalated: u64,
     /// Escalated points where the engine's value is right to [`ILL_CONDITIONED_ULPS`] ulps of
     /// the truth after all: they pass.
@@ -292,8 +294,10 @@ pub struct Checker {
     pool: std::sync::Mutex<Vec<(RefWork, Vec<f64>)>>,
     /// Ill-conditioned points still to be given a truth this run.
     escalations_left: usize,
-    /// Of the points given a truth, those the float64 reference's own bound decided.
-    by_float64: usize,
+    /// Of the points given a truth, those decided without multi-precision.
+    decided: Decided,
+    /// Whether a double-double truth with a bound ([`dd`]) is tried before multi-precision.
+    double_double: bool,
     /// For a float32 check: the reference with bounds on its *own* float64 error (the CPU
     /// float64 model), which decides most ill-conditioned points without multi-precision.
     own_error: Option<Reference>,
@@ -303,6 +307,15 @@ pub struct Checker {
 /// tens of microseconds); the rest stay reported as ill-conditioned.
 pub const MAX_ESCALATIONS: usize = 256;
 
+/// How many ill-conditioned points a bound decided, by kind.
+#[derive(Clone, Copy, Debug, Default)]
+struct Decided {
+    /// By the float64 reference's own bound (float32 checks).
+    by_float64: usize,
+    /// By a double-double truth's bound.
+    by_double_double: usize,
+}
+
 /// An ill-conditioned point waiting for its truth: key, linear index, engine value, scale.
 #[derive(Clone, Copy)]
 struct Suspect {
@@ -310,6 +323,22 @@ struct Suspect {
     k: usize,
     value: f64,
     scale: f64,
+}
+
+/// Whether suspect `s` passes the truth test of [`Checker::escalate`] for every truth `t`
+/// within `bound` of `v`: |value − t| ≤ |value − v| + bound, and the scale max(|s.scale| or
+/// |t|, |t|) is at least its value at |t| = |v| − bound.
+fn proves_right(s: &Suspect, v: f64, bound: f64, precision: Precision) -> bool {
+    let lowest = v.abs() - bound;
+    let scale = if s.scale.abs() > 0.0 {
+        s.scale.abs().max(lowest)
+    } else {
+        lowest
+    };
+    // The error bound rounded up (a relative 2^-50 covers the two roundings).
+    let err = ((s.value - v).abs() + bound) * (1.0 + 2f64.powi(-50));
+    let tol = ILL_CONDITIONED_ULPS * precision.epsilon() * scale;
+    v.is_finite() && bound.is_finite() && s.value.is_finite() && err <= tol
 }
 
 /// Whether a program calls sin or cos (the only functions whose engine and reference
@@ -381,7 +410,8 @@ impl Checker {
             points_checked: 0,
             pool: std::sync::Mutex::new(Vec::new()),
             escalations_left: MAX_ESCALATIONS,
-            by_float64: 0,
+            decided: Decided::default(),
+            double_double: true,
             own_error,
         }
     }
@@ -459,8 +489,9 @@ impl Checker {
                 },
             );
         self.escalations_left -= suspects.len().min(self.escalations_left);
-        let (partial, by_float64) = self.escalate(partial, &suspects);
-        self.by_float64 += by_float64;
+        let (partial, decided) = self.escalate(partial, &suspects);
+        self.decided.by_float64 += decided.by_float64;
+        self.decided.by_double_double += decided.by_double_double;
         for (acc, p) in self.stats.iter_mut().zip(&partial) {
             let checked = acc.checked;
             *acc = std::mem::take(acc).merge(p);
@@ -484,16 +515,19 @@ impl Checker {
     /// Gives ill-conditioned points a truth: a point whose engine value is right to
     /// [`ILL_CONDITIONED_ULPS`] ulps of the truth passes after all. In a float32 check the
     /// float64 reference with a bound on its own error decides most of them (any truth
-    /// within that bound gives the same answer); the others get a multi-precision truth (on
-    /// all cores).
-    /// Returns the statistics and how many points the float64 bound decided.
+    /// within that bound gives the same answer); then a double-double truth with its bound
+    /// ([`dd`]) decides most of the rest, in float64 checks too; the others get a
+    /// multi-precision truth (on all cores). Either bound only ever says "right": a point it
+    /// cannot vouch for goes on to the multi-precision truth, which alone reports how far off
+    /// it is, so the statistics are those of the multi-precision truth alone.
+    /// Returns the statistics and how many points were decided without multi-precision.
     fn escalate(
         &self,
         mut stats: Vec<FieldStats>,
         suspects: &[Suspect],
-    ) -> (Vec<FieldStats>, usize) {
+    ) -> (Vec<FieldStats>, Decided) {
         if suspects.is_empty() {
-            return (stats, 0);
+            return (stats, Decided::default());
         }
         let eps = self.precision.epsilon();
         let field_of = |s: &Suspect| match self.keys[s.key].1 {
@@ -501,21 +535,38 @@ impl Checker {
             Compare::FdTotal(fd, _) => fd,
         };
         let mut rest = Vec::with_capacity(suspects.len());
-        match &self.own_error {
-            Some(r) => {
-                let mut w = r.work();
-                for s in suspects {
-                    if self.resolved_by_float64(r, &mut w, s, field_of(s)) {
-                        let st = &mut stats[s.key];
-                        st.escalated += 1;
-                        st.resolved += 1;
-                        st.ill_conditioned -= 1;
-                    } else {
-                        rest.push(*s);
-                    }
+        let mut decided = Decided::default();
+        let mut w = self.own_error.as_ref().map(|r| r.work());
+        for s in suspects {
+            let field = field_of(s);
+            // The float64 reference's own bound (float32 checks), else a double-double truth
+            // with its bound (which a multi-precision truth, rounded to a double, lies within
+            // — give or take 2^-51 of it).
+            let by_float64 = match (&self.own_error, w.as_mut()) {
+                (Some(r), Some(w)) => self.resolved_by_float64(r, w, s, field),
+                _ => false,
+            };
+            let resolved = by_float64
+                || (self.double_double
+                    && self
+                        .reference
+                        .bounded_truth_at(field, s.k)
+                        .is_some_and(|(v, b)| {
+                            proves_right(s, v, b + 2f64.powi(-51) * (v.abs() + b), self.precision)
+                        }));
+            if resolved {
+                let st = &mut stats[s.key];
+                st.escalated += 1;
+                st.resolved += 1;
+                st.ill_conditioned -= 1;
+                if by_float64 {
+                    decided.by_float64 += 1;
+                } else {
+                    decided.by_double_double += 1;
                 }
+            } else {
+                rest.push(*s);
             }
-            None => rest.extend_from_slice(suspects),
         }
         let truths: Vec<Option<f64>> = rest
             .par_iter()
@@ -541,14 +592,13 @@ impl Checker {
                 st.ill_max_rel_to_truth = st.ill_max_rel_to_truth.max(rel);
             }
         }
-        (stats, suspects.len() - rest.len())
+        (stats, decided)
     }
 
     /// Whether the float64 reference `r` (bounds on its own error) proves that suspect `s`
-    /// passes the truth test of [`Checker::escalate`] for every truth `t` within
-    /// [`SAFETY`]·bound of the reference value `v`: |value − t| ≤ |value − v| + B, and the
-    /// scale max(|s.scale| or |t|, |t|) ≥ its value at |t| = |v| − B. (A multi-precision truth
-    /// lies within that bound, so it would say the same.)
+    /// passes the truth test of [`Checker::escalate`] for every truth within [`SAFETY`]·bound
+    /// of the reference value ([`proves_right`]; a multi-precision truth lies within that
+    /// bound, so it would say the same).
     fn resolved_by_float64(
         &self,
         r: &Reference,
@@ -559,17 +609,7 @@ impl Checker {
         let (row, col) = self.grid.index_of(s.k);
         r.eval_run(row, &Cols::Pick(&[col]), w);
         let (v, b) = r.field(w, field);
-        let (v, bound) = (v[0], SAFETY * b[0]);
-        let lowest = v.abs() - bound;
-        let scale = if s.scale.abs() > 0.0 {
-            s.scale.abs().max(lowest)
-        } else {
-            lowest
-        };
-        // The error bound rounded up (a relative 2^-50 covers the two roundings).
-        let err = ((s.value - v).abs() + bound) * (1.0 + 2f64.powi(-50));
-        let tol = ILL_CONDITIONED_ULPS * self.precision.epsilon() * scale;
-        v.is_finite() && bound.is_finite() && s.value.is_finite() && err <= tol
+        proves_right(s, v[0], SAFETY * b[0], self.precision)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1927,6 +1967,7 @@ mod tests {
         fast.check(&tile.view());
         let mut slow = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
         slow.own_error = None;
+        slow.double_double = false;
         slow.check(&tile.view());
         let mut escalated = 0;
         for ((k, f), (_, s)) in fast.results().into_iter().zip(slow.results()) {
@@ -1946,9 +1987,72 @@ mod tests {
         let f = fast.stats("f").unwrap();
         assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
         assert!(
-            escalated > 50 && fast.by_float64 as u64 > escalated / 2 && slow.by_float64 == 0,
-            "{} of {escalated}",
-            fast.by_float64
+            escalated > 50
+                && fast.decided.by_float64 as u64 > escalated / 2
+                && slow.decided.by_float64 + slow.decided.by_double_double == 0,
+            "{:?} of {escalated}",
+            fast.decided
+        );
+    }
+
+    #[test]
+    fn double_double_bounds_decide_as_the_multi_precision_truth_does() {
+        // A float64 check (no float64 bound can settle its ill-conditioned points), each
+        // given a truth two ways: double-double with its bound first, and in multi-precision
+        // only. Every other ill-conditioned value of f is moved off its truth by more than the
+        // truth test allows: those must stay ill-conditioned either way.
+        let grid = Grid::plane(
+            Axis::x(-3.0, 3.0, 300).unwrap(),
+            Axis::y(-2.0, 2.0, 200).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("(x + y)^2 - x^2 - 2*x*y + 0.3*sin(3*x) + exp(y)/7", grid)
+            .unwrap()
+            .with_precision(Precision::F64);
+        let mut tile = CpuEngine::<f64>::new(&spec).unwrap().eval(0, grid.len());
+        let model = ErrorModel::cpu(Precision::F64);
+        let r = Reference::new(&spec, model, true);
+        let mut w = r.work();
+        let (eps, mut moved) = (f64::EPSILON, 0);
+        for k in (0..grid.len()).step_by(2) {
+            r.eval_run(k / 300, &Cols::Pick(&[k % 300]), &mut w);
+            let (v, b) = r.field(&w, Field::F);
+            let (want, tol) = (v[0], SAFETY * b[0] + model.floor());
+            let allowed = ILL_CONDITIONED_ULPS * eps * want.abs();
+            if tol > 3.0 * allowed {
+                tile.values[Field::F.index()][k] = want + 2.0 * allowed;
+                moved += 1;
+            }
+        }
+        assert!(moved > 50, "{moved}");
+        let mut fast = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+        fast.check(&tile.view());
+        let mut slow = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+        slow.double_double = false;
+        slow.check(&tile.view());
+        let mut escalated = 0;
+        for ((k, f), (_, s)) in fast.results().into_iter().zip(slow.results()) {
+            let key = |x: &FieldStats| {
+                (
+                    x.escalated,
+                    x.resolved,
+                    x.ill_conditioned,
+                    x.ill_max_rel_to_truth.to_bits(),
+                    x.verdict,
+                )
+            };
+            assert_eq!(key(f), key(s), "{k}");
+            escalated += f.escalated;
+        }
+        let f = fast.stats("f").unwrap();
+        assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
+        assert!(
+            escalated > 50
+                && fast.decided.by_double_double as u64 > escalated / 2
+                && fast.decided.by_float64 == 0
+                && slow.decided.by_double_double == 0,
+            "{:?} of {escalated}",
+            fast.decided
         );
     }
 

@@ -121,6 +121,13 @@ pub(crate) struct Reference {
     near: bool,
 }
 
+/// What a truth evaluates: output k of the main program at (x, y), or a stencil of f over
+/// (x, y, weight) points.
+enum TruthOf {
+    Output(usize, f64, f64),
+    Stencil(Vec<(f64, f64, f64)>),
+}
+
 /// Column caches larger than this are not built (x-only nodes are then computed per point).
 const MAX_CACHE_BYTES: usize = 256 << 20;
 
@@ -427,25 +434,41 @@ impl Reference {
         field: Field,
         k: usize,
     ) -> Option<f64> {
+        let prog = &self.main.prog;
+        match self.truth_of(field, k) {
+            TruthOf::Output(out, x, y) => truth.output(prog, out, x, y),
+            TruthOf::Stencil(points) => truth.stencil(prog, &points, self.den),
+        }
+    }
+
+    /// The same truth in double-double arithmetic ([`super::dd`]): a double and a bound on
+    /// its distance from the exact value, or `None` where that arithmetic cannot bound it.
+    pub(crate) fn bounded_truth_at(&self, field: Field, k: usize) -> Option<(f64, f64)> {
+        let prog = &self.main.prog;
+        match self.truth_of(field, k) {
+            TruthOf::Output(out, x, y) => super::dd::output(prog, out, x, y),
+            TruthOf::Stencil(points) => super::dd::stencil(prog, &points, self.den),
+        }
+    }
+
+    /// What the truth of `field` at linear index `k` evaluates.
+    fn truth_of(&self, field: Field, k: usize) -> TruthOf {
         let point = self.grid.point(k, self.p);
         let (x, y) = (point[0], point.get(1).copied().unwrap_or(0.0));
-        let prog = &self.main.prog;
         match field {
-            Field::F => truth.output(prog, 0, x, y),
-            Field::GradX => truth.output(prog, 1, x, y),
-            Field::GradY => truth.output(prog, self.gy_out, x, y),
-            Field::FdX | Field::FdY => {
-                let points: Vec<(f64, f64, f64)> = self
-                    .terms
+            Field::F => TruthOf::Output(0, x, y),
+            Field::GradX => TruthOf::Output(1, x, y),
+            Field::GradY => TruthOf::Output(self.gy_out, x, y),
+            Field::FdX | Field::FdY => TruthOf::Stencil(
+                self.terms
                     .iter()
                     .map(|&(o, off, w)| match (o, field) {
                         (0, _) => (x, y, w),
                         (_, Field::FdX) => (self.p.add(x, off), y, w),
                         _ => (x, self.p.add(y, off), w),
                     })
-                    .collect();
-                truth.stencil(prog, &points, self.den)
-            }
+                    .collect(),
+            ),
         }
     }
 
