@@ -1927,6 +1927,56 @@ mod tests {
         }
     }
 
+    /// Moves every other ill-conditioned value of f in `tile` (a whole grid) off its truth by
+    /// twice what the truth test allows, within its tolerance (those must stay
+    /// ill-conditioned); checks the tile with a checker as made and with one `slow` changes;
+    /// asserts that every count, the largest relative error to the truth and every verdict
+    /// agree. Returns both checkers and how many points were escalated.
+    fn escalations_agree<T: Real>(
+        spec: &FieldSpec,
+        tile: &mut crate::engine::Tile<T>,
+        slow: impl FnOnce(&mut Checker),
+    ) -> (Checker, Checker, u64) {
+        let model = ErrorModel::cpu(spec.precision);
+        let r = Reference::new(spec, model, true);
+        let mut w = r.work();
+        let (eps, nx, mut moved) = (spec.precision.epsilon(), spec.grid.x.n, 0);
+        for k in (0..spec.grid.len()).step_by(2) {
+            r.eval_run(k / nx, &Cols::Pick(&[k % nx]), &mut w);
+            let (v, b) = r.field(&w, Field::F);
+            let (want, tol) = (v[0], SAFETY * b[0] + model.floor());
+            let allowed = ILL_CONDITIONED_ULPS * eps * want.abs();
+            if tol > 3.0 * allowed {
+                tile.values[Field::F.index()][k] = T::from_f64(want + 2.0 * allowed);
+                moved += 1;
+            }
+        }
+        assert!(moved > 50, "{moved}");
+        let mut fast = Checker::new(spec, model, DeviceKind::Cpu, CheckMode::Full);
+        fast.check(&tile.view());
+        let mut slower = Checker::new(spec, model, DeviceKind::Cpu, CheckMode::Full);
+        slow(&mut slower);
+        slower.check(&tile.view());
+        let mut escalated = 0;
+        for ((k, f), (_, s)) in fast.results().into_iter().zip(slower.results()) {
+            let key = |x: &FieldStats| {
+                (
+                    x.escalated,
+                    x.resolved,
+                    x.ill_conditioned,
+                    x.ill_max_rel_to_truth.to_bits(),
+                    x.verdict,
+                )
+            };
+            assert_eq!(key(f), key(s), "{k}");
+            escalated += f.escalated;
+        }
+        // Some points stayed ill-conditioned.
+        let f = fast.stats("f").unwrap();
+        assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
+        (fast, slower, escalated)
+    }
+
     #[test]
     fn float64_bounds_decide_as_the_multi_precision_truth_does() {
         // Ill-conditioned points of a float32 check, each given a truth two ways: with the
@@ -1946,46 +1996,11 @@ mod tests {
             })
             .unwrap();
         let mut tile = CpuEngine::<f32>::new(&spec).unwrap().eval(0, grid.len());
-        let model = ErrorModel::cpu(Precision::F32);
-        // Every other ill-conditioned value of f moved off the truth by more than the truth
-        // test allows, within its tolerance: those must stay ill-conditioned.
-        let r = Reference::new(&spec, model, true);
-        let mut w = r.work();
-        let (eps, mut moved) = (f32::EPSILON as f64, 0);
-        for k in (0..grid.len()).step_by(2) {
-            r.eval_run(k / 400, &Cols::Pick(&[k % 400]), &mut w);
-            let (v, b) = r.field(&w, Field::F);
-            let (want, tol) = (v[0], SAFETY * b[0] + model.floor());
-            let allowed = ILL_CONDITIONED_ULPS * eps * want.abs();
-            if tol > 3.0 * allowed {
-                tile.values[Field::F.index()][k] = (want + 2.0 * allowed) as f32;
-                moved += 1;
-            }
-        }
-        assert!(moved > 100, "{moved}");
-        let mut fast = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
-        fast.check(&tile.view());
-        let mut slow = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
-        slow.own_error = None;
-        slow.double_double = false;
-        slow.check(&tile.view());
-        let mut escalated = 0;
-        for ((k, f), (_, s)) in fast.results().into_iter().zip(slow.results()) {
-            let key = |x: &FieldStats| {
-                (
-                    x.escalated,
-                    x.resolved,
-                    x.ill_conditioned,
-                    x.ill_max_rel_to_truth.to_bits(),
-                    x.verdict,
-                )
-            };
-            assert_eq!(key(f), key(s), "{k}");
-            escalated += f.escalated;
-        }
-        // Some points stayed ill-conditioned; the bound decided most of the others.
-        let f = fast.stats("f").unwrap();
-        assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
+        let (fast, slow, escalated) = escalations_agree(&spec, &mut tile, |c| {
+            c.own_error = None;
+            c.double_double = false;
+        });
+        // The bound decided most of them.
         assert!(
             escalated > 50
                 && fast.decided.by_float64 as u64 > escalated / 2
@@ -1999,8 +2014,7 @@ mod tests {
     fn double_double_bounds_decide_as_the_multi_precision_truth_does() {
         // A float64 check (no float64 bound can settle its ill-conditioned points), each
         // given a truth two ways: double-double with its bound first, and in multi-precision
-        // only. Every other ill-conditioned value of f is moved off its truth by more than the
-        // truth test allows: those must stay ill-conditioned either way.
+        // only.
         let grid = Grid::plane(
             Axis::x(-3.0, 3.0, 300).unwrap(),
             Axis::y(-2.0, 2.0, 200).unwrap(),
@@ -2010,42 +2024,8 @@ mod tests {
             .unwrap()
             .with_precision(Precision::F64);
         let mut tile = CpuEngine::<f64>::new(&spec).unwrap().eval(0, grid.len());
-        let model = ErrorModel::cpu(Precision::F64);
-        let r = Reference::new(&spec, model, true);
-        let mut w = r.work();
-        let (eps, mut moved) = (f64::EPSILON, 0);
-        for k in (0..grid.len()).step_by(2) {
-            r.eval_run(k / 300, &Cols::Pick(&[k % 300]), &mut w);
-            let (v, b) = r.field(&w, Field::F);
-            let (want, tol) = (v[0], SAFETY * b[0] + model.floor());
-            let allowed = ILL_CONDITIONED_ULPS * eps * want.abs();
-            if tol > 3.0 * allowed {
-                tile.values[Field::F.index()][k] = want + 2.0 * allowed;
-                moved += 1;
-            }
-        }
-        assert!(moved > 50, "{moved}");
-        let mut fast = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
-        fast.check(&tile.view());
-        let mut slow = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
-        slow.double_double = false;
-        slow.check(&tile.view());
-        let mut escalated = 0;
-        for ((k, f), (_, s)) in fast.results().into_iter().zip(slow.results()) {
-            let key = |x: &FieldStats| {
-                (
-                    x.escalated,
-                    x.resolved,
-                    x.ill_conditioned,
-                    x.ill_max_rel_to_truth.to_bits(),
-                    x.verdict,
-                )
-            };
-            assert_eq!(key(f), key(s), "{k}");
-            escalated += f.escalated;
-        }
-        let f = fast.stats("f").unwrap();
-        assert!(f.escalated > f.resolved && f.ill_max_rel_to_truth > 0.0);
+        let (fast, slow, escalated) =
+            escalations_agree(&spec, &mut tile, |c| c.double_double = false);
         assert!(
             escalated > 50
                 && fast.decided.by_double_double as u64 > escalated / 2
