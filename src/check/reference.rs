@@ -311,23 +311,27 @@ impl Reference {
                     .expect("an output not owned is in place")
             };
             let plan = if self.near { &self.main } else { &self.f_only };
-            let mut fk = Vec::with_capacity(self.terms.len());
-            for (tw, &(o, off, weight)) in w.terms.iter_mut().zip(&self.terms) {
+            // At most four terms (the five-point stencil's), on the stack.
+            let mut fk: [(&[f64], &[f64], f64); 4] = [(&[], &[], 0.0); 4];
+            for ((tw, &(o, off, weight)), slot) in
+                w.terms.iter_mut().zip(&self.terms).zip(fk.iter_mut())
+            {
                 let (v, e) = if o == 0 {
                     center
                 } else {
                     let inp = self.term_input(along_x, (o, off), first, y, &w.xs[..len], &tw.xk);
                     plan.output_with_bounds(0, &inp, &mut tw.scratch)
                 };
-                fk.push((v, e, weight));
+                *slot = (v, e, weight);
             }
+            let fk = &fk[..self.terms.len()];
             let fi = field.index() - 1;
             let out = [
                 &mut rest[fi][..len],
                 &mut rest_b[fi][..len],
                 &mut w.out.scale[axis][..len],
             ];
-            stencil(&fk, self.den, basic, m.div(1.0), out, &mut w.sum);
+            stencil(fk, self.den, basic, m.div(1.0), out, &mut w.sum);
         }
     }
 }

@@ -36,6 +36,8 @@ impl Dep {
 
 /// A compiled program with the dependency class of each node.
 pub(crate) struct Plan {
+    /// Tells this plan's scalars apart from another's in a shared [`Scratch`].
+    id: u64,
     pub(crate) prog: Program,
     dep: Vec<Dep>,
     /// For `sin(u)` with a `cos(u)` later in the program (or the other way round): the later
@@ -71,6 +73,9 @@ pub(crate) struct Scratch<T> {
     errs: Vec<f64>,
     sval: Vec<T>,
     serr: Vec<f64>,
+    /// Whose scalars `sval` and `serr` hold: (plan id, y's bits, model). The blocks of one
+    /// row (and a row's stencil points) reuse them instead of recomputing them per block.
+    scalars_of: Option<(u64, u64, Option<ErrorModel>)>,
     buf_a: Vec<T>,
     buf_b: Vec<T>,
     buf_ea: Vec<f64>,
@@ -85,6 +90,7 @@ impl<T: Real> Scratch<T> {
             errs: vec![0.0; e],
             sval: vec![T::default(); nodes],
             serr: vec![0.0; nodes],
+            scalars_of: None,
             buf_a: vec![T::default(); BLOCK],
             buf_b: vec![T::default(); BLOCK],
             buf_ea: vec![0.0; BLOCK],
@@ -152,7 +158,9 @@ impl Plan {
         } else {
             prog.needed_by(0)
         };
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Plan {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             prog,
             dep,
             partner,
@@ -189,9 +197,14 @@ impl Plan {
     ) {
         let len = inp.xs.len();
         let cached = inp.cache.is_some();
+        // Scalars (constants and y-only nodes) are the same for every block of a row.
+        let scalars_of = Some((self.id, inp.y.to_f64().to_bits(), model.copied()));
+        let scalars_known = s.scalars_of == scalars_of;
+        s.scalars_of = scalars_of;
         for (n, node) in self.prog.nodes.iter().enumerate() {
             match self.loc(n, cached) {
                 Loc::Cached | Loc::Input => {}
+                Loc::Scalar if scalars_known => {}
                 Loc::Scalar => {
                     let (value, err) = match *node {
                         Node::Const(c) => (
@@ -305,6 +318,8 @@ impl Plan {
     ) {
         let len = inp.xs.len();
         debug_assert!(inp.cache.is_none() && base_xs.len() == len);
+        // Only f's scalars are copied below: the scratch no longer holds a whole plan's.
+        s.scalars_of = None;
         for (n, node) in self.prog.nodes.iter().enumerate() {
             if !self.for_f[n] {
                 continue;
