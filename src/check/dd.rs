@@ -156,49 +156,48 @@ struct Tables {
     ln2: [f64; 3],
 }
 
-fn tables() -> &'static Tables {
-    static T: OnceLock<Tables> = OnceLock::new();
-    T.get_or_init(|| {
-        const P: usize = 320;
-        let rm = RoundingMode::ToEven;
-        let mut cc = Consts::new().expect("astro-float constants");
-        // The nearest double (through a 40-digit decimal, which parses correctly rounded).
-        let mut nearest = |v: &BigFloat| -> f64 {
-            if v.is_zero() {
-                return 0.0;
-            }
-            v.format(Radix::Dec, rm, &mut cc)
-                .expect("a finite constant formats")
-                .parse()
-                .expect("a formatted constant parses")
-        };
-        let mut split = |v: BigFloat| -> [f64; 3] {
-            let mut out = [0.0; 3];
-            let mut rest = v;
-            for o in out.iter_mut() {
-                *o = nearest(&rest);
-                rest = rest.sub(&BigFloat::from_f64(*o, P), P, rm);
-            }
-            out
-        };
-        let mut inv_fact = [Dd::from_f64(0.0); 31];
-        let mut f = BigFloat::from_f64(1.0, P);
-        for (n, slot) in inv_fact.iter_mut().enumerate() {
-            if n > 0 {
-                f = f.mul(&BigFloat::from_f64(n as f64, P), P, rm);
-            }
-            let [hi, lo, _] = split(BigFloat::from_f64(1.0, P).div(&f, P, rm));
-            *slot = Dd { hi, lo };
+/// The constants, or `None` if multi-precision could not make them (then no double-double
+/// truth is given and the multi-precision one decides, as before).
+fn tables() -> Option<&'static Tables> {
+    static T: OnceLock<Option<Tables>> = OnceLock::new();
+    T.get_or_init(make_tables).as_ref()
+}
+
+fn make_tables() -> Option<Tables> {
+    const P: usize = 320;
+    let rm = RoundingMode::ToEven;
+    let mut cc = Consts::new().ok()?;
+    // The nearest double of each piece (through a decimal, which parses correctly rounded).
+    let mut split = |v: BigFloat| -> Option<[f64; 3]> {
+        let mut out = [0.0; 3];
+        let mut rest = v;
+        for o in out.iter_mut() {
+            *o = if rest.is_zero() {
+                0.0
+            } else {
+                rest.format(Radix::Dec, rm, &mut cc).ok()?.parse().ok()?
+            };
+            rest = rest.sub(&BigFloat::from_f64(*o, P), P, rm);
         }
-        let mut cc2 = Consts::new().expect("astro-float constants");
-        let pi = cc2.pi(P, rm);
-        let half_pi = split(pi.div(&BigFloat::from_f64(2.0, P), P, rm));
-        let ln2 = split(cc2.ln_2(P, rm));
-        Tables {
-            inv_fact,
-            half_pi,
-            ln2,
+        Some(out)
+    };
+    let mut inv_fact = [Dd::from_f64(0.0); 31];
+    let mut f = BigFloat::from_f64(1.0, P);
+    for (n, slot) in inv_fact.iter_mut().enumerate() {
+        if n > 0 {
+            f = f.mul(&BigFloat::from_f64(n as f64, P), P, rm);
         }
+        let [hi, lo, _] = split(BigFloat::from_f64(1.0, P).div(&f, P, rm))?;
+        *slot = Dd { hi, lo };
+    }
+    let mut cc2 = Consts::new().ok()?;
+    let pi = cc2.pi(P, rm);
+    let half_pi = split(pi.div(&BigFloat::from_f64(2.0, P), P, rm))?;
+    let ln2 = split(cc2.ln_2(P, rm))?;
+    Some(Tables {
+        inv_fact,
+        half_pi,
+        ln2,
     })
 }
 
@@ -305,7 +304,7 @@ impl Val {
 
     /// sin and cos together (on |argument| ≤ 2^20).
     fn sincos(self) -> Option<(Val, Val)> {
-        let t = tables();
+        let t = tables()?;
         if !(self.v.hi.abs() <= 1_048_576.0) {
             return None;
         }
@@ -337,7 +336,7 @@ impl Val {
     }
 
     fn exp(self) -> Option<Val> {
-        let t = tables();
+        let t = tables()?;
         // Results whose low part stays normal, and an argument known to 2^-20 (so e^δ − 1 ≤
         // δ(1 + 2^-19)).
         if !(self.v.hi.abs() <= 600.0 && self.e <= 2f64.powi(-20)) {
