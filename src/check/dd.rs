@@ -215,8 +215,15 @@ impl Val {
         (self.v.hi.is_finite() && b.is_finite()).then_some((self.v.hi, b))
     }
 
+    /// A computed value, away from overflow and underflow (where the double-double bounds
+    /// hold): a non-finite part, or a nonzero value below 2^-900, gives none. The bound gains
+    /// 2^-1000, more than any of its own terms that may have underflowed.
     fn checked(v: Dd, e: f64) -> Option<Val> {
-        (v.hi.is_finite() && v.lo.is_finite() && e.is_finite()).then_some(Val { v, e })
+        let tiny = v.hi != 0.0 && v.hi.abs() < 2f64.powi(-900);
+        (v.hi.is_finite() && v.lo.is_finite() && e.is_finite() && !tiny).then_some(Val {
+            v,
+            e: e + 2f64.powi(-1000),
+        })
     }
 
     fn neg(self) -> Val {
@@ -237,6 +244,9 @@ impl Val {
 
     fn mul(self, o: Val) -> Option<Val> {
         let v = self.v.mul(o.v);
+        if v.hi == 0.0 && self.v.hi != 0.0 && o.v.hi != 0.0 {
+            return None; // underflow
+        }
         let e = self.v.mag() * o.e + o.v.mag() * self.e + self.e * o.e + REL * v.mag();
         Val::checked(v, e * UP)
     }
@@ -248,6 +258,9 @@ impl Val {
             return None;
         }
         let v = self.v.div(o.v);
+        if v.hi == 0.0 && self.v.hi != 0.0 {
+            return None; // underflow
+        }
         let q = v.mag() * (1.0 + 2.0 * REL);
         let e = ((self.e + q * o.e) / low) * UP + REL * v.mag();
         Val::checked(v, e * UP)
@@ -592,6 +605,18 @@ mod tests {
             }
         }
         assert!(worst < 1e-20, "{worst:e}");
+    }
+
+    #[test]
+    fn underflow_gives_no_value() {
+        let tiny = Val::exact(1e-200);
+        assert!(tiny.mul(tiny).is_none());
+        assert!(tiny.div(Val::exact(1e200)).is_none());
+        assert!(tiny.powi(5).is_none());
+        // An exact zero stays a value, with a bound that covers any underflowed term.
+        let z = Val::exact(3.0).sub(Val::exact(3.0)).unwrap();
+        assert_eq!(z.v.hi, 0.0);
+        assert!(z.e > 0.0 && z.e < 1e-300);
     }
 
     #[test]
