@@ -25,14 +25,15 @@
 
 use std::sync::OnceLock;
 
-use astro_float::{BigFloat, Consts, Radix, RoundingMode};
+use astro_float::{BigFloat, Consts, RoundingMode};
 
+use super::truth::nearest_f64;
 use crate::expr::{Func, Node, Program};
 
 /// Charged to every double-double operation, relative to its result.
 const REL: f64 = 7.888_609_052_210_118e-31; // 2^-100
 
-/// Charged to each series evaluation (sin, cos on |r| ≤ π/4; exp on |r| ≤ ln 2 / 2),
+/// Charged to each series evaluation (sin, cos on |r| ≤ 0.8; exp on |r| ≤ 0.36),
 /// absolute (sin, cos) or relative (exp) — their values are at most 1.5.
 const SERIES: f64 = 5.048_709_793_414_476e-29; // 2^-94
 
@@ -167,16 +168,12 @@ fn make_tables() -> Option<Tables> {
     const P: usize = 320;
     let rm = RoundingMode::ToEven;
     let mut cc = Consts::new().ok()?;
-    // The nearest double of each piece (through a decimal, which parses correctly rounded).
+    // The nearest double of each piece.
     let mut split = |v: BigFloat| -> Option<[f64; 3]> {
         let mut out = [0.0; 3];
         let mut rest = v;
         for o in out.iter_mut() {
-            *o = if rest.is_zero() {
-                0.0
-            } else {
-                rest.format(Radix::Dec, rm, &mut cc).ok()?.parse().ok()?
-            };
+            *o = nearest_f64(&rest, &mut cc)?;
             rest = rest.sub(&BigFloat::from_f64(*o, P), P, rm);
         }
         Some(out)
@@ -528,8 +525,7 @@ mod tests {
     /// |dd − truth| as a double, rounded up (its decimal form parses to within half an ulp).
     fn distance(v: Dd, truth: &BigFloat, cc: &mut Consts) -> f64 {
         let d = big(v).sub(truth, P, RM).abs();
-        let s = d.format(Radix::Dec, RM, cc).unwrap();
-        s.parse::<f64>().unwrap() * (1.0 + f64::EPSILON)
+        nearest_f64(&d, cc).unwrap() * (1.0 + f64::EPSILON)
     }
 
     fn arg(rng: &mut impl FnMut() -> u64, lo: f64, hi: f64) -> f64 {

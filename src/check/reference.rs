@@ -413,11 +413,17 @@ impl Reference {
         if w.out.owned[i] {
             return;
         }
-        let (v, e) = self.field(w, field);
-        let (v, e) = (v.to_vec(), e.to_vec());
-        w.out.values[i][..len].copy_from_slice(&v);
-        w.out.bounds[i][..len].copy_from_slice(&e);
-        w.out.owned[i] = true;
+        // Read in place (as `field` does) straight into the run's own buffers.
+        let RefWork {
+            scratch, xs, out, ..
+        } = w;
+        if let Some(k) = self.main_output(field)
+            && let Some((v, e)) = self.main_in_place(k, &xs[..len], out.y, out.first, scratch)
+        {
+            out.values[i][..len].copy_from_slice(v);
+            out.bounds[i][..len].copy_from_slice(e);
+        }
+        out.owned[i] = true;
     }
 
     /// The values of `field` from the last run, to be changed in place (after
@@ -459,11 +465,9 @@ impl Reference {
     fn truth_of(&self, field: Field, k: usize) -> TruthOf {
         let point = self.grid.point(k, self.p);
         let (x, y) = (point[0], point.get(1).copied().unwrap_or(0.0));
-        match field {
-            Field::F => TruthOf::Output(0, x, y),
-            Field::GradX => TruthOf::Output(1, x, y),
-            Field::GradY => TruthOf::Output(self.gy_out, x, y),
-            Field::FdX | Field::FdY => TruthOf::Stencil(
+        match self.main_output(field) {
+            Some(out) => TruthOf::Output(out, x, y),
+            None => TruthOf::Stencil(
                 self.terms
                     .iter()
                     .map(|&(o, off, w)| match (o, field) {

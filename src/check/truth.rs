@@ -83,7 +83,7 @@ impl Truth {
         let mut last: Option<f64> = None;
         for p in PRECISIONS {
             let value = at(self, p);
-            let v = self.nearest_f64(&value)?;
+            let v = nearest_f64(&value, &mut self.cc)?;
             if let Some(prev) = last
                 && (v == prev || (v - prev).abs() <= AGREE * v.abs().max(prev.abs()))
             {
@@ -92,18 +92,6 @@ impl Truth {
             last = Some(v);
         }
         None
-    }
-
-    /// The nearest f64 (through a 40-digit decimal, which parses correctly rounded).
-    fn nearest_f64(&mut self, v: &BigFloat) -> Option<f64> {
-        if v.is_nan() || v.is_inf() {
-            return None;
-        }
-        if v.is_zero() {
-            return Some(0.0);
-        }
-        let text = v.format(Radix::Dec, RM, &mut self.cc).ok()?;
-        text.parse::<f64>().ok().filter(|f| f.is_finite())
     }
 
     /// The nodes of `prog` that `need` marks ([`Program::needed_by`]), at (x, y) with `p`
@@ -218,6 +206,19 @@ impl Truth {
             _ => BigFloat::nan(None),
         }
     }
+}
+
+/// The nearest f64 to `v` (through a decimal, which parses correctly rounded); `None` for
+/// a value that is not finite or rounds out of range.
+pub(crate) fn nearest_f64(v: &BigFloat, cc: &mut Consts) -> Option<f64> {
+    if v.is_nan() || v.is_inf() {
+        return None;
+    }
+    if v.is_zero() {
+        return Some(0.0);
+    }
+    let text = v.format(Radix::Dec, RM, cc).ok()?;
+    text.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 #[cfg(test)]
