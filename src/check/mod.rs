@@ -660,10 +660,13 @@ impl Checker {
         // way): nothing there is compared, so an f undefined everywhere is "not checked".
         let r = &self.reference;
         if !all_finite(r.field(w, Field::F).0) {
-            let f = r.field(w, Field::F).0.to_vec();
+            // f copied into the gather buffer (free until the comparisons below), not a new
+            // allocation per run.
+            let f = &mut g[..len];
+            f.copy_from_slice(r.field(w, Field::F).0);
             for d in [Field::FdX, Field::GradX, Field::FdY, Field::GradY] {
                 r.own(w, d);
-                for (v, fv) in r.values_mut(w, d).iter_mut().zip(&f) {
+                for (v, fv) in r.values_mut(w, d).iter_mut().zip(f.iter()) {
                     if !fv.is_finite() {
                         *v = f64::NAN;
                     }
