@@ -111,8 +111,10 @@ pub struct EngineTimes {
     pub kernel: f64,
     /// Whether `kernel` comes from GPU timestamp queries.
     pub kernel_from_timestamps: bool,
-    /// Getting results into host memory (GPU only): copies, maps, waits.
+    /// Getting results into host memory (GPU only): waits for the GPU, maps and unmaps.
     pub readback: f64,
+    /// Allocating the engine's buffers before the first tile (GPU only).
+    pub setup: f64,
 }
 
 /// Something that computes a request's fields, tile by tile, in order.
