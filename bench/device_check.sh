@@ -9,15 +9,7 @@
 # Here:   cargo build --release; strip -o .gl/gradfield target/release/gradfield;
 #         cp ../shared/bench/jax_cpu_peer.py .gl/   (and the loaders into .gl, device README)
 # There:  run with carry [".gl"] and the command `bash bench/device_check.sh`
-set -uo pipefail
-OUT=${OUT:-/tmp/gradfield-device}
-mkdir -p "$OUT"
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-if [ -d .gl ]; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-GF=${GF:-.gl/gradfield}
+source "$(dirname "$0")/device_env.sh"
 JAX=${JAX:-.gl/jax_cpu_peer.py}
 LOG="$OUT/log.txt"
 H="$OUT/host.txt"

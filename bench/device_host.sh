@@ -6,15 +6,7 @@
 # Run as bench/device_check.sh says (carry [".gl"]); `bash bench/device_host.sh`.
 # TILES (log2 of --tile-points, or "default"), SIZES (log2 of 1-D points) and PARTS (gpu, f64,
 # cpu, memory, rosenbrock, bench) choose what runs.
-set -uo pipefail
-OUT=${OUT:-/tmp/gradfield-device}
-mkdir -p "$OUT"
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-if [ -d .gl ]; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-GF=${GF:-.gl/gradfield}
+source "$(dirname "$0")/device_env.sh"
 LOG="$OUT/host_log.txt"
 SIN=(--f "sin(x)" --x -3.14159:3.14159)
 TILES=${TILES:-default 22 24}

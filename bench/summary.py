@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The speed goals of issue 7 as one table, from the files bench/device_run.sh leaves in a
+"""The speed goals of issue 7 as one table, from the files bench/device_check.sh leaves in a
 folder: gradfield bench JSON (bench_sin1d.json, bench_loss2d.json) and bench/peers.py's
 peers.json from the same device call. Medians against medians.
 

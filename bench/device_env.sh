@@ -1,0 +1,11 @@
+# Sourced by the device scripts: $OUT, the runtime dir, the GL/Vulkan loaders carried in .gl
+# (see the device README) and the gradfield binary carried there ($GF).
+set -uo pipefail
+OUT=${OUT:-/tmp/gradfield-device}
+mkdir -p "$OUT"
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+if [ -d .gl ]; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+GF=${GF:-.gl/gradfield}
