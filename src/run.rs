@@ -569,13 +569,11 @@ fn mask_undefined<T: Real>(tile: &TileView<'_, T>, masked: &mut Tile<T>) -> bool
     true
 }
 
-/// Whether every value is finite: a branch-free test per chunk (it vectorises), chunks in
-/// parallel (a GPU tile can hold 10^8 values).
+/// Whether every value is finite: the check's vectorised test, chunks in parallel (a GPU
+/// tile holds millions of values).
 fn all_finite<T: Real>(values: &[T]) -> bool {
     use rayon::prelude::*;
-    values
-        .par_chunks(1 << 16)
-        .all(|c| c.iter().fold(true, |all, v| all & v.is_finite()))
+    values.par_chunks(1 << 16).all(crate::check::all_finite)
 }
 
 fn write_coords(

@@ -831,7 +831,7 @@ impl Checker {
 /// Whether every value is finite (a fold without early exit, which vectorises; compiled for
 /// AVX-512 and AVX2 too, chosen at run time).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn all_finite(v: &[f64]) -> bool {
+pub(crate) fn all_finite<T: Real>(v: &[T]) -> bool {
     v.iter().fold(true, |all, x| all & x.is_finite())
 }
 
