@@ -27,8 +27,9 @@ pub const DEFAULT_BUDGET_BYTES: usize = 128 << 20;
 /// allocating the slots was a run's largest fixed cost, growing faster than the buffers
 /// (15 ms for 8 MiB buffers, 45–54 ms for 16–22 MiB, 190 ms for 90 MiB), while a tile of
 /// 2^20 points already moved at the link's speed. 1 GiB (tiles of 22 M f32 points) cost
-/// 800 MB of RSS; tiles of 2^21 points (this budget for three f32 fields) 165 MB, and made
-/// every measured run faster (sin 2^28 unchecked 308 → 100 ms, checked 635 → 391 ms).
+/// 800 MB of RSS; tiles of 2^21 points (this budget for three f32 fields) 165 MB, and were
+/// the fastest of five tile sizes timed in one call (sin 2^28: 100 ms unchecked, 391 ms
+/// checked; 308 and 635 ms with 1 GiB in another call).
 pub const DISCRETE_BUDGET_BYTES: usize = 96 << 20;
 
 /// The buffer budget for an adapter.
