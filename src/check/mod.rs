@@ -1969,19 +1969,21 @@ mod tests {
     #[test]
     fn one_value_ten_ulps_beyond_its_tolerance_is_caught_with_its_index() {
         // A 2-D f32 run in tiles, as an engine delivers it; one value of one tile (not the
-        // first) is moved 10 ulps beyond its tolerance.
+        // first), in the second run of its row (rows are longer than a block), is moved 10
+        // ulps beyond its tolerance.
         let grid = Grid::plane(
-            Axis::x(-2.0, 2.0, 300).unwrap(),
-            Axis::y(-1.0, 3.0, 200).unwrap(),
+            Axis::x(-2.0, 2.0, 1500).unwrap(),
+            Axis::y(-1.0, 3.0, 40).unwrap(),
         )
         .unwrap();
         let spec = FieldSpec::new("rosenbrock + sin(x*y)", grid).unwrap();
         let model = ErrorModel::gpu(Precision::F32, crate::grid::MathMode::Accurate);
         let engine = CpuEngine::<f32>::new(&spec).unwrap();
-        let target = 31_337; // in the fourth tile of 10 000 points
+        let target = 31_337; // in the fourth tile of 10 000 points: row 20, column 1337
         let r = Reference::new(&spec, model, true);
         let mut w = r.work();
-        let (row, col) = (target / 300, target % 300);
+        let (row, col) = (target / 1500, target % 1500);
+        assert!(col > crate::cpu::block::BLOCK);
         r.eval_run(row, &Cols::Pick(&[col]), &mut w);
         let (want, bound) = {
             let (v, b) = r.field(&w, Field::GradY);
@@ -1993,9 +1995,12 @@ mod tests {
             let len = 10_000.min(grid.len() - start);
             let mut tile = engine.eval(start, len);
             if (start..start + len).contains(&target) {
-                let v = (want + tol) as f32;
-                let ulp = f32::from_bits(v.to_bits() + 1) - v;
-                tile.values[Field::GradY.index()][target - start] = v + 10.0 * ulp;
+                // Away from zero (∂f/∂y is negative there): the tolerance's edge, then 10
+                // ulps further.
+                let away = want.signum();
+                let v = (want + away * tol) as f32;
+                let ulp = (f32::from_bits(v.to_bits() + 1) - v).abs();
+                tile.values[Field::GradY.index()][target - start] = v + away as f32 * 10.0 * ulp;
             }
             c.check(&tile.view());
         }
@@ -2005,7 +2010,7 @@ mod tests {
         // The error exceeds the tolerance by the 10 ulps (within the rounding of want + tol).
         assert!(g.worst_ratio > 1.0, "{}", g.worst_ratio);
         let excess = g.worst_err - g.worst_tol;
-        let ulp = (f32::from_bits((want as f32).to_bits() + 1) - want as f32) as f64;
+        let ulp = (f32::from_bits((want as f32).to_bits() + 1) - want as f32).abs() as f64;
         assert!(
             excess > 8.0 * ulp && excess < 12.0 * ulp,
             "{excess} vs ulp {ulp}"

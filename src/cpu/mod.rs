@@ -467,7 +467,8 @@ mod tests {
 
     #[test]
     fn f32_engine_uses_f32_coordinates_and_arithmetic() {
-        let ax = Axis::x(-3.0, 3.0, 1001).unwrap();
+        // Several blocks and a partial one.
+        let ax = Axis::x(-3.0, 3.0, 2501).unwrap();
         let s = spec("tanh(x)", Grid::line(ax));
         let tile = CpuEngine::<f32>::new(&s).unwrap().eval(0, ax.n);
         for i in (0..ax.n).step_by(7) {
