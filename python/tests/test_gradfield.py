@@ -5,6 +5,7 @@ released and Ctrl-C honoured."""
 import json
 import math
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -141,9 +142,10 @@ def test_the_gil_is_released_while_computing():
 
 
 def test_ctrl_c_interrupts_a_long_run_and_the_next_call_works():
-    # Ctrl-C as a terminal sends it: SIGINT to the process, from outside. (A Python thread
-    # sending it must first get the GIL back after its sleep, with both cores busy computing;
-    # in one CI run that way the call was not interrupted.)
+    # Ctrl-C as a terminal sends it: SIGINT to the process, from outside. Python raises
+    # KeyboardInterrupt only where SIGINT was not ignored when it started (a job a shell put in
+    # the background without job control inherits it ignored): the test sets the handler.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
     killer = subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -INT {os.getpid()}"])
     t0 = time.perf_counter()
     try:
@@ -152,6 +154,7 @@ def test_ctrl_c_interrupts_a_long_run_and_the_next_call_works():
             gradfield.field("rosenbrock", nx=8192, device="cpu", fields="f,grad")
     finally:
         killer.wait()
+        signal.signal(signal.SIGINT, old)
     # Stopped soon after the signal, not at the end of the run (a pending signal would also
     # raise KeyboardInterrupt after a run that ignored it).
     assert time.perf_counter() - t0 < 1.5
