@@ -41,79 +41,76 @@ impl Acc {
     }
 }
 
-#[inline(always)]
-fn judge(
-    a: &mut Acc,
-    l: usize,
-    g: f64,
-    w: f64,
-    b: f64,
-    sc: f64,
+/// The comparison's constants: the smallest tolerance, the loose-bound threshold, and the
+/// known largest ratio and relative error (`k`) with half an ulp of each (`h`).
+#[derive(Clone, Copy)]
+struct Limits {
     floor: f64,
     eps_ill: f64,
     kr: f64,
     hr: f64,
     kl: f64,
     hl: f64,
-) {
+}
+
+#[inline(always)]
+fn judge(a: &mut Acc, l: usize, g: f64, w: f64, b: f64, sc: f64, k: Limits) {
     let err = (g - w).abs();
-    let tol = SAFETY * b + floor;
-    let wa = w.abs();
+    let tol = SAFETY * b + k.floor;
     a.bits[l] = a.bits[l].max((err + tol).to_bits());
-    a.err[l] = if err > a.err[l] { err } else { a.err[l] };
-    let r = (-tol).mul_add(kr, err) - tol * hr;
+    errors(a, l, err, w, k);
+    let r = (-tol).mul_add(k.kr, err) - tol * k.hr;
     a.ratio[l] = if r > a.ratio[l] { r } else { a.ratio[l] };
-    let rm = if wa > 0.0 {
-        (-wa).mul_add(kl, err) - wa * hl
-    } else {
-        f64::NEG_INFINITY
-    };
-    a.rel[l] = if rm > a.rel[l] { rm } else { a.rel[l] };
-    a.ill[l] += (b > eps_ill * sc.abs()) as u64;
+    a.ill[l] += (b > k.eps_ill * sc.abs()) as u64;
 }
 
+/// The largest error and relative margin, which judged and reported quantities both keep.
 #[inline(always)]
-fn judge8(
-    mut a: Acc,
-    g: [f64; L],
-    w: [f64; L],
-    b: [f64; L],
-    sc: [f64; L],
-    floor: f64,
-    eps_ill: f64,
-    kr: f64,
-    hr: f64,
-    kl: f64,
-    hl: f64,
-) -> Acc {
-    for l in 0..L {
-        judge(
-            &mut a, l, g[l], w[l], b[l], sc[l], floor, eps_ill, kr, hr, kl, hl,
-        );
-    }
-    a
-}
-
-#[inline(always)]
-fn report8(mut a: Acc, g: [f64; L], w: [f64; L], kl: f64, hl: f64) -> Acc {
-    for l in 0..L {
-        report(&mut a, l, g[l], w[l], kl, hl);
-    }
-    a
-}
-
-#[inline(always)]
-fn report(a: &mut Acc, l: usize, g: f64, w: f64, kl: f64, hl: f64) {
-    let err = (g - w).abs();
+fn errors(a: &mut Acc, l: usize, err: f64, w: f64, k: Limits) {
     let wa = w.abs();
-    a.bits[l] = a.bits[l].max(err.to_bits());
     a.err[l] = if err > a.err[l] { err } else { a.err[l] };
     let rm = if wa > 0.0 {
-        (-wa).mul_add(kl, err) - wa * hl
+        (-wa).mul_add(k.kl, err) - wa * k.hl
     } else {
         f64::NEG_INFINITY
     };
     a.rel[l] = if rm > a.rel[l] { rm } else { a.rel[l] };
+}
+
+#[inline(always)]
+fn judge8(mut a: Acc, g: [f64; L], w: [f64; L], b: [f64; L], sc: [f64; L], k: Limits) -> Acc {
+    for l in 0..L {
+        judge(&mut a, l, g[l], w[l], b[l], sc[l], k);
+    }
+    a
+}
+
+#[inline(always)]
+fn report8(mut a: Acc, g: [f64; L], w: [f64; L], k: Limits) -> Acc {
+    for l in 0..L {
+        report(&mut a, l, g[l], w[l], k);
+    }
+    a
+}
+
+#[inline(always)]
+fn report(a: &mut Acc, l: usize, g: f64, w: f64, k: Limits) {
+    let err = (g - w).abs();
+    a.bits[l] = a.bits[l].max(err.to_bits());
+    errors(a, l, err, w, k);
+}
+
+/// A central difference of two stencil values `fp`, `fm` with bounds `bp`, `bm` over `den`:
+/// its value, bound (the subtraction's and the division's rounding at `u`) and scale.
+#[inline(always)]
+fn stencil(fp: f64, fm: f64, bp: f64, bm: f64, den: f64, u: f64) -> (f64, f64, f64) {
+    let d = fp - fm;
+    let q = d / den;
+    (
+        q,
+        (bp + bm + u * d.abs()) / den + u * q.abs(),
+        (fp.abs() + fm.abs()) / den,
+    )
 }
 
 struct Cols {
@@ -171,14 +168,18 @@ fn main() {
             eng[4][k] = y as f32;
         }
     }
-    let floor = 1e-30;
-    let eps_ill = 4096.0 * 2f64.powi(-24) / SAFETY;
-    let (kr, hr, kl, hl) = (0.5, 0.5 * 1e-16, 0.1, 0.1 * 1e-16);
+    let k = Limits {
+        floor: 1e-30,
+        eps_ill: 4096.0 * 2f64.powi(-24) / SAFETY,
+        kr: 0.5,
+        hr: 0.5 * 1e-16,
+        kl: 0.1,
+        hl: 0.1 * 1e-16,
+    };
     let read_only = std::env::var("READ").is_ok();
     let check_rows = |rows: std::ops::Range<usize>| -> [Acc; 7] {
-        let mut acc = [Acc::new(); 7];
-        let (mut a0, mut a1, mut a2, mut a3, mut a4, mut a5, mut a6) =
-            (acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6]);
+        // Accumulators by value (an array behind `&mut` kept them in memory: 3× slower).
+        let [mut a0, mut a1, mut a2, mut a3, mut a4, mut a5, mut a6] = [Acc::new(); 7];
         for j in rows {
             let y = coord(j);
             let (yp, ym) = ((y as f32 + h) as f64, (y as f32 - h) as f64);
@@ -222,16 +223,10 @@ fn main() {
                     bf[l] = cex[l] + ey + u * f[l].abs();
                     let (fp, fm) = (cxp[l] + yv, cxm[l] + yv);
                     let (bp, bm) = (cexp[l] + ey + u * fp.abs(), cexm[l] + ey + u * fm.abs());
-                    let d = fp - fm;
-                    qx[l] = d / den;
-                    bqx[l] = (bp + bm + u * d.abs()) / den + u * qx[l].abs();
-                    sqx[l] = (fp.abs() + fm.abs()) / den;
+                    (qx[l], bqx[l], sqx[l]) = stencil(fp, fm, bp, bm, den, u);
                     let (fp, fm) = (cx[l] + ypv, cx[l] + ymv);
                     let (bp, bm) = (cex[l] + eyp + u * fp.abs(), cex[l] + eym + u * fm.abs());
-                    let d = fp - fm;
-                    qy[l] = d / den;
-                    bqy[l] = (bp + bm + u * d.abs()) / den + u * qy[l].abs();
-                    sqy[l] = (fp.abs() + fm.abs()) / den;
+                    (qy[l], bqy[l], sqy[l]) = stencil(fp, fm, bp, bm, den, u);
                 }
                 let (g0, g1, g2, g3, g4) = (ldf(gf), ldf(gfx), ldf(ggx), ldf(gfy), ldf(ggy));
                 if read_only {
@@ -252,19 +247,16 @@ fn main() {
                     }
                     continue;
                 }
-                a0 = judge8(a0, g0, f, bf, f, floor, eps_ill, kr, hr, kl, hl);
-                a1 = judge8(a1, g1, qx, bqx, sqx, floor, eps_ill, kr, hr, kl, hl);
-                a2 = report8(a2, g1, cgx, kl, hl);
-                a3 = judge8(a3, g2, cgx, cegx, cgx, floor, eps_ill, kr, hr, kl, hl);
-                a4 = judge8(a4, g3, qy, bqy, sqy, floor, eps_ill, kr, hr, kl, hl);
-                a5 = report8(a5, g3, [gy; L], kl, hl);
-                a6 = judge8(
-                    a6, g4, [gy; L], [egy; L], [gy; L], floor, eps_ill, kr, hr, kl, hl,
-                );
+                a0 = judge8(a0, g0, f, bf, f, k);
+                a1 = judge8(a1, g1, qx, bqx, sqx, k);
+                a2 = report8(a2, g1, cgx, k);
+                a3 = judge8(a3, g2, cgx, cegx, cgx, k);
+                a4 = judge8(a4, g3, qy, bqy, sqy, k);
+                a5 = report8(a5, g3, [gy; L], k);
+                a6 = judge8(a6, g4, [gy; L], [egy; L], [gy; L], k);
             }
         }
-        acc = [a0, a1, a2, a3, a4, a5, a6];
-        acc
+        [a0, a1, a2, a3, a4, a5, a6]
     };
     let threads: usize = std::env::var("T")
         .ok()
