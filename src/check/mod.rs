@@ -1911,7 +1911,7 @@ mod tests {
         }
         let mut rnd = xorshift(11);
         for case in 0..60 {
-            // Lengths across lanes, chunks (2^14) and their tails; few distinct values so
+            // Lengths across lanes, chunks (2^12) and their tails; few distinct values so
             // that ties are common; zeros of both signs, infinities, NaN.
             let len = match case % 4 {
                 0 => (rnd() % 40) as usize,
