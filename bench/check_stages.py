@@ -10,11 +10,12 @@
 3. With --gpu: stages of GPU runs (kernel, readback, check, total) for 1-D sin at the given
    sizes with --check full, sample and none, to show whether the check overlaps the GPU.
 
+4. With --rosenbrock BACKEND: the 8192² Rosenbrock run streamed to --out-dir with each check
+   mode, wall time and the process's peak RSS (acceptance 3).
+
 Usage: python3 bench/check_stages.py --gradfield target/release/gradfield \
            [--jax ../shared/bench/jax_cpu_peer.py] [--rounds 3] [--runs 7] \
            [--gpu vulkan --gpu-sizes 2^24,2^26] [--rosenbrock vulkan] [--json OUT.json]
-4. With --rosenbrock BACKEND: the 8192² Rosenbrock run streamed to --out-dir with each check
-   mode, wall time and the process's peak RSS (acceptance 3).
 Every figure is a median of runs on this machine; nothing here asserts a time.
 """
 import argparse
@@ -25,7 +26,8 @@ import subprocess
 import sys
 import time
 
-SIN = ["--f", "sin(x)", "--x", "-3.14159:3.14159", "--nx", "4194304"]
+SIN_1D = ["--f", "sin(x)", "--x", "-3.14159:3.14159"]
+SIN = [*SIN_1D, "--nx", "4194304"]
 LOSS = ["--f", "0.3*sin(3*x)+0.5*x^2+0.5*y^2", "--x", "-3:3", "--y", "-3:3",
         "--nx", "2048", "--ny", "2048"]
 CASES = [("sin f32", SIN, "f32"), ("sin f64", SIN, "f64"),
@@ -96,8 +98,7 @@ def gpu_stages(gf, backend, sizes, runs):
         for mode in ("full", "sample", "none"):
             rows = []
             for _ in range(runs):
-                d = field(gf, ["--backend", backend, "--f", "sin(x)", "--x", "-3.14159:3.14159",
-                               "--nx", str(n), "--check", mode])
+                d = field(gf, ["--backend", backend, *SIN_1D, "--nx", str(n), "--check", mode])
                 rows.append(d["timings_ms"])
             # Every stage the run reports (kernel, readback, setup, check, write, host, total).
             keys = [k for k, v in rows[0].items() if isinstance(v, float)]
@@ -147,23 +148,25 @@ def main():
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
     res = {"cpus": os.cpu_count()}
+
+    def save():
+        # After every part, so that a run cut short (a device call's limit) keeps what it has.
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(res, f, indent=1)
+
     if not a.skip_cpu:
         res["stages"] = stages(a.gradfield, a.stage_runs)
-    if a.json:
-        json.dump(res, open(a.json, "w"), indent=1)
+        save()
     if a.jax and not a.skip_cpu:
         res["whole"] = whole(a.gradfield, a.jax, a.rounds, a.runs)
-        if a.json:
-            json.dump(res, open(a.json, "w"), indent=1)
+        save()
     if a.gpu:
         res["gpu"] = gpu_stages(a.gradfield, a.gpu, a.gpu_sizes.split(","), 5)
-        if a.json:
-            json.dump(res, open(a.json, "w"), indent=1)
+        save()
     if a.rosenbrock:
         res["rosenbrock"] = rosenbrock(a.gradfield, a.rosenbrock, a.out_dir, 2)
-    if a.json:
-        json.dump(res, open(a.json, "w"), indent=1)
-
+        save()
 
 if __name__ == "__main__":
     main()
