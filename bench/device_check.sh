@@ -30,9 +30,9 @@ timeout 200 python3 bench/check_stages.py --gradfield "$GF" --jax "$JAX" --round
   --json "$OUT/stages.json" 2>&1 | tee -a "$LOG"
 step "one field (larger tiles: the budget is per field)"
 for tp in default 21; do
-  extra=(); [ "$tp" != default ] && extra=(--tile-points $((1 << tp)))
+  tile_args "$tp"
   "$GF" field --backend vulkan --f "sin(x)" --x -3.14159:3.14159 --nx $((1 << 28)) --fields f \
-    "${extra[@]}" --json -q 2>/dev/null | python3 -c "import json, sys; print('fields f, tile $tp:', json.load(sys.stdin)['timings_ms'])" | tee -a "$LOG"
+    "${TILE_ARGS[@]}" --json -q 2>/dev/null | python3 -c "import json, sys; print('fields f, tile $tp:', json.load(sys.stdin)['timings_ms'])" | tee -a "$LOG"
 done
 step "bench sin1d"
 timeout 90 "$GF" bench --backend vulkan --cases sin1d --sizes 2^24,2^26,2^28 --reps 5 --cpu-max 2^24 \

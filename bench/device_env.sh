@@ -9,3 +9,8 @@ if [ -d .gl ]; then
   ldconfig
 fi
 GF=${GF:-.gl/gradfield}
+# tile_args T: TILE_ARGS holds the `--tile-points 2^T` option, or nothing for T = default.
+tile_args() {
+  TILE_ARGS=()
+  if [ "$1" != default ]; then TILE_ARGS=(--tile-points $((1 << $1))); fi
+}

@@ -34,17 +34,17 @@ PY
 want gpu && echo "=== GPU runs: stages by tile size" | tee -a "$LOG"
 want gpu && for n in $SIZES; do
   for tp in $TILES; do
-    extra=(); [ "$tp" != default ] && extra=(--tile-points $((1 << tp)))
+    tile_args "$tp"
     for mode in none full sample; do
-      t "sin 2^$n tile $tp $mode" --backend vulkan "${SIN[@]}" --nx $((1 << n)) --check $mode "${extra[@]}"
+      t "sin 2^$n tile $tp $mode" --backend vulkan "${SIN[@]}" --nx $((1 << n)) --check $mode "${TILE_ARGS[@]}"
     done
   done
 done
 want f64 && echo "=== GPU runs in f64: sin 2^26" | tee -a "$LOG"
 want f64 && for tp in $TILES; do
-  extra=(); [ "$tp" != default ] && extra=(--tile-points $((1 << tp)))
+  tile_args "$tp"
   for mode in none full sample; do
-    t "sin f64 2^26 tile $tp $mode" --backend vulkan "${SIN[@]}" --nx $((1 << 26)) --precision f64 --check $mode "${extra[@]}"
+    t "sin f64 2^26 tile $tp $mode" --backend vulkan "${SIN[@]}" --nx $((1 << 26)) --precision f64 --check $mode "${TILE_ARGS[@]}"
   done
 done
 want cpu && echo "=== CPU check by threads (sin f32, loss f32, 2^22)" | tee -a "$LOG"
@@ -66,10 +66,10 @@ for th in (1, 4, 16):
 PY
 want rosenbrock && echo "=== Rosenbrock 8192² streamed to --out-dir, by tile size" | tee -a "$LOG"
 want rosenbrock && for tp in $TILES; do
-  extra=(); [ "$tp" != default ] && extra=(--tile-points $((1 << tp)))
+  tile_args "$tp"
   for mode in none full; do
     t "rosenbrock tile $tp $mode" --backend vulkan --f rosenbrock --nx 8192 --ny 8192 --out-dir /tmp/rosen \
-      --check $mode "${extra[@]}"
+      --check $mode "${TILE_ARGS[@]}"
   done
 done
 if want bench; then
