@@ -302,8 +302,9 @@ pub struct Checker {
     /// float64 model), which decides most ill-conditioned points without multi-precision.
     own_error: Option<Reference>,
     /// `own_error`'s buffers, kept from tile to tile (a block's registers for every node of
-    /// its plans: allocating them per tile cost a few percent of a sampled check).
-    own_work: std::sync::Mutex<Option<RefWork>>,
+    /// its plans: allocating them per tile cost a few percent of a sampled check). Only
+    /// [`Checker::escalate`] uses them, serially, under `&mut self`.
+    own_work: Option<RefWork>,
 }
 
 /// At most this many ill-conditioned points per run get a truth (a multi-precision one costs
@@ -416,7 +417,7 @@ impl Checker {
             decided: Decided::default(),
             double_double: true,
             own_error,
-            own_work: std::sync::Mutex::new(None),
+            own_work: None,
         }
     }
 
@@ -526,7 +527,7 @@ impl Checker {
     /// it is, so the statistics are those of the multi-precision truth alone.
     /// Returns the statistics and how many points were decided without multi-precision.
     fn escalate(
-        &self,
+        &mut self,
         mut stats: Vec<FieldStats>,
         suspects: &[Suspect],
     ) -> (Vec<FieldStats>, Decided) {
@@ -540,10 +541,10 @@ impl Checker {
         };
         let mut rest = Vec::with_capacity(suspects.len());
         let mut decided = Decided::default();
-        let mut w = self.own_error.as_ref().map(|r| {
-            let kept = self.own_work.lock().expect("not poisoned").take();
-            kept.unwrap_or_else(|| r.work())
-        });
+        let mut w = self
+            .own_error
+            .as_ref()
+            .map(|r| self.own_work.take().unwrap_or_else(|| r.work()));
         for s in suspects {
             let field = field_of(s);
             // The float64 reference's own bound (float32 checks), else a double-double truth
@@ -575,7 +576,7 @@ impl Checker {
                 rest.push(*s);
             }
         }
-        *self.own_work.lock().expect("not poisoned") = w;
+        self.own_work = w;
         let truths: Vec<Option<f64>> = rest
             .par_iter()
             .map(|s| truth::Truth::with(|t| self.reference.truth_at(t, field_of(s), s.k)))
