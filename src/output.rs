@@ -31,10 +31,36 @@ fn parent_of(path: &Path) -> PathBuf {
     }
 }
 
-/// Why `path` cannot be created: its folder does not exist.
-fn missing_parent(path: &Path) -> Option<String> {
+/// Why `path` cannot be created: its folder does not exist, is not a folder, or does not
+/// let this process create a file in it. The last is probed with a file created and removed
+/// at once, which catches what permission bits alone do not tell: read-only file systems,
+/// access lists, folders such as `/proc`, and a root user who may write anywhere else.
+fn parent_problem(path: &Path) -> Option<String> {
     let parent = parent_of(path);
-    (!parent.is_dir()).then(|| format!("the folder {} does not exist", parent.display()))
+    if !parent.exists() {
+        return Some(format!("the folder {} does not exist", parent.display()));
+    }
+    if !parent.is_dir() {
+        return Some(format!("{} is not a folder", parent.display()));
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let probe = parent.join(format!(".{name}.probe-{}", unique_suffix()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            // Removing what was just created cannot fail in a folder that allowed creating
+            // it (short of a race with another process, which then owns the name).
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => Some(format!(
+            "cannot create a file in the folder {}: {e}",
+            parent.display()
+        )),
+    }
 }
 
 /// A name unique to this process and moment, for temporary files and folders.
@@ -52,8 +78,8 @@ fn unique_suffix() -> String {
 }
 
 /// Checks a file target before any work: a name with one of `extensions` (lower case, no
-/// dot), in a folder that exists, and, if the path exists, a regular file (not a folder, a
-/// device or a link to one) that can be replaced.
+/// dot), in a folder that exists and where this process can create files, and, if the path
+/// exists, a regular file (not a folder, a device or a link to one) that can be replaced.
 ///
 /// ```
 /// use gradfield::output::check_file_target;
@@ -87,7 +113,7 @@ pub fn check_file_target(path: &Path, extensions: &[&str]) -> Result<()> {
     if path.file_name().is_none() {
         return Err(bad("not a file name".into()));
     }
-    if let Some(why) = missing_parent(path) {
+    if let Some(why) = parent_problem(path) {
         return Err(bad(why));
     }
     match std::fs::symlink_metadata(path) {
@@ -242,9 +268,9 @@ pub fn is_inside(dir: &Path, path: &Path) -> bool {
     path.file_name().is_some() && abs(&parent_of(path)).is_some_and(|p| Some(p) == abs(dir))
 }
 
-/// Checks a folder target before any work: a folder name in a folder that exists, and either
-/// absent or a folder holding only names `ours` accepts (what gradfield writes there), since
-/// an output folder is replaced whole.
+/// Checks a folder target before any work: a folder name in a folder that exists and where
+/// this process can create files, and either absent or a folder holding only names `ours`
+/// accepts (what gradfield writes there), since an output folder is replaced whole.
 ///
 /// ```
 /// use gradfield::output::check_dir_target;
@@ -265,7 +291,7 @@ pub fn check_dir_target(target: &Path, ours: &dyn Fn(&str) -> bool) -> Result<()
     if name == "." || name == ".." {
         return Err(invalid("not a folder name".into()));
     }
-    if let Some(why) = missing_parent(target) {
+    if let Some(why) = parent_problem(target) {
         return Err(invalid(why));
     }
     match std::fs::symlink_metadata(target) {
@@ -561,6 +587,35 @@ mod tests {
             let got: Vec<f32> = npy.into_vec().unwrap();
             assert_eq!(got, data);
         }
+    }
+
+    #[test]
+    fn targets_are_refused_where_no_file_can_be_created_and_the_probe_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, "a file").unwrap();
+        let why = |e: Error| e.to_string();
+        let e = check_file_target(&file.join("fig.png"), &["png"]).unwrap_err();
+        assert!(why(e).contains("notes.txt is not a folder"));
+        let e = check_dir_target(&file.join("out"), &|_| true).unwrap_err();
+        assert!(why(e).contains("notes.txt is not a folder"));
+        // A folder that exists and that even root cannot create files in.
+        #[cfg(target_os = "linux")]
+        for e in [
+            check_file_target(Path::new("/proc/gradfield-fig.png"), &["png"]).unwrap_err(),
+            check_dir_target(Path::new("/proc/gradfield-out"), &|_| true).unwrap_err(),
+        ] {
+            assert_eq!(e.exit_code(), 2);
+            assert!(why(e).contains("cannot create a file in the folder /proc"));
+        }
+        // In a folder that allows it, the check passes and leaves only what was there.
+        check_file_target(&dir.path().join("fig.png"), &["png"]).unwrap();
+        check_dir_target(&dir.path().join("out"), &|_| true).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["notes.txt"]);
     }
 
     #[test]

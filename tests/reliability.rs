@@ -28,12 +28,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Names under `dir` that a run leaves behind besides the target itself: temporary files
-/// and folders (`.NAME.tmp-…`). The lock file `.NAME.lock` is allowed (documented).
+/// and folders (`.NAME.tmp-…`, `.NAME.old-…`) and write probes (`.NAME.probe-…`). The lock
+/// file `.NAME.lock` is allowed (documented).
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-") || n.contains(".old-"))
+        .filter(|n| n.contains(".tmp-") || n.contains(".old-") || n.contains(".probe-"))
         .collect()
 }
 
@@ -298,7 +299,10 @@ fn unusable_figure_targets_are_refused_before_any_work() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
     let link = root.path().join("link.png");
     std::os::unix::fs::symlink("/dev/null", &link).unwrap();
-    let cases: Vec<(String, &str)> = vec![
+    let not_a_folder = root.path().join("notes.txt");
+    std::fs::write(&not_a_folder, "a file").unwrap();
+    #[allow(unused_mut)] // pushed to on Linux only
+    let mut cases: Vec<(String, &str)> = vec![
         (folder.display().to_string(), "not a regular file"),
         (fifo.display().to_string(), "not a regular file"),
         (link.display().to_string(), "not a regular file"),
@@ -315,7 +319,17 @@ fn unusable_figure_targets_are_refused_before_any_work() {
             "must end in .png, .svg, .pdf",
         ),
         ("/no/such/folder/fig.png".into(), "does not exist"),
+        (
+            not_a_folder.join("fig.png").display().to_string(),
+            "notes.txt is not a folder",
+        ),
     ];
+    // A folder that exists but where no file can be created, not even by root.
+    #[cfg(target_os = "linux")]
+    cases.push((
+        "/proc/gradfield-fig.png".into(),
+        "cannot create a file in the folder /proc",
+    ));
     for (target, why) in &cases {
         // A grid big enough that computing first would take visible time.
         let t0 = Instant::now();
