@@ -13,6 +13,9 @@
 //! // Pixels alone keep the default physical width: 800 px wide is 6.4 in at 125 dpi.
 //! assert_eq!(FigureOptions::pixels_wh(800, 600).dpi(), 125.0);
 //! assert_eq!("16x12cm".parse::<PhysicalSize>()?.inches(), (16.0 / 2.54, Some(12.0 / 2.54)));
+//! let why = |s: &str| s.parse::<PhysicalSize>().unwrap_err().to_string();
+//! assert!(why("6 by 4").contains("cannot read the size"));
+//! assert!(why("0x4in").contains("positive, finite width and height"));
 //! # Ok::<(), gradfield::Error>(())
 //! ```
 
@@ -63,7 +66,9 @@ impl std::str::FromStr for PhysicalSize {
         }
         let ok = |v: f64| v.is_finite() && v > 0.0;
         if !ok(w) || h.is_some_and(|h| !ok(h)) {
-            return Err(bad());
+            return Err(Error::input(format!(
+                "the size `{s}` must have a positive, finite width and height"
+            )));
         }
         Ok(PhysicalSize {
             width_in: w / per_inch,
