@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -106,16 +107,40 @@ class Figure:
         return self._bytes("pdf")
 
     def save(self, path: "os.PathLike[str] | str") -> None:
-        """Writes the figure in the format its name ends in (.png, .svg or .pdf)."""
+        """Writes the figure in the format its name ends in (.png, .svg or .pdf).
+
+        As the command line does: the target must be a regular file or absent (else
+        ``ValueError``, before drawing); the figure is written under a private temporary
+        name beside it (``.NAME.tmp-…``) and renamed into place when complete, so the target
+        holds the old figure or the new one, never part of one, and a failed or interrupted
+        save leaves no temporary file. Errors opening the folder name the target."""
         p = os.fspath(path)
         ext = os.path.splitext(p)[1].lower().lstrip(".")
         if ext not in ("png", "svg", "pdf"):
             raise ValueError(f"{p}: a figure's name must end in .png, .svg or .pdf")
+        if os.path.lexists(p) and not os.path.isfile(p):
+            raise ValueError(f"{p}: it exists and is not a regular file")
         data = self._bytes(ext)
-        tmp = f"{p}.tmp-{os.getpid()}"
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, p)
+        folder, name = os.path.split(p)
+        tmp = os.path.join(folder, f".{name}.tmp-{os.getpid()}-{uuid.uuid4().hex}")
+        try:
+            # O_EXCL: a name no other writer (thread or process) holds; 0o666 minus the
+            # umask, as a plain open() would give the figure.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as e:
+            raise type(e)(e.errno, e.strerror, p) from e
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, p)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
     def _repr_png_(self) -> bytes:
         return self.png()

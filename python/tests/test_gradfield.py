@@ -82,7 +82,7 @@ def test_bad_arguments_and_devices_raise_the_right_exceptions():
     assert issubclass(gradfield.DeviceError, RuntimeError)
 
 
-def test_figures_show_in_jupyter_and_save(tmp_path):
+def test_figures_show_in_jupyter_and_save(tmp_path, monkeypatch):
     r = gradfield.field("himmelblau", nx=128, device="cpu")
     fig = r.figure(size="3.3in", dpi=150, subtitle=False, color_scale="log", streamlines=6)
     png = fig._repr_png_()
@@ -94,6 +94,29 @@ def test_figures_show_in_jupyter_and_save(tmp_path):
         fig.save(tmp_path / "h.jpg")
     with pytest.raises(ValueError, match="colour map"):
         r.figure(cmap="rainbow-unsafe")
+    # The command line's contract: no part of a figure in the target, no temporary left.
+    (tmp_path / "d.png").mkdir()
+    with pytest.raises(ValueError, match="not a regular file"):
+        fig.save(tmp_path / "d.png")
+    umask = os.umask(0)
+    os.umask(umask)
+    fig.save(tmp_path / "h.png")
+    assert (tmp_path / "h.png").stat().st_mode & 0o777 == 0o666 & ~umask
+    old = (tmp_path / "h.png").read_bytes()
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", failing_replace)
+        with pytest.raises(OSError, match="No space left"):
+            fig.save(tmp_path / "h.png")
+    assert (tmp_path / "h.png").read_bytes() == old
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["d.png", "h.pdf", "h.png"]
+    if os.path.isdir("/proc"):  # a folder where no file can be created, not even by root
+        with pytest.raises(OSError) as e:
+            fig.save("/proc/gradfield-h.png")
+        assert e.value.filename == "/proc/gradfield-h.png"
     c = gradfield.curve("loss", x=(-3, 3), n=401, device="cpu")
     assert c.figure(slopes=21)._repr_png_().startswith(b"\x89PNG")
     s = gradfield.sweep("sin(x)", x=(-3, 3), n=256, steps=6, device="cpu")
