@@ -97,7 +97,12 @@ class DaskField:
 
     def to_zarr(self, path: str, **kwargs: Any) -> Dict[str, Any]:
         """Writes the fields with their coordinates to a Zarr store (through xarray), checks
-        every block in the same pass, and returns the aggregated check."""
+        every block in the same pass, and returns the aggregated check.
+
+        Unlike the command line's output folders, the store is written in place, block by
+        block, as Zarr writes it (it may be an object store that cannot be renamed): a run
+        that fails or is interrupted leaves a partial store. Write to a new path and move or
+        publish it when this returns."""
         import dask
 
         write = self.to_xarray().to_zarr(path, compute=False, **kwargs)
