@@ -230,6 +230,19 @@ fn very_deep_parentheses_are_an_error_not_a_crash() {
     let o = gradfield(&["field", "--device", "cpu", "--f", &deep, "--x", "0:1"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nests too deeply"));
+    // A flat sum of 250 terms builds a tree 250 deep: the message says why.
+    let terms: Vec<String> = (1..=250).map(|i| format!("sin({i}*x)")).collect();
+    let o = gradfield(&[
+        "field",
+        "--device",
+        "cpu",
+        "--f",
+        &terms.join("+"),
+        "--x",
+        "0:1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("each term of a chain like a + b + c … counts as one"));
 }
 
 #[test]

@@ -139,7 +139,10 @@ impl ParseError {
                 if *expected == 1 { "" } else { "s" }
             ),
             ParseErrorKind::TooDeep => {
-                format!("expression nests too deeply (more than {MAX_DEPTH} levels)")
+                format!(
+                    "expression nests too deeply (more than {MAX_DEPTH} levels; each term \
+                     of a chain like a + b + c … counts as one)"
+                )
             }
             ParseErrorKind::BadNumber { text } => {
                 format!("number `{text}` is out of range for a float64")
