@@ -745,15 +745,10 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         }
         for l in &lines {
             c.polyline(l, c.px(0.8), palette::INK.alpha(215), LineStyle::Solid);
-            // An arrowhead at the middle, along the direction of travel.
-            if l.len() >= 3 {
-                let m = l.len() / 2;
-                let (a, b) = (l[m - 1], l[m + 1]);
-                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-                let len = dx.hypot(dy).max(1e-6);
+            // An arrowhead near the middle, along the direction of travel.
+            if let Some((at, (ux, uy))) = super::stream::head(l) {
                 let hl = c.px(4.0);
-                let (ux, uy) = (dx / len, dy / len);
-                let tip = (l[m].0 + ux * hl * 0.5, l[m].1 + uy * hl * 0.5);
+                let tip = (at.0 + ux * hl * 0.5, at.1 + uy * hl * 0.5);
                 let base = (tip.0 - ux * hl, tip.1 - uy * hl);
                 let half = hl * 0.45;
                 c.polygon(

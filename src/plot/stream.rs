@@ -66,11 +66,29 @@ pub fn streamlines(
         let mut halves = [Vec::new(), Vec::new()];
         for (half, h) in halves.iter_mut().zip([step, -step]) {
             let mut p = seed;
+            // The first step is held to the field's direction at the seed.
+            let mut last = dir(seed).map(|(u, v)| (h * u, h * v));
             for _ in 0..max_points {
                 let Some(q) = rk4(p, h) else { break };
                 if grid.near(q, test) {
                     break;
                 }
+                // Near a critical point (a sink, a source, a saddle) the unit directions that
+                // RK4 combines point different ways: the step comes out short, or turns more
+                // than 60° from the one before. Stop there rather than jitter across the point
+                // or creep towards a false one, which bunches points (and the arrowhead, placed
+                // at the middle point) where the line ends, pointing either way.
+                let d = (q.0 - p.0, q.1 - p.1);
+                let len = d.0.hypot(d.1);
+                if len < 0.5 * step {
+                    break;
+                }
+                if let Some(e) = last
+                    && d.0 * e.0 + d.1 * e.1 < 0.5 * len * e.0.hypot(e.1)
+                {
+                    break;
+                }
+                last = Some(d);
                 // Closing on itself: near an earlier point of this line (not the last few).
                 if half.len() > 20
                     && half[..half.len() - 10]
@@ -136,6 +154,39 @@ pub fn streamlines(
         }
     }
     lines
+}
+
+/// Where a line's arrowhead goes: the middle of the segment nearest the line's middle (by
+/// length) that bends less than 30° from its neighbours, and the unit direction of travel
+/// there. At a sharp bend (a line that passes a saddle) a head would straddle the bend and
+/// seem to point sideways. `None` for a line without two distinct points.
+pub fn head(line: &[(f32, f32)]) -> Option<((f32, f32), (f32, f32))> {
+    let n = line.len().checked_sub(1)?;
+    let seg = |i: usize| (line[i + 1].0 - line[i].0, line[i + 1].1 - line[i].1);
+    let lens: Vec<f32> = (0..n).map(|i| seg(i).0.hypot(seg(i).1)).collect();
+    let half = 0.5 * lens.iter().sum::<f32>();
+    // How far each segment's middle is from the line's middle, along the line.
+    let mut at = 0.0;
+    let off: Vec<f32> = lens
+        .iter()
+        .map(|l| {
+            at += l;
+            (at - 0.5 * l - half).abs()
+        })
+        .collect();
+    let straight = |i: usize, j: usize| {
+        let (a, b) = (seg(i), seg(j));
+        a.0 * b.0 + a.1 * b.1 >= 30f32.to_radians().cos() * lens[i] * lens[j]
+    };
+    let mut order: Vec<usize> = (0..n).filter(|&i| lens[i] > 0.0).collect();
+    order.sort_by(|&i, &j| off[i].total_cmp(&off[j]));
+    let pick = order
+        .iter()
+        .copied()
+        .find(|&i| (i == 0 || straight(i - 1, i)) && (i + 1 == n || straight(i, i + 1)))
+        .or_else(|| order.first().copied())?;
+    let (d, l, p) = (seg(pick), lens[pick], line[pick]);
+    Some(((p.0 + 0.5 * d.0, p.1 + 0.5 * d.1), (d.0 / l, d.1 / l)))
 }
 
 /// Points already on lines, bucketed by cells of the test distance, for distance queries.
@@ -219,6 +270,75 @@ mod tests {
                 .iter()
                 .fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
             assert!(hi - lo < 2.5, "radius drifts from {lo} to {hi}");
+        }
+    }
+
+    #[test]
+    fn the_head_sits_on_a_straight_stretch_near_the_middle_pointing_along_travel() {
+        // Up 4 steps of 10, a sharp turn, 3 steps right: the middle by length (35 of 70) is
+        // on the bend, so the head goes on the nearest segment clear of it.
+        let l = [
+            (0.0, 40.0),
+            (0.0, 30.0),
+            (0.0, 20.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (20.0, 0.0),
+            (30.0, 0.0),
+        ];
+        assert_eq!(head(&l), Some(((0.0, 15.0), (0.0, -1.0))));
+        // A straight line: the exact middle, along travel.
+        let l = [(0.0, 0.0), (10.0, 0.0), (20.0, 0.0), (30.0, 0.0)];
+        assert_eq!(head(&l), Some(((15.0, 0.0), (1.0, 0.0))));
+        assert_eq!(head(&[(1.0, 1.0)]), None);
+        assert_eq!(head(&[(1.0, 1.0), (1.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn lines_into_a_sink_or_out_of_a_source_never_turn_back() {
+        // ∇f of f = x² + 0.5·y² off centre: a sink of −∇f (a source of ∇f) at (0.3, −0.2),
+        // which the lattice's points do not hit.
+        let xs: Vec<f64> = (0..64).map(|i| -1.0 + 2.0 * i as f64 / 63.0).collect();
+        let gx = Lattice::from_fn(xs.clone(), xs.clone(), |x, _| 2.0 * (x - 0.3));
+        let gy = Lattice::from_fn(xs.clone(), xs, |_, y| y + 0.2);
+        let ax = Axes {
+            x0: 0.0,
+            y0: 0.0,
+            w: 400.0,
+            h: 400.0,
+            xs: Scale::linear(-1.0, 1.0),
+            ys: Scale::linear(-1.0, 1.0),
+        };
+        let centre = (ax.px(0.3), ax.py(-0.2));
+        for sign in [-1.0, 1.0] {
+            for density in [3, 4, 10] {
+                let lines = streamlines(&ax, &gx, &gy, sign, density);
+                assert!(!lines.is_empty());
+                for l in &lines {
+                    // No step turns back on the one before (a line that reaches the critical
+                    // point stops there instead of jittering across it)…
+                    for w in l.windows(3) {
+                        let (a, b) = (
+                            (w[1].0 - w[0].0, w[1].1 - w[0].1),
+                            (w[2].0 - w[1].0, w[2].1 - w[1].1),
+                        );
+                        assert!(
+                            a.0 * b.0 + a.1 * b.1 > 0.0,
+                            "sign {sign}, density {density}: a line turns back at {:?}",
+                            w[1]
+                        );
+                    }
+                    // …so the arrowhead points the way the field flows: towards the centre
+                    // for −∇f, away from it for ∇f.
+                    let (p, u) = head(l).unwrap();
+                    let inward = u.0 * (centre.0 - p.0) + u.1 * (centre.1 - p.1);
+                    assert!(
+                        inward * (sign as f32) < 0.0,
+                        "sign {sign}, density {density}: head at {p:?} points the wrong way"
+                    );
+                }
+            }
         }
     }
 }
