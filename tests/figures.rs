@@ -310,6 +310,45 @@ fn sweep_plot() -> SweepPlot {
     }
 }
 
+/// The caption fits in the figure: nothing is drawn in its last rows or right columns, at
+/// sizes where the plot fills its room and where it is centred in a wider one, with one
+/// colour bar or two. (A centred plot once wrapped its caption narrower than the layout had
+/// reserved, and the last line fell off the bottom.)
+#[test]
+fn the_caption_fits_inside_the_figure() {
+    let sizes = [
+        small(),
+        FigureOptions {
+            size: Some("3.3in".parse().unwrap()),
+            dpi: Some(150.0),
+            ..FigureOptions::default()
+        },
+        FigureOptions {
+            size: Some("6x3in".parse().unwrap()),
+            dpi: Some(100.0),
+            ..FigureOptions::default()
+        },
+    ];
+    for (k, o) in sizes.iter().enumerate() {
+        for normalize in [false, true] {
+            let mut fig = bowl_figure(Background::F);
+            fig.quiver.normalize = normalize;
+            // Every note the caption can hold: masked points, arrows, streamlines, contours.
+            fig.f.v[0] = f64::NAN;
+            fig.streamlines = 3;
+            let c = field_figure(&fig, o).unwrap();
+            let (w, h) = (c.pixmap.width(), c.pixmap.height());
+            let ink = |x: u32, y: u32| {
+                let p = c.get(x, y);
+                p.r.min(p.g).min(p.b) < 200
+            };
+            let bottom = (0..w).filter(|&x| (h - 3..h).any(|y| ink(x, y))).count();
+            let right = (0..h).filter(|&y| (w - 3..w).any(|x| ink(x, y))).count();
+            assert_eq!((bottom, right), (0, 0), "size {k}, normalize {normalize}");
+        }
+    }
+}
+
 /// Every arrow pixel lies inside the axes, whatever the arrow scale (arrows are clipped).
 #[test]
 fn no_arrow_pixel_falls_outside_the_axes() {

@@ -270,7 +270,16 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
     let captions = [caption];
     let bottom_room = Axes::bottom_room(&c, true)
         + if k > 0 {
-            footer_height(&c, &captions, w - left - right, None)
+            footer_height(
+                &c,
+                &captions,
+                FooterBox {
+                    x: left,
+                    key_right: w - right,
+                    width: w - left - right,
+                },
+                None,
+            )
         } else {
             c.px(4.0)
         };
@@ -332,7 +341,7 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         all.push((xs, f));
         ax.legend_auto(&mut c, &entries, &all);
     }
-    footer(&mut c, &ax, 0.0, &captions, None);
+    footer(&mut c, &ax, 0.0, &captions, None, FooterBox::under(&ax));
     Ok(c)
 }
 
@@ -407,42 +416,74 @@ fn draw_paths(c: &mut Canvas, ax: &Axes, paths: &[PathSeries]) -> Vec<Entry> {
 /// Draws a key right-aligned at (x, baseline y).
 type KeyDrawer<'a> = dyn FnMut(&mut Canvas, f32, f32) + 'a;
 
-/// The caption's lines at `width`, and whether a key `key_w` wide needs a line of its own
-/// (when the first line would not fit beside it).
+/// Where a caption goes: its lines start at `x` and wrap at `width`; a key is right-aligned
+/// at `key_right` on the first line.
+#[derive(Clone, Copy)]
+struct FooterBox {
+    x: f32,
+    key_right: f32,
+    width: f32,
+}
+
+impl FooterBox {
+    /// Under the axes, as wide as they are.
+    fn under(ax: &Axes) -> FooterBox {
+        FooterBox {
+            x: ax.x0,
+            key_right: ax.x0 + ax.w,
+            width: ax.w,
+        }
+    }
+}
+
+/// The caption's lines, and whether a key `key_w` wide needs a line of its own (when the first
+/// line would not fit beside it).
 fn footer_lines(
     c: &Canvas,
     notes: &[String],
-    width: f32,
+    bx: FooterBox,
     key_w: Option<f32>,
 ) -> (Vec<String>, bool) {
     let fs = c.px(super::axes::SUBTITLE + 0.5);
-    let lines = wrap(c, notes, fs, width);
+    let lines = wrap(c, notes, fs, bx.width);
     let own = key_w.is_some_and(|k| {
         lines
             .first()
-            .is_some_and(|l| c.text_width(l, fs) > width - k - c.px(12.0))
+            .is_some_and(|l| c.text_width(l, fs) > bx.key_right - bx.x - k - c.px(12.0))
     });
     (lines, own)
 }
 
-/// Caption lines under the x label (wrapped to the axes' width), with an item (the quiver
-/// key: its width and a drawing closure) right-aligned on the first line, or on a line of its
-/// own above them when the first line would not leave it room.
+/// Caption lines under the x label, with an item (the quiver key: its width and a drawing
+/// closure) right-aligned on the first line, or on a line of its own above them when the
+/// first line would not leave it room.
 fn footer(
     c: &mut Canvas,
     ax: &Axes,
     below: f32,
     notes: &[String],
     key: Option<(f32, &mut KeyDrawer<'_>)>,
+    bx: FooterBox,
 ) {
     let fs = c.px(super::axes::SUBTITLE + 0.5);
-    let (lines, own) = footer_lines(c, notes, ax.w, key.as_ref().map(|k| k.0));
+    let (lines, own) = footer_lines(c, notes, bx, key.as_ref().map(|k| k.0));
     let y0 = ax.y0 + ax.h + Axes::bottom_room(c, true) + below + fs * 1.2;
     let first = if own { 1 } else { 0 };
+    // Under the axes' left edge where the lines still fit (a plot centred in a wider room),
+    // else as far right as they fit; never left of the box.
+    let longest = lines
+        .iter()
+        .map(|l| c.text_width(l, fs))
+        .fold(0.0, f32::max);
+    let mut x = ax.x0.min(bx.x + bx.width - longest);
+    if let (Some((kw, _)), false, Some(l)) = (&key, own, lines.first()) {
+        x = x.min(bx.key_right - kw - c.px(12.0) - c.text_width(l, fs));
+    }
+    let x = x.max(bx.x);
     for (i, line) in lines.iter().enumerate() {
         c.text(
             line,
-            ax.x0,
+            x,
             y0 + (i + first) as f32 * fs * 1.35,
             fs,
             palette::INK.alpha(190),
@@ -451,14 +492,14 @@ fn footer(
         );
     }
     if let Some((_, draw)) = key {
-        draw(c, ax.x0 + ax.w, y0);
+        draw(c, bx.key_right, y0);
     }
 }
 
 /// Height in pixels of a [`footer`] with these notes (for layout).
-fn footer_height(c: &Canvas, notes: &[String], width: f32, key_w: Option<f32>) -> f32 {
+fn footer_height(c: &Canvas, notes: &[String], bx: FooterBox, key_w: Option<f32>) -> f32 {
     let fs = c.px(super::axes::SUBTITLE + 0.5);
-    let (lines, own) = footer_lines(c, notes, width, key_w);
+    let (lines, own) = footer_lines(c, notes, bx, key_w);
     let n = (lines.len() + usize::from(own)).max(usize::from(key_w.is_some()));
     fs * (0.6 + 1.35 * n as f32)
 }
@@ -663,6 +704,14 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
             c.px(6.0) + Axes::legend_below_layout(c, aw, &entries, 2).2
         }
     };
+    // The caption wraps from the axes' left edge to the figure's right margin (under the
+    // colour bars too: a narrow plot beside two bars would otherwise wrap it a few words to a
+    // line); the key ends where the axes may.
+    let caption_box = |c: &Canvas, w: f32, left: f32, right: f32| FooterBox {
+        x: left,
+        key_right: w - right,
+        width: w - left - c.px(8.0),
+    };
     // Layout in points: the axes' height follows the domain's aspect when the options leave
     // the height free (equal units on both axes for aspects between 1:3 and 3:1).
     let aspect = (y1 - y0) / (x1 - x0);
@@ -680,8 +729,9 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         let aw = w - left - right;
         // The key's width is not known before the arrows' scale: about 90 points.
         let key_w = (d.arrows > 0).then(|| c.px(90.0));
-        let bottom =
-            Axes::bottom_room(c, true) + legend_room(c, aw) + footer_height(c, &notes, aw, key_w);
+        let bottom = Axes::bottom_room(c, true)
+            + legend_room(c, aw)
+            + footer_height(c, &notes, caption_box(c, w, left, right), key_w);
         (left, right, top, bottom)
     };
     let mut c = o.canvas(|w, probe| {
@@ -807,15 +857,16 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
     if let Some(n) = &arrow_norm {
         colorbar(&mut c, &ax, bar_x, n, &format!("{vec_label} (arrows)"));
     }
+    let bx = caption_box(&c, w, left, right);
     match drawn {
         Some(dr) => {
             let kw = quiver::key_width(&c, &ax, &dr, vec_label, &style);
             let mut draw_key = |c: &mut Canvas, x: f32, y: f32| {
                 quiver::key(c, &ax, x, y, &dr, vec_label, &style);
             };
-            footer(&mut c, &ax, below, &notes, Some((kw, &mut draw_key)));
+            footer(&mut c, &ax, below, &notes, Some((kw, &mut draw_key)), bx);
         }
-        None => footer(&mut c, &ax, below, &notes, None),
+        None => footer(&mut c, &ax, below, &notes, None, bx),
     }
     Ok((c, ax))
 }
