@@ -53,6 +53,47 @@ pub fn check_curve(spec: &FieldSpec, slopes: Option<usize>) -> Result<()> {
     Ok(())
 }
 
+/// Points per axis of a [`preview`] run.
+pub const PREVIEW_POINTS: usize = 9;
+
+/// The same request on [`PREVIEW_POINTS`] points per axis of the same domain, computed on the
+/// CPU (a few milliseconds), with its report: the figure drawn from it is laid out as the
+/// real one will be (same title, labels, options, caption; about the same colour range), so a
+/// figure too small for its text can be refused before the real run rather than after it.
+/// `None` where that small run cannot be made; the real run then decides.
+///
+/// ```
+/// use gradfield::{check::CheckMode, grid::{Axis, Grid}, spec::FieldSpec};
+/// use gradfield::draw::{FieldPlot, preview};
+/// let grid = Grid::plane(Axis::x(-2.0, 2.0, 4096)?, Axis::y(-1.0, 3.0, 4096)?)?;
+/// let spec = FieldSpec::new("rosenbrock", grid)?;
+/// let (small, report) = preview(&spec, CheckMode::Full).unwrap();
+/// assert_eq!(small.grid.len(), 81);
+/// let mut plot = FieldPlot::default();
+/// assert!(gradfield::draw::field(&report, &small, &plot, &[]).is_ok());
+/// plot.figure.size = Some("1x1in".parse()?); // no room for a plot beside its text
+/// assert!(gradfield::draw::field(&report, &small, &plot, &[]).is_err());
+/// # Ok::<(), gradfield::Error>(())
+/// ```
+pub fn preview(spec: &FieldSpec, check: CheckMode) -> Option<(FieldSpec, Report)> {
+    let axis = |a: &crate::grid::Axis, var| {
+        crate::grid::Axis::new(var, a.min, a.max, PREVIEW_POINTS.min(a.n)).ok()
+    };
+    let mut small = spec.clone();
+    let x = axis(&spec.grid.x, Var::X)?;
+    small.grid = match &spec.grid.y {
+        Some(y) => crate::grid::Grid::plane(x, axis(y, Var::Y)?).ok()?,
+        None => crate::grid::Grid::line(x),
+    };
+    let opts = crate::run::RunOptions {
+        check,
+        sample_per_axis: Some(PREVIEW_POINTS),
+        ..crate::run::RunOptions::default()
+    };
+    let report = crate::session::Session::cpu().run(&small, &opts).ok()?;
+    Some((small, report))
+}
+
 /// Checks, before any work, that a `field` run will have what its figure needs: f and the
 /// gradient for a 2-D field; the finite difference, the gradient and the check (whose
 /// reference draws the exact derivative) for a 1-D one; and valid options.

@@ -589,6 +589,13 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
         }
     }
     let descent = a.plot.path.options(if spec.grid.is_2d() { 2 } else { 1 })?;
+    // The figure laid out from a few points of the same domain: one too small for its text
+    // is refused before the run, not after it.
+    if a.png.is_some()
+        && let Some((small, report)) = gradfield::draw::preview(&spec, check)
+    {
+        field_canvas(&report, &small, a, &descent)?;
+    }
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let (mut report, out) = session.run_staged(&spec, &opts)?;
     eprint!("{}", report.summary());
@@ -596,15 +603,7 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
     // written into its staged copy; one elsewhere is staged beside its target.
     let mut figure = None;
     if let Some(png) = &a.png {
-        let runs = match &descent {
-            Some(d) => gradfield::draw::descent_runs(&report, &spec, d)?,
-            None => Vec::new(),
-        };
-        let canvas = if spec.grid.is_2d() {
-            gradfield::draw::field(&report, &spec, &a.plot, &runs)?
-        } else {
-            gradfield::draw::curve(&report, &spec, &a.plot.figure)?
-        };
+        let (canvas, runs) = field_canvas(&report, &spec, a, &descent)?;
         if !runs.is_empty() {
             report.descent = Some(runs);
             if let Some(out) = &out {
@@ -632,6 +631,32 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
         json_out(&report)?;
     }
     Ok(exit_for(&report))
+}
+
+/// The figure of a `field` run: the gradient field of a plane (with descent paths), the
+/// derivative curves of a line.
+fn field_canvas(
+    report: &Report,
+    spec: &FieldSpec,
+    a: &FieldArgs,
+    descent: &Option<gradfield::descent::DescentOptions>,
+) -> Result<
+    (
+        gradfield::plot::canvas::Canvas,
+        Vec<gradfield::descent::DescentRun>,
+    ),
+    Error,
+> {
+    let runs = match descent {
+        Some(d) => gradfield::draw::descent_runs(report, spec, d)?,
+        None => Vec::new(),
+    };
+    let canvas = if spec.grid.is_2d() {
+        gradfield::draw::field(report, spec, &a.plot, &runs)?
+    } else {
+        gradfield::draw::curve(report, spec, &a.plot.figure)?
+    };
+    Ok((canvas, runs))
 }
 
 /// The figure formats a file name may end in.
@@ -739,19 +764,14 @@ fn curve(a: &CurveArgs, given: &Given) -> Result<ExitCode, Error> {
         progress: Progress::new(a.quiet || a.json),
         ..RunOptions::default()
     };
+    // The figure laid out from a few points first (see `field`).
+    if let Some((small, report)) = gradfield::draw::preview(&spec, opts.check) {
+        curve_canvas(&report, &small, a, &descent)?;
+    }
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let mut report = session.run(&spec, &opts)?;
     eprint!("{}", report.summary());
-    let runs = match &descent {
-        Some(d) => gradfield::draw::descent_runs(&report, &spec, d)?,
-        None => Vec::new(),
-    };
-    let canvas = if a.slopes.is_some() || !runs.is_empty() {
-        let k = a.slopes.unwrap_or(0);
-        gradfield::draw::slopes(&report, &spec, k, &a.figure, &a.color, &runs)?
-    } else {
-        gradfield::draw::curve(&report, &spec, &a.figure)?
-    };
+    let (canvas, runs) = curve_canvas(&report, &spec, a, &descent)?;
     canvas.save(&a.png)?;
     eprintln!("  figure: {}", a.png.display());
     if !runs.is_empty() {
@@ -772,6 +792,33 @@ fn curve(a: &CurveArgs, given: &Given) -> Result<ExitCode, Error> {
         json_out(&report)?;
     }
     Ok(exit_for(&report))
+}
+
+/// The figure of a `curve` run: f with slope arrows or descent paths, or the derivative
+/// curves.
+fn curve_canvas(
+    report: &Report,
+    spec: &FieldSpec,
+    a: &CurveArgs,
+    descent: &Option<gradfield::descent::DescentOptions>,
+) -> Result<
+    (
+        gradfield::plot::canvas::Canvas,
+        Vec<gradfield::descent::DescentRun>,
+    ),
+    Error,
+> {
+    let runs = match descent {
+        Some(d) => gradfield::draw::descent_runs(report, spec, d)?,
+        None => Vec::new(),
+    };
+    let canvas = if a.slopes.is_some() || !runs.is_empty() {
+        let k = a.slopes.unwrap_or(0);
+        gradfield::draw::slopes(report, spec, k, &a.figure, &a.color, &runs)?
+    } else {
+        gradfield::draw::curve(report, spec, &a.figure)?
+    };
+    Ok((canvas, runs))
 }
 
 /// Checks a command's optional figure before any work: its path and options, or, without

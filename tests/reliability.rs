@@ -364,6 +364,70 @@ fn unusable_figure_targets_are_refused_before_any_work() {
     assert!(leftovers(root.path()).is_empty());
 }
 
+#[test]
+fn figures_too_small_for_their_text_are_refused_before_any_work() {
+    let root = tempfile::tempdir().unwrap();
+    let png = root.path().join("fig.png");
+    let png = png.to_str().unwrap();
+    let cases: [&[&str]; 4] = [
+        // Two colour bars leave a 2.5-inch figure 8 points of plot.
+        &[
+            "field",
+            "--f",
+            "rosenbrock",
+            "--nx",
+            "4096",
+            "--normalize",
+            "--size",
+            "2.5in",
+            "--dpi",
+            "300",
+        ],
+        &[
+            "field", "--f", "sin(x)", "--x", "0:1", "--nx", "4000001", "--size", "1in",
+        ],
+        &[
+            "curve", "--f", "sin(x)", "--x", "0:1", "--n", "4000001", "--size", "1in",
+        ],
+        &["curve", "--f", "loss", "--slopes", "9", "--size", "1in"],
+    ];
+    for args in cases {
+        let mut all = args.to_vec();
+        all.extend(["--device", "cpu", "--png", png]);
+        let o = gradfield(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("too small for its text"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            !stderr(&o).contains("check passed"),
+            "{args:?}: computed before refusing"
+        );
+    }
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    // The same figures at a column's width are drawn.
+    let o = gradfield(&[
+        "field",
+        "--f",
+        "rosenbrock",
+        "--nx",
+        "128",
+        "--normalize",
+        "--size",
+        "3.3in",
+        "--dpi",
+        "300",
+        "--device",
+        "cpu",
+        "--png",
+        png,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(Path::new(png).is_file());
+}
+
 trait FifoLike {
     fn is_fifo_like(&self) -> bool;
 }
