@@ -506,8 +506,10 @@ fn pdf_renders_like_the_png() {
         }
     }
     let mean = sum as f64 / n as f64;
-    // Text and edges are anti-aliased differently by poppler: a few levels on average.
-    assert!(mean < 6.0, "mean pixel difference {mean:.2} of 255");
+    // Text and edges are anti-aliased differently by poppler: a few levels on average (2.6
+    // here). Text drawn 14 % smaller in the PNG than in the PDF (as ab_glyph's scale, taken
+    // for the em, once drew it) made it 4.5.
+    assert!(mean < 3.5, "mean pixel difference {mean:.2} of 255");
     eprintln!("PDF vs PNG: mean difference {mean:.2} of 255 per channel");
 }
 

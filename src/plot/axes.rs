@@ -784,11 +784,6 @@ impl Axes {
         }
     }
 
-    /// Height of a [`Axes::legend_below`] of `n` entries in `cols` columns.
-    pub fn legend_below_height(c: &Canvas, n: usize, cols: usize) -> f32 {
-        c.px(LEGEND) * 1.5 * n.div_ceil(cols.max(1)) as f32
-    }
-
     /// How a legend under axes `w` pixels wide is set: (columns, text size, height). Up to
     /// `max_cols` columns while the text keeps at least 9 pt, else fewer.
     pub fn legend_below_layout(

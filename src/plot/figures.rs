@@ -268,18 +268,15 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         String::new()
     };
     let captions = [caption];
+    // The caption runs under the colour bar too, to the figure's right margin.
+    let caption_box = FooterBox {
+        x: left,
+        key_right: w - right,
+        width: w - left - c.px(8.0),
+    };
     let bottom_room = Axes::bottom_room(&c, true)
         + if k > 0 {
-            footer_height(
-                &c,
-                &captions,
-                FooterBox {
-                    x: left,
-                    key_right: w - right,
-                    width: w - left - right,
-                },
-                None,
-            )
+            footer_height(&c, &captions, caption_box, None)
         } else {
             c.px(4.0)
         };
@@ -341,7 +338,7 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         all.push((xs, f));
         ax.legend_auto(&mut c, &entries, &all);
     }
-    footer(&mut c, &ax, 0.0, &captions, None, FooterBox::under(&ax));
+    footer(&mut c, &ax, 0.0, &captions, None, caption_box);
     Ok(c)
 }
 
@@ -425,17 +422,6 @@ struct FooterBox {
     width: f32,
 }
 
-impl FooterBox {
-    /// Under the axes, as wide as they are.
-    fn under(ax: &Axes) -> FooterBox {
-        FooterBox {
-            x: ax.x0,
-            key_right: ax.x0 + ax.w,
-            width: ax.w,
-        }
-    }
-}
-
 /// The caption's lines, and whether a key `key_w` wide needs a line of its own (when the first
 /// line would not fit beside it).
 fn footer_lines(
@@ -491,8 +477,9 @@ fn footer(
             false,
         );
     }
-    if let Some((_, draw)) = key {
-        draw(c, bx.key_right, y0);
+    // Right-aligned at the box's right, but never starting left of the caption.
+    if let Some((kw, draw)) = key {
+        draw(c, bx.key_right.max(bx.x + kw), y0);
     }
 }
 
@@ -991,13 +978,36 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
     let ys = Scale::fit_log([lo / 3.0, hi * 3.0]);
     let left = Axes::left_room(&c, &ys, h * 0.6, true);
     let top = Axes::title_room(&c, &title, &subtitle);
-    // The legend goes under the axes: error curves fill every corner of a sweep.
-    let legend_h = Axes::legend_below_height(&c, s.curves.len(), 2);
+    // The legend goes under the axes: error curves fill every corner of a sweep. Two
+    // columns while their text keeps 9 pt, else one.
+    let legend: Vec<Entry> = s
+        .curves
+        .iter()
+        .map(|k| {
+            let (color, marker) = scheme_look(&k.scheme);
+            let f32_curve = k.precision == "f32";
+            Entry::line(
+                format!(
+                    "{} {} (p = {}): best h {:.1e}, model {:.1e}",
+                    k.scheme, k.precision, k.order, k.best.0, k.theory_best.0
+                ),
+                color,
+                if f32_curve {
+                    LineStyle::Solid
+                } else {
+                    LineStyle::Dashed
+                },
+            )
+            .with_marker(marker, f32_curve)
+        })
+        .collect();
+    let aw = w - left - c.px(12.0);
+    let (legend_cols, _, legend_h) = Axes::legend_below_layout(&c, aw, &legend, 2);
     let bottom = Axes::bottom_room(&c, true) + c.px(8.0) + legend_h;
     let ax = Axes {
         x0: left,
         y0: top,
-        w: w - left - c.px(12.0),
+        w: aw,
         h: h - top - bottom,
         xs: Scale::fit_log(hs.iter().copied()),
         ys,
@@ -1073,27 +1083,6 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
             );
         }
     }
-    let legend: Vec<Entry> = s
-        .curves
-        .iter()
-        .map(|k| {
-            let (color, marker) = scheme_look(&k.scheme);
-            let f32_curve = k.precision == "f32";
-            Entry::line(
-                format!(
-                    "{} {} (p = {}): best h {:.1e}, model {:.1e}",
-                    k.scheme, k.precision, k.order, k.best.0, k.theory_best.0
-                ),
-                color,
-                if f32_curve {
-                    LineStyle::Solid
-                } else {
-                    LineStyle::Dashed
-                },
-            )
-            .with_marker(marker, f32_curve)
-        })
-        .collect();
     ax.decorate(
         &mut c,
         &o.xlabel_or("step h"),
@@ -1102,12 +1091,21 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
     );
     ax.title_block(&mut c, &title, &subtitle);
     let legend_y = ax.y0 + ax.h + Axes::bottom_room(&c, true) + c.px(8.0);
-    ax.legend_below(&mut c, &legend, 2, legend_y);
-    // Region labels along the bottom of the axes.
-    let fs = c.px(super::axes::SUBTITLE + 1.0);
+    ax.legend_below(&mut c, &legend, legend_cols, legend_y);
+    // Region labels along the bottom of the axes, smaller where both would not fit.
+    let (left_label, right_label) = (
+        "← round-off dominates (∝ ε/h)",
+        "truncation dominates (∝ hᵖ) →",
+    );
+    let mut fs = c.px(super::axes::SUBTITLE + 1.0);
+    let both = c.text_width(left_label, fs) + c.text_width(right_label, fs);
+    let room = ax.w - c.px(24.0);
+    if both > room {
+        fs *= room / both;
+    }
     let y = ax.y0 + ax.h - c.px(6.0);
     c.text(
-        "← round-off dominates (∝ ε/h)",
+        left_label,
         ax.x0 + c.px(6.0),
         y,
         fs,
@@ -1116,7 +1114,7 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
         false,
     );
     c.text(
-        "truncation dominates (∝ hᵖ) →",
+        right_label,
         ax.x0 + ax.w - c.px(6.0),
         y,
         fs,
@@ -1165,6 +1163,49 @@ pub struct ThroughputPlot {
     pub rows: Vec<ThroughputPoint>,
 }
 
+/// The engines of a benchmark figure: name, colour, dash, marker, filled.
+const BENCH_ENGINES: [(&str, Color, LineStyle, Marker, bool); 4] = [
+    (
+        "gpu kernel",
+        palette::SERIES[0],
+        LineStyle::Solid,
+        Marker::Circle,
+        true,
+    ),
+    (
+        "gpu end-to-end",
+        palette::SERIES[0],
+        LineStyle::Dashed,
+        Marker::Square,
+        false,
+    ),
+    (
+        "cpu f64",
+        palette::SERIES[1],
+        LineStyle::Solid,
+        Marker::Triangle,
+        true,
+    ),
+    (
+        "cpu f32",
+        palette::SERIES[1],
+        LineStyle::Dashed,
+        Marker::Diamond,
+        false,
+    ),
+];
+
+/// The legend of a benchmark figure: the engines it has rows of.
+fn bench_legend(b: &ThroughputPlot) -> Vec<Entry> {
+    BENCH_ENGINES
+        .iter()
+        .filter(|e| b.rows.iter().any(|r| r.engine == e.0))
+        .map(|&(engine, color, style, marker, filled)| {
+            Entry::line(engine, color, style).with_marker(marker, filled)
+        })
+        .collect()
+}
+
 /// The benchmark figure: one log-log panel per case of throughput (million points per second)
 /// against grid points, GPU kernel and end-to-end, CPU f64 and f32 (colour, dash and marker
 /// each); the first size at which the GPU end to end overtakes the CPU in f64 is marked.
@@ -1198,40 +1239,15 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     let ys = Scale::fit_log(all_y.iter().copied());
     let top = Axes::title_room(&c, &title, &subtitle) + c.px(TITLE + 2.0);
     let left = Axes::left_room(&c, &ys, h * 0.3, true);
-    let (right, bottom) = (c.px(10.0), Axes::bottom_room(&c, true) + c.px(4.0));
+    let right = c.px(10.0);
+    // One legend for every panel, under them (inside, it would cover some panel's data).
+    let legend = bench_legend(b);
+    let (legend_cols, legend_fs, legend_h) =
+        Axes::legend_below_layout(&c, w - left - right, &legend, 4);
+    let bottom = Axes::bottom_room(&c, true) + c.px(8.0) + legend_h;
     let (gx, gy) = (left, Axes::bottom_room(&c, true) + c.px(TITLE + 10.0));
     let pw = (w - left - right - gx * (cols as f32 - 1.0)) / cols as f32;
     let ph = (h - top - bottom - gy * (rows as f32 - 1.0)) / rows as f32;
-    let engines = [
-        (
-            "gpu kernel",
-            palette::SERIES[0],
-            LineStyle::Solid,
-            Marker::Circle,
-            true,
-        ),
-        (
-            "gpu end-to-end",
-            palette::SERIES[0],
-            LineStyle::Dashed,
-            Marker::Square,
-            false,
-        ),
-        (
-            "cpu f64",
-            palette::SERIES[1],
-            LineStyle::Solid,
-            Marker::Triangle,
-            true,
-        ),
-        (
-            "cpu f32",
-            palette::SERIES[1],
-            LineStyle::Dashed,
-            Marker::Diamond,
-            false,
-        ),
-    ];
     for (k, case) in cases.iter().enumerate() {
         let (col, row) = (k % cols, k / cols);
         let ax = Axes {
@@ -1244,9 +1260,7 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
         };
         ax.ensure_room(&c)?;
         ax.grid(&mut c);
-        let mut legend = Vec::new();
-        let mut series_data: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
-        for (engine, color, style, marker, filled) in engines {
+        for (engine, color, style, marker, filled) in BENCH_ENGINES {
             let pts: Vec<&ThroughputPoint> = b
                 .rows
                 .iter()
@@ -1261,8 +1275,6 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             for (&x, &y) in xs.iter().zip(&ys) {
                 c.marker(ax.px(x), ax.py(y), c.px(2.8), marker, color, filled);
             }
-            legend.push(Entry::line(engine, color, style).with_marker(marker, filled));
-            series_data.push((xs, ys));
         }
         // Crossover: the first size where the GPU end to end beats the CPU in f64.
         let at = |engine: &str, n: usize| {
@@ -1305,7 +1317,7 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             );
         }
         let panel_title = if compared && !sizes.iter().any(|n| gpu_ahead(&n)) {
-            format!("{case} · no crossover: the CPU is ahead at every size")
+            format!("{case} · the CPU is ahead at every size")
         } else {
             case.clone()
         };
@@ -1315,21 +1327,32 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             &o.ylabel_or("million points / s"),
             "",
         );
+        // The panel's title, smaller where it would be wider than the panel.
+        let mut fs = c.px(FONT + 1.0);
+        let tw = c.text_width(&panel_title, fs);
+        if tw > ax.w {
+            fs *= ax.w / tw;
+        }
         c.text(
             &panel_title,
             ax.x0 + ax.w / 2.0,
             ax.y0 - c.px(6.0),
-            c.px(FONT + 1.0),
+            fs,
             palette::INK,
             Anchor::Center,
             false,
         );
-        let refs: Vec<(&[f64], &[f64])> = series_data
-            .iter()
-            .map(|(x, y)| (x.as_slice(), y.as_slice()))
-            .collect();
-        ax.legend_auto(&mut c, &legend, &refs);
     }
+    let under = Axes {
+        x0: left,
+        y0: top,
+        w: w - left - right,
+        h: rows as f32 * ph + (rows as f32 - 1.0) * gy,
+        xs,
+        ys,
+    };
+    let legend_y = under.y0 + under.h + Axes::bottom_room(&c, true) + c.px(8.0) + legend_fs * 0.6;
+    under.legend_below(&mut c, &legend, legend_cols, legend_y);
     let whole = Axes {
         x0: left,
         y0: top - c.px(TITLE + 2.0),
