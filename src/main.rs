@@ -8,10 +8,12 @@ use clap::{Args, Parser, Subcommand};
 
 use gradfield::backend::{Backend, BackendRequest};
 use gradfield::check::CheckMode;
+use gradfield::descent::{DescentOptions, DescentRun};
 use gradfield::draw::FieldPlot;
 use gradfield::engine::{DeviceKind, GpuApi};
 use gradfield::gpu::GpuOptions;
 use gradfield::grid::{Fields, MathMode, Precision, Scheme};
+use gradfield::plot::canvas::Canvas;
 use gradfield::plot::{ColorOptions, FigureOptions};
 use gradfield::progress::Progress;
 use gradfield::run::{Report, RunOptions};
@@ -633,24 +635,27 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
     Ok(exit_for(&report))
 }
 
+/// Gradient descent over a run's field, where it was asked for.
+fn descent_over(
+    report: &Report,
+    spec: &FieldSpec,
+    descent: &Option<DescentOptions>,
+) -> Result<Vec<DescentRun>, Error> {
+    match descent {
+        Some(d) => gradfield::draw::descent_runs(report, spec, d),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The figure of a `field` run: the gradient field of a plane (with descent paths), the
 /// derivative curves of a line.
 fn field_canvas(
     report: &Report,
     spec: &FieldSpec,
     a: &FieldArgs,
-    descent: &Option<gradfield::descent::DescentOptions>,
-) -> Result<
-    (
-        gradfield::plot::canvas::Canvas,
-        Vec<gradfield::descent::DescentRun>,
-    ),
-    Error,
-> {
-    let runs = match descent {
-        Some(d) => gradfield::draw::descent_runs(report, spec, d)?,
-        None => Vec::new(),
-    };
+    descent: &Option<DescentOptions>,
+) -> Result<(Canvas, Vec<DescentRun>), Error> {
+    let runs = descent_over(report, spec, descent)?;
     let canvas = if spec.grid.is_2d() {
         gradfield::draw::field(report, spec, &a.plot, &runs)?
     } else {
@@ -800,18 +805,9 @@ fn curve_canvas(
     report: &Report,
     spec: &FieldSpec,
     a: &CurveArgs,
-    descent: &Option<gradfield::descent::DescentOptions>,
-) -> Result<
-    (
-        gradfield::plot::canvas::Canvas,
-        Vec<gradfield::descent::DescentRun>,
-    ),
-    Error,
-> {
-    let runs = match descent {
-        Some(d) => gradfield::draw::descent_runs(report, spec, d)?,
-        None => Vec::new(),
-    };
+    descent: &Option<DescentOptions>,
+) -> Result<(Canvas, Vec<DescentRun>), Error> {
+    let runs = descent_over(report, spec, descent)?;
     let canvas = if a.slopes.is_some() || !runs.is_empty() {
         let k = a.slopes.unwrap_or(0);
         gradfield::draw::slopes(report, spec, k, &a.figure, &a.color, &runs)?

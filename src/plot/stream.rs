@@ -247,20 +247,25 @@ mod tests {
     use super::*;
     use crate::plot::axes::Scale;
 
-    #[test]
-    fn streamlines_of_a_rotation_are_circles_evenly_spaced() {
-        let xs: Vec<f64> = (0..101).map(|i| -1.0 + 0.02 * i as f64).collect();
-        // ∇f of a rotation field (−y, x): streamlines are circles about the origin.
-        let gx = Lattice::from_fn(xs.clone(), xs.clone(), |_, y| -y);
-        let gy = Lattice::from_fn(xs.clone(), xs, |x, _| x);
-        let ax = Axes {
+    /// Axes 400 pixels square over [-1, 1]².
+    fn square_axes() -> Axes {
+        Axes {
             x0: 0.0,
             y0: 0.0,
             w: 400.0,
             h: 400.0,
             xs: Scale::linear(-1.0, 1.0),
             ys: Scale::linear(-1.0, 1.0),
-        };
+        }
+    }
+
+    #[test]
+    fn streamlines_of_a_rotation_are_circles_evenly_spaced() {
+        let xs: Vec<f64> = (0..101).map(|i| -1.0 + 0.02 * i as f64).collect();
+        // ∇f of a rotation field (−y, x): streamlines are circles about the origin.
+        let gx = Lattice::from_fn(xs.clone(), xs.clone(), |_, y| -y);
+        let gy = Lattice::from_fn(xs.clone(), xs, |x, _| x);
+        let ax = square_axes();
         let lines = streamlines(&ax, &gx, &gy, 1.0, 10);
         assert!(lines.len() >= 5, "{} lines", lines.len());
         for l in &lines {
@@ -302,14 +307,7 @@ mod tests {
         let xs: Vec<f64> = (0..64).map(|i| -1.0 + 2.0 * i as f64 / 63.0).collect();
         let gx = Lattice::from_fn(xs.clone(), xs.clone(), |x, _| 2.0 * (x - 0.3));
         let gy = Lattice::from_fn(xs.clone(), xs, |_, y| y + 0.2);
-        let ax = Axes {
-            x0: 0.0,
-            y0: 0.0,
-            w: 400.0,
-            h: 400.0,
-            xs: Scale::linear(-1.0, 1.0),
-            ys: Scale::linear(-1.0, 1.0),
-        };
+        let ax = square_axes();
         let centre = (ax.px(0.3), ax.py(-0.2));
         for sign in [-1.0, 1.0] {
             for density in [3, 4, 10] {
