@@ -611,6 +611,14 @@ impl Axes {
             );
         }
         if !ylabel.is_empty() {
+            // Smaller where it would run well past the axes' ends (short axes, a long label).
+            let room = self.h + c.px(2.0 * FONT);
+            let lw = c.text_width(ylabel, fs);
+            let fs = if lw > room {
+                (fs * room / lw).max(c.px(6.0))
+            } else {
+                fs
+            };
             // Rotated text grows leftwards from its baseline: the baseline sits a descender
             // right of where the glyphs end.
             let x = x0 - tick - c.px(PAD) - widest - c.px(LABEL_PAD) - fs * 0.22;

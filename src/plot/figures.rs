@@ -953,7 +953,6 @@ fn scheme_look(scheme: &str) -> (Color, Marker) {
 /// error model as thin dotted lines with its optimum as a ring; the measured optimum as a
 /// large marker; the round-off and truncation regions labelled; minor ticks on both axes.
 pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
-    let mut c = o.canvas(|w, _| FigureOptions::default_height(w))?;
     let title = o.title_or(&format!(
         "Finite-difference error of f(x) = {} against the step",
         super::pretty(&s.expression)
@@ -964,8 +963,6 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
         s.points
     );
     let subtitle = o.subtitle(&details).to_string();
-    meta(&mut c, &title, &details);
-    let (w, h) = (c.width(), c.height());
     let hs: Vec<f64> = s.curves.iter().flat_map(|k| k.h.iter().copied()).collect();
     let errs: Vec<f64> = s
         .curves
@@ -976,8 +973,6 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
     let lo = errs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = errs.iter().copied().fold(0.0, f64::max);
     let ys = Scale::fit_log([lo / 3.0, hi * 3.0]);
-    let left = Axes::left_room(&c, &ys, h * 0.6, true);
-    let top = Axes::title_room(&c, &title, &subtitle);
     // The legend goes under the axes: error curves fill every corner of a sweep. Two
     // columns while their text keeps 9 pt, else one.
     let legend: Vec<Entry> = s
@@ -1001,9 +996,25 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
             .with_marker(marker, f32_curve)
         })
         .collect();
-    let aw = w - left - c.px(12.0);
-    let (legend_cols, _, legend_h) = Axes::legend_below_layout(&c, aw, &legend, 2);
-    let bottom = Axes::bottom_room(&c, true) + c.px(8.0) + legend_h;
+    // (left, top, bottom, axes width, legend columns) for a canvas `w` × `h`.
+    let rooms = |c: &Canvas, w: f32, h: f32| {
+        let left = Axes::left_room(c, &ys, h * 0.6, true);
+        let top = Axes::title_room(c, &title, &subtitle);
+        let aw = w - left - c.px(12.0);
+        let (cols, _, legend_h) = Axes::legend_below_layout(c, aw, &legend, 2);
+        let bottom = Axes::bottom_room(c, true) + c.px(8.0) + legend_h;
+        (left, top, bottom, aw, cols)
+    };
+    // 4:3, or taller where the title, the legend and the labels would leave the axes less
+    // than 0.45 of their width (a column-wide figure).
+    let mut c = o.canvas(|w, probe| {
+        let d = FigureOptions::default_height(w);
+        let (_, top, bottom, aw, _) = rooms(probe, w as f32, d);
+        d.max(top + 0.45 * aw + bottom)
+    })?;
+    meta(&mut c, &title, &details);
+    let (w, h) = (c.width(), c.height());
+    let (left, top, bottom, aw, legend_cols) = rooms(&c, w, h);
     let ax = Axes {
         x0: left,
         y0: top,
