@@ -530,8 +530,13 @@ impl Axes {
                 .max(half + c.px(4.0))
         };
         let mut y = self.y0 - c.px(6.0);
-        for line in subtitle_lines(c, subtitle).iter().rev() {
-            let fs = fit(c, line, c.px(SUBTITLE));
+        // Every line of the subtitle at one size: that of the line that has to shrink most.
+        let lines = subtitle_lines(c, subtitle);
+        let fs = lines
+            .iter()
+            .map(|l| fit(c, l, c.px(SUBTITLE)))
+            .fold(c.px(SUBTITLE), f32::min);
+        for line in lines.iter().rev() {
             let x = centre(c, line, fs);
             c.text(
                 line,

@@ -1229,9 +1229,6 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     }
     let cols = if cases.len() > 1 { 2 } else { 1 };
     let rows = cases.len().div_ceil(cols).max(1);
-    let mut c = o.canvas(|w, _| {
-        FigureOptions::default_height(w) * if rows > 2 { rows as f32 / 2.0 } else { 1.0 }
-    })?;
     let title = o.title_or("Throughput: f, central difference and ∇f over a grid, GPU against CPU");
     let details = format!(
         "{} · CPU: {} threads{}",
@@ -1242,22 +1239,66 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             .unwrap_or_default()
     );
     let subtitle = o.subtitle(&details).to_string();
-    meta(&mut c, &title, &details);
-    let (w, h) = (c.width(), c.height());
     let all_x: Vec<f64> = b.rows.iter().map(|r| r.points as f64).collect();
     let all_y: Vec<f64> = b.rows.iter().map(|r| r.mpts_per_s).collect();
     let xs = Scale::fit_log(all_x.iter().copied());
     let ys = Scale::fit_log(all_y.iter().copied());
-    let top = Axes::title_room(&c, &title, &subtitle) + c.px(TITLE + 2.0);
-    let left = Axes::left_room(&c, &ys, h * 0.3, true);
-    let right = c.px(10.0);
     // One legend for every panel, under them (inside, it would cover some panel's data).
     let legend = bench_legend(b);
-    let (legend_cols, legend_fs, legend_h) =
-        Axes::legend_below_layout(&c, w - left - right, &legend, 4);
-    let bottom = Axes::bottom_room(&c, true) + c.px(8.0) + legend_h;
-    let (gx, gy) = (left, Axes::bottom_room(&c, true) + c.px(TITLE + 10.0));
-    let pw = (w - left - right - gx * (cols as f32 - 1.0)) / cols as f32;
+    // The layout of a canvas `w` × `h`: rooms, gaps, panel width, legend columns and size.
+    struct Layout {
+        top: f32,
+        left: f32,
+        right: f32,
+        bottom: f32,
+        gx: f32,
+        gy: f32,
+        pw: f32,
+        legend_cols: usize,
+        legend_fs: f32,
+    }
+    let layout = |c: &Canvas, w: f32, h: f32| {
+        let top = Axes::title_room(c, &title, &subtitle) + c.px(TITLE + 2.0);
+        let left = Axes::left_room(c, &ys, h * 0.3, true);
+        let right = c.px(10.0);
+        let (legend_cols, legend_fs, legend_h) =
+            Axes::legend_below_layout(c, w - left - right, &legend, 4);
+        let bottom = Axes::bottom_room(c, true) + c.px(8.0) + legend_h;
+        let (gx, gy) = (left, Axes::bottom_room(c, true) + c.px(TITLE + 10.0));
+        let pw = (w - left - right - gx * (cols as f32 - 1.0)) / cols as f32;
+        Layout {
+            top,
+            left,
+            right,
+            bottom,
+            gx,
+            gy,
+            pw,
+            legend_cols,
+            legend_fs,
+        }
+    };
+    // 4:3 per two rows of panels, or taller where the panels would be less than 0.5 as tall
+    // as wide (a column-wide figure).
+    let mut c = o.canvas(|w, probe| {
+        let d = FigureOptions::default_height(w) * if rows > 2 { rows as f32 / 2.0 } else { 1.0 };
+        let l = layout(probe, w as f32, d);
+        let rows = rows as f32;
+        d.max(l.top + l.bottom + rows * 0.5 * l.pw + (rows - 1.0) * l.gy)
+    })?;
+    meta(&mut c, &title, &details);
+    let (w, h) = (c.width(), c.height());
+    let Layout {
+        top,
+        left,
+        right,
+        bottom,
+        gx,
+        gy,
+        pw,
+        legend_cols,
+        legend_fs,
+    } = layout(&c, w, h);
     let ph = (h - top - bottom - gy * (rows as f32 - 1.0)) / rows as f32;
     for (k, case) in cases.iter().enumerate() {
         let (col, row) = (k % cols, k / cols);
@@ -1338,12 +1379,19 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             &o.ylabel_or("million points / s"),
             "",
         );
-        // The panel's title, smaller where it would be wider than the panel.
-        let mut fs = c.px(FONT + 1.0);
-        let tw = c.text_width(&panel_title, fs);
-        if tw > ax.w {
-            fs *= ax.w / tw;
-        }
+        // The panel's title, smaller where it would be wider than the panel; the case alone
+        // where the verdict would leave it under 8 pt.
+        let fit = |t: &str| {
+            let fs = c.px(FONT + 1.0);
+            fs * (ax.w / c.text_width(t, fs)).min(1.0)
+        };
+        let mut fs = fit(&panel_title);
+        let panel_title = if fs < c.px(8.0) {
+            fs = fit(case);
+            case.clone()
+        } else {
+            panel_title
+        };
         c.text(
             &panel_title,
             ax.x0 + ax.w / 2.0,
