@@ -76,15 +76,8 @@ pub const PREVIEW_POINTS: usize = 9;
 /// # Ok::<(), gradfield::Error>(())
 /// ```
 pub fn preview(spec: &FieldSpec, check: CheckMode) -> Option<(FieldSpec, Report)> {
-    let axis = |a: &crate::grid::Axis, var| {
-        crate::grid::Axis::new(var, a.min, a.max, PREVIEW_POINTS.min(a.n)).ok()
-    };
     let mut small = spec.clone();
-    let x = axis(&spec.grid.x, Var::X)?;
-    small.grid = match &spec.grid.y {
-        Some(y) => crate::grid::Grid::plane(x, axis(y, Var::Y)?).ok()?,
-        None => crate::grid::Grid::line(x),
-    };
+    small.grid = preview_grid(&spec.grid)?;
     let opts = crate::run::RunOptions {
         check,
         sample_per_axis: Some(PREVIEW_POINTS),
@@ -92,6 +85,28 @@ pub fn preview(spec: &FieldSpec, check: CheckMode) -> Option<(FieldSpec, Report)
     };
     let report = crate::session::Session::cpu().run(&small, &opts).ok()?;
     Some((small, report))
+}
+
+/// `grid`'s domain on [`PREVIEW_POINTS`] points per axis (for a [`preview`]; `None` where
+/// that is not a valid grid).
+///
+/// ```
+/// use gradfield::grid::{Axis, Grid};
+/// let g = Grid::plane(Axis::x(-1.0, 1.0, 1000)?, Axis::y(0.0, 2.0, 500)?)?;
+/// let small = gradfield::draw::preview_grid(&g).unwrap();
+/// assert_eq!((small.x.n, small.y.unwrap().n), (9, 9));
+/// assert_eq!((small.x.min, small.x.max), (-1.0, 1.0));
+/// # Ok::<(), gradfield::Error>(())
+/// ```
+pub fn preview_grid(grid: &crate::grid::Grid) -> Option<crate::grid::Grid> {
+    let axis = |a: &crate::grid::Axis, var| {
+        crate::grid::Axis::new(var, a.min, a.max, PREVIEW_POINTS.min(a.n)).ok()
+    };
+    let x = axis(&grid.x, Var::X)?;
+    match &grid.y {
+        Some(y) => crate::grid::Grid::plane(x, axis(y, Var::Y)?).ok(),
+        None => Some(crate::grid::Grid::line(x)),
+    }
 }
 
 /// Checks, before any work, that a `field` run will have what its figure needs: f and the

@@ -167,6 +167,13 @@ fn sweep(a: &SweepArgs, given: &Given) -> Result<ExitCode, Error> {
     };
     gradfield::sweep::validate(&opts)?;
     check_figure(&a.png, &a.figure, given)?;
+    // The figure laid out first from the same sweep on a few points (see `field`).
+    if a.png.is_some()
+        && let Some(small) = gradfield::draw::preview_grid(&grid)
+        && let Ok(s) = Session::cpu().sweep(&a.f, small, &opts)
+    {
+        sweep_figure(&s, &a.figure)?;
+    }
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let s = session.sweep(&a.f, grid, &opts)?;
     eprint!("{}", sweep_table(&s));
@@ -238,6 +245,20 @@ fn bench(a: &BenchArgs, given: &Given) -> Result<ExitCode, Error> {
     };
     gradfield::bench::validate(&opts)?;
     check_figure(&a.png, &a.figure, given)?;
+    // The figure laid out first from the same cases timed once on two small sizes on the CPU
+    // (milliseconds; its legend lacks the GPU's rows, so it errs towards drawing).
+    if a.png.is_some() {
+        let small = BenchOptions {
+            cases: opts.cases.clone(),
+            sizes: vec![1 << 12, 1 << 14],
+            reps: 1,
+            cpu_max: 1 << 14,
+            checks: Vec::new(),
+        };
+        if let Ok(b) = Session::cpu().bench(&small) {
+            bench_figure(&b, &a.figure)?;
+        }
+    }
     let session = a.gpu.session(a.device, a.quiet || a.json)?;
     let b = session.bench(&opts)?;
     eprint!("{}", table(&b));

@@ -369,7 +369,7 @@ fn figures_too_small_for_their_text_are_refused_before_any_work() {
     let root = tempfile::tempdir().unwrap();
     let png = root.path().join("fig.png");
     let png = png.to_str().unwrap();
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 6] = [
         // Two colour bars leave a 2.5-inch figure 8 points of plot.
         &[
             "field",
@@ -390,6 +390,10 @@ fn figures_too_small_for_their_text_are_refused_before_any_work() {
             "curve", "--f", "sin(x)", "--x", "0:1", "--n", "4000001", "--size", "1in",
         ],
         &["curve", "--f", "loss", "--slopes", "9", "--size", "1in"],
+        &[
+            "sweep", "--f", "sin(x)", "--x", "0:1", "--n", "1000000", "--size", "1in",
+        ],
+        &["bench", "--size", "1in"],
     ];
     for args in cases {
         let mut all = args.to_vec();
@@ -401,10 +405,14 @@ fn figures_too_small_for_their_text_are_refused_before_any_work() {
             "{args:?}: {}",
             stderr(&o)
         );
-        assert!(
-            !stderr(&o).contains("check passed"),
-            "{args:?}: computed before refusing"
-        );
+        // What each command prints once it has computed: a check, a sweep's table, a
+        // benchmark's table.
+        for done in ["check passed", "best err", "medians of"] {
+            assert!(
+                !stderr(&o).contains(done),
+                "{args:?}: computed before refusing"
+            );
+        }
     }
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
     // The same figures at a column's width are drawn.
