@@ -12,8 +12,8 @@ use gradfield::plot::canvas::{Canvas, Color, Format};
 use gradfield::plot::quiver::{ArrowColor, Pivot, QuiverStyle};
 use gradfield::plot::{
     Background, ColorMap, ColorOptions, ColorScale, CurveFigure, ErrorCurve, FieldFigure,
-    FigureOptions, Lattice, PathSeries, SlopesFigure, SweepPlot, curve_figure, field_figure,
-    field_figure_with_axes, slopes_figure, sweep_figure,
+    FigureOptions, Lattice, PathSeries, SlopesFigure, SweepPlot, ThroughputPlot, ThroughputPoint,
+    bench_figure, curve_figure, field_figure, field_figure_with_axes, slopes_figure, sweep_figure,
 };
 use tiny_skia::Pixmap;
 
@@ -337,15 +337,66 @@ fn the_caption_fits_inside_the_figure() {
             fig.f.v[0] = f64::NAN;
             fig.streamlines = 3;
             let c = field_figure(&fig, o).unwrap();
-            let (w, h) = (c.pixmap.width(), c.pixmap.height());
-            let ink = |x: u32, y: u32| {
-                let p = c.get(x, y);
-                p.r.min(p.g).min(p.b) < 200
-            };
-            let bottom = (0..w).filter(|&x| (h - 3..h).any(|y| ink(x, y))).count();
-            let right = (0..h).filter(|&y| (w - 3..w).any(|x| ink(x, y))).count();
-            assert_eq!((bottom, right), (0, 0), "size {k}, normalize {normalize}");
+            assert_eq!(ink_at_edges(&c), [0; 4], "size {k}, normalize {normalize}");
         }
+    }
+}
+
+/// Pixels with ink (darker than light grey) in the outer 3 pixels of each side: top, right,
+/// bottom, left. Anything there was cut by the canvas's edge or nearly.
+fn ink_at_edges(c: &Canvas) -> [usize; 4] {
+    let (w, h) = (c.pixmap.width(), c.pixmap.height());
+    let ink = |x: u32, y: u32| {
+        let p = c.get(x, y);
+        p.r.min(p.g).min(p.b) < 200
+    };
+    [
+        (0..w).filter(|&x| (0..3).any(|y| ink(x, y))).count(),
+        (0..h).filter(|&y| (w - 3..w).any(|x| ink(x, y))).count(),
+        (0..w).filter(|&x| (h - 3..h).any(|y| ink(x, y))).count(),
+        (0..h).filter(|&y| (0..3).any(|x| ink(x, y))).count(),
+    ]
+}
+
+/// The benchmark figure of four cases is drawn at a page's width and at a column's (where it
+/// grows taller rather than refusing), with nothing cut at the edges.
+#[test]
+fn the_bench_figure_fits_a_page_and_a_column() {
+    let mut rows = Vec::new();
+    for (i, case) in ["sin1d", "loss2d", "rosenbrock", "rastrigin"]
+        .iter()
+        .enumerate()
+    {
+        for (j, engine) in ["gpu kernel", "gpu end-to-end", "cpu f64", "cpu f32"]
+            .iter()
+            .enumerate()
+        {
+            for k in 6..=11 {
+                rows.push(ThroughputPoint {
+                    case: case.to_string(),
+                    engine: engine.to_string(),
+                    points: 1 << (2 * k),
+                    mpts_per_s: (1 + i + j) as f64 * (k as f64 - 4.0) * 7.0,
+                });
+            }
+        }
+    }
+    let plot = ThroughputPlot {
+        adapter: Some("a GPU with a long name (Vulkan, driver 1.2.3)".into()),
+        cpu_threads: 16,
+        copy_gb_per_s: Some(3000.0),
+        rows,
+    };
+    for (size, dpi) in [("6.4in", 250.0), ("3.3in", 300.0)] {
+        let o = FigureOptions {
+            size: Some(size.parse().unwrap()),
+            dpi: Some(dpi),
+            ..FigureOptions::default()
+        };
+        let c = bench_figure(&plot, &o).unwrap_or_else(|e| panic!("{size}: {e}"));
+        assert_eq!(ink_at_edges(&c), [0; 4], "{size}");
+        // At least 4:3, taller where the panels need it.
+        assert!(c.pixmap.height() * 4 >= c.pixmap.width() * 3, "{size}");
     }
 }
 
