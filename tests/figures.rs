@@ -358,6 +358,44 @@ fn ink_at_edges(c: &Canvas) -> [usize; 4] {
     ]
 }
 
+/// The derivative-curve figure at a column's width, with long legend entries (a GPU's name,
+/// "exact at N points"): taller than 4:3, its legends above the panels and broken into lines
+/// rather than run off the edges (the top one once hid the y labels past the left edge).
+#[test]
+fn the_curve_figure_fits_a_column() {
+    let xs: Vec<f64> = (0..401).map(|i| -3.0 + 6.0 * i as f64 / 400.0).collect();
+    let truth: Vec<f64> = xs.iter().map(|x| 1.0 - x.tanh().powi(2)).collect();
+    let grad: Vec<f64> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if i % 3 == 0 { *v } else { v + 1e-7 })
+        .collect();
+    let fd: Vec<f64> = truth.iter().map(|v| v + 4e-5).collect();
+    let engine = "llvmpipe (LLVM 15.0.6, 256 bits) f32";
+    let fig = CurveFigure {
+        title: "f′(x) for f(x) = tanh(x), three ways".into(),
+        subtitle: "llvmpipe (LLVM 15.0.6, 256 bits), Vulkan · f32 accurate · central differences, \
+                   h = 0.001 · 401 points"
+            .into(),
+        xs,
+        truth,
+        truth_label: "exact: 1 − tanh(x)² (f64)".into(),
+        grad,
+        grad_label: format!("analytic gradient ({engine})"),
+        fd,
+        fd_label: format!("central difference, h = 0.001 ({engine})"),
+        ylabel: "derivative".into(),
+    };
+    let o = FigureOptions {
+        size: Some("3.3in".parse().unwrap()),
+        dpi: Some(300.0),
+        ..FigureOptions::default()
+    };
+    let c = curve_figure(&fig, &o).unwrap();
+    assert_eq!(ink_at_edges(&c), [0; 4]);
+    assert!(c.pixmap.height() > c.pixmap.width() * 3 / 4);
+}
+
 /// The benchmark figure of four cases is drawn at a page's width and at a column's (where it
 /// grows taller rather than refusing), with nothing cut at the edges.
 #[test]

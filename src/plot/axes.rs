@@ -691,15 +691,16 @@ impl Axes {
     }
 
     fn legend_box(&self, c: &Canvas, entries: &[Entry], corner: u8) -> (f32, f32, f32, f32) {
-        let fs = self.legend_font(c, entries, 1);
+        let (fs, lines) = self.legend_box_lines(c, entries);
         let pad = c.px(5.0);
-        let w = entries
+        let w = lines
             .iter()
-            .map(|e| c.text_width(&e.text, fs))
+            .flatten()
+            .map(|l| c.text_width(l, fs))
             .fold(0.0, f32::max)
             + c.px(SAMPLE)
             + 3.0 * pad;
-        let h = fs * 1.45 * entries.len() as f32 + pad;
+        let h = fs * 1.45 * lines.iter().map(Vec::len).sum::<usize>() as f32 + pad;
         let x = if corner.is_multiple_of(2) {
             self.x0 + pad
         } else {
@@ -751,7 +752,8 @@ impl Axes {
     }
 
     /// How a legend above axes `w` pixels wide is set: (in one row, text size, height). One
-    /// row while its text keeps at least 9 pt, else one entry per row.
+    /// row while its text keeps at least 9 pt, else one entry per row, its text no smaller
+    /// than 8 pt and broken into lines where it would not fit.
     pub fn legend_above_layout(c: &Canvas, w: f32, entries: &[Entry]) -> (bool, f32, f32) {
         let sample = c.px(SAMPLE);
         let full = c.px(LEGEND);
@@ -763,31 +765,86 @@ impl Axes {
         if one_row >= c.px(9.0) {
             return (true, one_row, one_row * 1.5);
         }
+        let fs = Axes::legend_font_in(c, w, entries, 1).max(c.px(8.0));
+        let lines: usize = entries
+            .iter()
+            .map(|e| Axes::legend_text_lines(c, &e.text, fs, w).len())
+            .sum();
+        (false, fs, fs * 1.5 * lines as f32)
+    }
+
+    /// Whether a box legend of `entries` fits inside axes `w` pixels wide with each entry on
+    /// one line (its text shrunk to no less than 6 pt).
+    pub fn legend_fits_inside(c: &Canvas, w: f32, entries: &[Entry]) -> bool {
         let fs = Axes::legend_font_in(c, w, entries, 1);
-        (false, fs, fs * 1.5 * entries.len() as f32)
+        let room = w - c.px(SAMPLE) - c.px(25.0);
+        entries.iter().all(|e| c.text_width(&e.text, fs) <= room)
+    }
+
+    /// An entry's text broken between words into lines that fit beside its sample in a
+    /// legend `w` pixels wide.
+    fn legend_text_lines(c: &Canvas, text: &str, fs: f32, w: f32) -> Vec<String> {
+        wrap_words(c, text, fs, w - c.px(SAMPLE) - c.px(6.0))
+    }
+
+    /// The box legend's text size and each entry's lines: one line each at the size that fits
+    /// the axes (down to 6 pt), else at no less than 8 pt, broken between words.
+    fn legend_box_lines(&self, c: &Canvas, entries: &[Entry]) -> (f32, Vec<Vec<String>>) {
+        let fs = self.legend_font(c, entries, 1);
+        let room = self.w - c.px(SAMPLE) - c.px(25.0);
+        if Axes::legend_fits_inside(c, self.w, entries) {
+            return (fs, entries.iter().map(|e| vec![e.text.clone()]).collect());
+        }
+        let fs = fs.max(c.px(8.0));
+        (
+            fs,
+            entries
+                .iter()
+                .map(|e| wrap_words(c, &e.text, fs, room))
+                .collect(),
+        )
     }
 
     /// A legend just above the axes (for panels the data fill): one row, or one entry per row
-    /// where a row would need text below 9 pt (see [`Axes::legend_above_layout`]).
+    /// where a row would need text below 9 pt, each broken into lines where it would need
+    /// text below 8 pt (see [`Axes::legend_above_layout`]).
     pub fn legend_above(&self, c: &mut Canvas, entries: &[Entry]) {
         let sample = c.px(SAMPLE);
         let (one_row, fs, _) = Axes::legend_above_layout(c, self.w, entries);
         let y_last = self.y0 - c.px(5.0);
-        let mut x = self.x0;
-        for (i, e) in entries.iter().enumerate() {
-            let y = if one_row {
-                y_last
-            } else {
-                y_last - fs * 1.5 * (entries.len() - 1 - i) as f32
-            };
-            if !one_row {
-                x = self.x0;
+        if !one_row {
+            let lines: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| Axes::legend_text_lines(c, &e.text, fs, self.w))
+                .collect();
+            let mut left = lines.iter().map(Vec::len).sum::<usize>();
+            for (e, text) in entries.iter().zip(&lines) {
+                for (k, line) in text.iter().enumerate() {
+                    left -= 1;
+                    let y = y_last - fs * 1.5 * left as f32;
+                    if k == 0 {
+                        e.sample(c, self.x0, y - fs * 0.35, sample);
+                    }
+                    c.text(
+                        line,
+                        self.x0 + sample + c.px(6.0),
+                        y,
+                        fs,
+                        palette::INK,
+                        Anchor::Left,
+                        false,
+                    );
+                }
             }
-            e.sample(c, x, y - fs * 0.35, sample);
+            return;
+        }
+        let mut x = self.x0;
+        for e in entries {
+            e.sample(c, x, y_last - fs * 0.35, sample);
             c.text(
                 &e.text,
                 x + sample + c.px(6.0),
-                y,
+                y_last,
                 fs,
                 palette::INK,
                 Anchor::Left,
@@ -845,7 +902,7 @@ impl Axes {
         if entries.is_empty() {
             return;
         }
-        let fs = self.legend_font(c, entries, 1);
+        let (fs, lines) = self.legend_box_lines(c, entries);
         let sample = c.px(SAMPLE);
         let pad = c.px(5.0);
         let row = fs * 1.45;
@@ -856,20 +913,44 @@ impl Axes {
             c.px(0.6),
             palette::GRID.alpha(255),
         );
-        for (i, e) in entries.iter().enumerate() {
-            let ty = y + pad + row * (i as f32 + 0.5);
-            e.sample(c, x + pad, ty, sample);
-            c.text(
-                &e.text,
-                x + 2.0 * pad + sample,
-                ty + fs * 0.35,
-                fs,
-                palette::INK,
-                Anchor::Left,
-                false,
-            );
+        let mut i = 0;
+        for (e, text) in entries.iter().zip(&lines) {
+            for (k, line) in text.iter().enumerate() {
+                let ty = y + pad + row * (i as f32 + 0.5);
+                if k == 0 {
+                    e.sample(c, x + pad, ty, sample);
+                }
+                c.text(
+                    line,
+                    x + 2.0 * pad + sample,
+                    ty + fs * 0.35,
+                    fs,
+                    palette::INK,
+                    Anchor::Left,
+                    false,
+                );
+                i += 1;
+            }
         }
     }
+}
+
+/// `text` broken between words into lines no wider than `room` at size `fs` (a word longer
+/// than a line stands alone).
+fn wrap_words(c: &Canvas, text: &str, fs: f32, room: f32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && c.text_width(&format!("{line} {word}"), fs) > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 #[cfg(test)]

@@ -65,10 +65,7 @@ pub struct CurveFigure {
 /// |error| of the analytic gradient and of the finite difference against the exact one, on a
 /// log axis; exact zeros cannot be drawn on it and are counted in the legend instead.
 pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
-    let mut c = o.canvas(|w, _| FigureOptions::default_height(w))?;
     let (title, subtitle) = (o.title_or(&d.title), o.subtitle(&d.subtitle).to_string());
-    meta(&mut c, &title, &d.subtitle);
-    let (w, h) = (c.width(), c.height());
     let err =
         |v: &[f64]| -> Vec<f64> { v.iter().zip(&d.truth).map(|(a, b)| (a - b).abs()).collect() };
     let (err_grad, err_fd) = (err(&d.grad), err(&d.fd));
@@ -85,14 +82,6 @@ pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
         Scale::fit_log(positive.iter().copied())
     };
     let ylabel = o.ylabel_or(&d.ylabel);
-    let left = Axes::left_room(&c, &top_ys, h * 0.4, true).max(Axes::left_room(
-        &c,
-        &bottom_ys,
-        h * 0.3,
-        true,
-    ));
-    let top_room = Axes::title_room(&c, &title, &subtitle);
-    let right = c.px(10.0);
     let max = |v: &[f64]| {
         v.iter()
             .copied()
@@ -102,6 +91,7 @@ pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
     let zeros = |v: &[f64]| v.iter().filter(|&&e| e == 0.0).count();
     let exact_note = |v: &[f64]| match zeros(v) {
         0 => String::new(),
+        1 => " (exact at 1 point)".to_string(),
         n => format!(" (exact at {n} points)"),
     };
     let [blue, orange, green, ..] = palette::SERIES;
@@ -127,9 +117,45 @@ pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
             LineStyle::Solid,
         ),
     ];
-    let legend_h = Axes::legend_above_layout(&c, w - left - right, &error_legend).2;
-    let between = Axes::bottom_room(&c, false) + legend_h + c.px(8.0);
-    let bottom_room = Axes::bottom_room(&c, true) + c.px(4.0);
+    let top_legend = [
+        Entry::line(d.truth_label.clone(), blue, LineStyle::Solid),
+        Entry::line(d.grad_label.clone(), orange, LineStyle::Dashed),
+        Entry::line(d.fd_label.clone(), green, LineStyle::Dotted),
+    ];
+    // (left, top room, its part for the top legend where it goes above the panel rather than
+    // in it, room between the panels, bottom room) for a canvas `w` × `h`.
+    let right_room = |c: &Canvas| c.px(10.0);
+    let rooms = |c: &Canvas, w: f32, h: f32| {
+        let left = Axes::left_room(c, &top_ys, h * 0.4, true).max(Axes::left_room(
+            c,
+            &bottom_ys,
+            h * 0.3,
+            true,
+        ));
+        let aw = w - left - right_room(c);
+        let above = if Axes::legend_fits_inside(c, aw, &top_legend) {
+            0.0
+        } else {
+            Axes::legend_above_layout(c, aw, &top_legend).2 + c.px(4.0)
+        };
+        let top_room = Axes::title_room(c, &title, &subtitle) + above;
+        let legend_h = Axes::legend_above_layout(c, aw, &error_legend).2;
+        let between = Axes::bottom_room(c, false) + legend_h + c.px(8.0);
+        let bottom_room = Axes::bottom_room(c, true) + c.px(4.0);
+        (left, top_room, above, between, bottom_room)
+    };
+    // 4:3, or taller where the text would leave the two panels together less than half as
+    // tall as wide (a column-wide figure).
+    let mut c = o.canvas(|w, probe| {
+        let d = FigureOptions::default_height(w);
+        let (left, top_room, _, between, bottom_room) = rooms(probe, w as f32, d);
+        let aw = w as f32 - left - right_room(probe);
+        d.max(top_room + between + bottom_room + 0.5 * aw)
+    })?;
+    meta(&mut c, &title, &d.subtitle);
+    let (w, h) = (c.width(), c.height());
+    let (left, top_room, above, between, bottom_room) = rooms(&c, w, h);
+    let right = right_room(&c);
     let avail = h - top_room - between - bottom_room;
     let top = Axes {
         x0: left,
@@ -145,16 +171,21 @@ pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
     top.line(&mut c, &d.xs, &d.grad, orange, 1.5, LineStyle::Dashed);
     top.line(&mut c, &d.xs, &d.fd, green, 1.7, LineStyle::Dotted);
     top.decorate(&mut c, "", &ylabel, "");
-    top.title_block(&mut c, &title, &subtitle);
-    top.legend_auto(
-        &mut c,
-        &[
-            Entry::line(d.truth_label.clone(), blue, LineStyle::Solid),
-            Entry::line(d.grad_label.clone(), orange, LineStyle::Dashed),
-            Entry::line(d.fd_label.clone(), green, LineStyle::Dotted),
-        ],
-        &[(&d.xs, &d.truth), (&d.xs, &d.grad), (&d.xs, &d.fd)],
-    );
+    // The title above the top legend where that legend is too wide for the panel.
+    Axes {
+        y0: top.y0 - above,
+        ..top
+    }
+    .title_block(&mut c, &title, &subtitle);
+    if above > 0.0 {
+        top.legend_above(&mut c, &top_legend);
+    } else {
+        top.legend_auto(
+            &mut c,
+            &top_legend,
+            &[(&d.xs, &d.truth), (&d.xs, &d.grad), (&d.xs, &d.fd)],
+        );
+    }
     let bottom = Axes {
         x0: left,
         y0: top.y0 + top.h + between,
