@@ -937,7 +937,7 @@ impl Axes {
 
 /// `text` broken between words into lines no wider than `room` at size `fs` (a word longer
 /// than a line stands alone).
-fn wrap_words(c: &Canvas, text: &str, fs: f32, room: f32) -> Vec<String> {
+pub(crate) fn wrap_words(c: &Canvas, text: &str, fs: f32, room: f32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {

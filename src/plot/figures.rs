@@ -532,19 +532,7 @@ fn wrap(c: &Canvas, notes: &[String], fs: f32, width: f32) -> Vec<String> {
                 l.push_str("   ·   ");
                 l.push_str(n);
             }
-            _ => {
-                let mut line = String::new();
-                for word in n.split(' ') {
-                    if !line.is_empty() && c.text_width(&format!("{line} {word}"), fs) > width {
-                        lines.push(std::mem::take(&mut line));
-                    }
-                    if !line.is_empty() {
-                        line.push(' ');
-                    }
-                    line.push_str(word);
-                }
-                lines.push(line);
-            }
+            _ => lines.extend(super::axes::wrap_words(c, n, fs, width)),
         }
     }
     lines
@@ -1319,24 +1307,14 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     })?;
     meta(&mut c, &title, &details);
     let (w, h) = (c.width(), c.height());
-    let Layout {
-        top,
-        left,
-        right,
-        bottom,
-        gx,
-        gy,
-        pw,
-        legend_cols,
-        legend_fs,
-    } = layout(&c, w, h);
-    let ph = (h - top - bottom - gy * (rows as f32 - 1.0)) / rows as f32;
+    let l = layout(&c, w, h);
+    let ph = (h - l.top - l.bottom - l.gy * (rows as f32 - 1.0)) / rows as f32;
     for (k, case) in cases.iter().enumerate() {
         let (col, row) = (k % cols, k / cols);
         let ax = Axes {
-            x0: left + col as f32 * (pw + gx),
-            y0: top + row as f32 * (ph + gy),
-            w: pw,
+            x0: l.left + col as f32 * (l.pw + l.gx),
+            y0: l.top + row as f32 * (ph + l.gy),
+            w: l.pw,
             h: ph,
             xs,
             ys,
@@ -1434,19 +1412,19 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
         );
     }
     let under = Axes {
-        x0: left,
-        y0: top,
-        w: w - left - right,
-        h: rows as f32 * ph + (rows as f32 - 1.0) * gy,
+        x0: l.left,
+        y0: l.top,
+        w: w - l.left - l.right,
+        h: rows as f32 * ph + (rows as f32 - 1.0) * l.gy,
         xs,
         ys,
     };
-    let legend_y = under.y0 + under.h + Axes::bottom_room(&c, true) + c.px(8.0) + legend_fs * 0.6;
-    under.legend_below(&mut c, &legend, legend_cols, legend_y);
+    let legend_y = under.y0 + under.h + Axes::bottom_room(&c, true) + c.px(8.0) + l.legend_fs * 0.6;
+    under.legend_below(&mut c, &legend, l.legend_cols, legend_y);
     let whole = Axes {
-        x0: left,
-        y0: top - c.px(TITLE + 2.0),
-        w: w - left - right,
+        x0: l.left,
+        y0: l.top - c.px(TITLE + 2.0),
+        w: w - l.left - l.right,
         h: 1.0,
         xs,
         ys,
