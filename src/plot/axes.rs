@@ -9,6 +9,8 @@ pub const TICK: f32 = 3.5;
 pub const PAD: f32 = 3.5;
 /// Legend text size, points.
 pub const LEGEND: f32 = 10.0;
+/// The smallest a legend's text shrinks to fit, points.
+const LEGEND_MIN: f32 = 6.0;
 /// Length of a legend's line sample, points.
 pub const SAMPLE: f32 = 20.0;
 /// Gap between tick labels and the axis label, points.
@@ -682,12 +684,18 @@ impl Axes {
             .iter()
             .map(|e| c.text_width(&e.text, fs))
             .fold(0.0, f32::max);
-        let room = w / cols.max(1) as f32 - c.px(SAMPLE) - c.px(20.0);
+        let room = Axes::legend_text_room(c, w / cols.max(1) as f32);
         if widest > room && widest > 0.0 {
-            (fs * room / widest).max(c.px(6.0))
+            (fs * room / widest).max(c.px(LEGEND_MIN))
         } else {
             fs
         }
+    }
+
+    /// The width a legend column `w` pixels wide leaves its text: less the sample, the box's
+    /// padding and its margin from the axes.
+    fn legend_text_room(c: &Canvas, w: f32) -> f32 {
+        w - c.px(SAMPLE) - c.px(20.0)
     }
 
     fn legend_box(&self, c: &Canvas, entries: &[Entry], corner: u8) -> (f32, f32, f32, f32) {
@@ -776,9 +784,10 @@ impl Axes {
     /// Whether a box legend of `entries` fits inside axes `w` pixels wide with each entry on
     /// one line (its text shrunk to no less than 6 pt).
     pub fn legend_fits_inside(c: &Canvas, w: f32, entries: &[Entry]) -> bool {
-        let fs = Axes::legend_font_in(c, w, entries, 1);
-        let room = w - c.px(SAMPLE) - c.px(25.0);
-        entries.iter().all(|e| c.text_width(&e.text, fs) <= room)
+        let room = Axes::legend_text_room(c, w);
+        entries
+            .iter()
+            .all(|e| c.text_width(&e.text, c.px(LEGEND_MIN)) <= room)
     }
 
     /// An entry's text broken between words into lines that fit beside its sample in a
@@ -791,7 +800,7 @@ impl Axes {
     /// the axes (down to 6 pt), else at no less than 8 pt, broken between words.
     fn legend_box_lines(&self, c: &Canvas, entries: &[Entry]) -> (f32, Vec<Vec<String>>) {
         let fs = self.legend_font(c, entries, 1);
-        let room = self.w - c.px(SAMPLE) - c.px(25.0);
+        let room = Axes::legend_text_room(c, self.w);
         if Axes::legend_fits_inside(c, self.w, entries) {
             return (fs, entries.iter().map(|e| vec![e.text.clone()]).collect());
         }

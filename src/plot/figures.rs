@@ -299,12 +299,7 @@ pub fn slopes_figure(d: &SlopesFigure, o: &FigureOptions, color: &ColorOptions) 
         String::new()
     };
     let captions = [caption];
-    // The caption runs under the colour bar too, to the figure's right margin.
-    let caption_box = FooterBox {
-        x: left,
-        key_right: w - right,
-        width: w - left - c.px(8.0),
-    };
+    let caption_box = FooterBox::under(&c, w, left, right);
     let bottom_room = Axes::bottom_room(&c, true)
         + if k > 0 {
             footer_height(&c, &captions, caption_box, None)
@@ -451,6 +446,19 @@ struct FooterBox {
     x: f32,
     key_right: f32,
     width: f32,
+}
+
+impl FooterBox {
+    /// Under a figure whose axes' room runs from `left` to `w - right`: the caption from
+    /// there to the figure's right margin (under the colour bars too: a narrow plot beside
+    /// them would otherwise wrap it a few words to a line), a key ending where that room does.
+    fn under(c: &Canvas, w: f32, left: f32, right: f32) -> FooterBox {
+        FooterBox {
+            x: left,
+            key_right: w - right,
+            width: w - left - c.px(8.0),
+        }
+    }
 }
 
 /// The caption's lines, and whether a key `key_w` wide needs a line of its own (when the first
@@ -710,14 +718,6 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
             c.px(6.0) + Axes::legend_below_layout(c, aw, &entries, 2).2
         }
     };
-    // The caption wraps from the axes' left edge to the figure's right margin (under the
-    // colour bars too: a narrow plot beside two bars would otherwise wrap it a few words to a
-    // line); the key ends where the axes may.
-    let caption_box = |c: &Canvas, w: f32, left: f32, right: f32| FooterBox {
-        x: left,
-        key_right: w - right,
-        width: w - left - c.px(8.0),
-    };
     // Layout in points: the axes' height follows the domain's aspect when the options leave
     // the height free (equal units on both axes for aspects between 1:3 and 3:1).
     let aspect = (y1 - y0) / (x1 - x0);
@@ -737,7 +737,7 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         let key_w = (d.arrows > 0).then(|| c.px(90.0));
         let bottom = Axes::bottom_room(c, true)
             + legend_room(c, aw)
-            + footer_height(c, &notes, caption_box(c, w, left, right), key_w);
+            + footer_height(c, &notes, FooterBox::under(c, w, left, right), key_w);
         (left, right, top, bottom)
     };
     let mut c = o.canvas(|w, probe| {
@@ -863,7 +863,7 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
     if let Some(n) = &arrow_norm {
         colorbar(&mut c, &ax, bar_x, n, &format!("{vec_label} (arrows)"));
     }
-    let bx = caption_box(&c, w, left, right);
+    let bx = FooterBox::under(&c, w, left, right);
     match drawn {
         Some(dr) => {
             let kw = quiver::key_width(&c, &ax, &dr, vec_label, &style);
