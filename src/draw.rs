@@ -169,6 +169,132 @@ pub fn check_field_figure(spec: &FieldSpec, check: CheckMode, plot: &FieldPlot) 
 /// The most streamlines across a figure.
 pub const MAX_STREAMLINES: usize = 100;
 
+/// Figure options only a plane's figure honours, by the names the library and Python give
+/// them (the command line spells `arrow_scale` as `--arrow-scale`).
+pub const PLANE_OPTIONS: &[&str] = &[
+    "background",
+    "contours",
+    "arrows",
+    "arrow_scale",
+    "pivot",
+    "normalize",
+    "descent",
+    "streamlines",
+];
+
+/// A figure's colour options (a line's figure has colours only with slope arrows or descent).
+pub const COLOR_OPTIONS: &[&str] = &["cmap", "color_scale", "vmin", "vmax"];
+
+/// The options of descent paths: the starts, then what only applies with them.
+pub const DESCENT_OPTIONS: &[&str] = &["descent_from", "lr", "steps", "optimizer"];
+
+/// What a figure draws, for [`refuse_unused`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FigureOf {
+    /// f over a plane with its gradient ([`field`]).
+    Plane,
+    /// A line's derivative curves and nothing else ([`curve`]): `gradfield field`'s figure of
+    /// a 1-D run.
+    Curves,
+    /// A line's derivative curves, or f with slope arrows and descent paths ([`slopes`]):
+    /// `gradfield curve`'s figure, and Python's figure of a 1-D run.
+    Line,
+}
+
+/// Refuses, before any work, the figure options in `given` (named as in [`PLANE_OPTIONS`],
+/// [`COLOR_OPTIONS`], [`DESCENT_OPTIONS`], or `slopes`) that a figure `of` this kind would
+/// silently pass over: a plane's options on a line, colours on derivative curves, a step
+/// size or optimizer without descent starts, slope arrows on a plane. Errors name the
+/// options as `spell` writes them (`--arrow-scale` on the command line, `arrow_scale` in
+/// Python).
+///
+/// ```
+/// use gradfield::draw::{FigureOf, refuse_unused};
+/// let python = |name: &str| name.to_string();
+/// assert!(refuse_unused(&["arrows", "cmap"], FigureOf::Plane, &python).is_ok());
+/// let e = refuse_unused(&["streamlines"], FigureOf::Line, &python).unwrap_err();
+/// assert!(e.to_string().starts_with("streamlines is only for 2-D fields"));
+/// let e = refuse_unused(&["lr", "steps"], FigureOf::Plane, &python).unwrap_err();
+/// assert_eq!(e.to_string(), "lr, steps are only for descent paths; add descent_from");
+/// assert!(refuse_unused(&["descent_from", "lr"], FigureOf::Line, &python).is_ok());
+/// ```
+pub fn refuse_unused(given: &[&str], of: FigureOf, spell: &dyn Fn(&str) -> String) -> Result<()> {
+    let has = |name: &str| given.contains(&name);
+    let refuse = |names: &[&str], why: String| refuse_options(given, names, &why, spell);
+    match of {
+        FigureOf::Plane => refuse(
+            &["slopes"],
+            "a 1-D field's figure (a plane's figure draws ∇f as arrows)".into(),
+        )?,
+        FigureOf::Curves => {
+            let all: Vec<&str> =
+                [PLANE_OPTIONS, COLOR_OPTIONS, DESCENT_OPTIONS, &["slopes"]].concat();
+            refuse(
+                &all,
+                "2-D fields (a 1-D field is drawn as derivative curves; for descent or colours \
+                 on a curve use `gradfield curve`)"
+                    .into(),
+            )?
+        }
+        FigureOf::Line => {
+            refuse(
+                PLANE_OPTIONS,
+                format!(
+                    "2-D fields (a 1-D field is drawn as derivative curves, or with {} as f \
+                     with slope arrows)",
+                    spell("slopes")
+                ),
+            )?;
+            if !has("slopes") && !has("descent_from") {
+                refuse(
+                    COLOR_OPTIONS,
+                    format!(
+                        "figures of f with slope arrows ({}) or descent paths ({})",
+                        spell("slopes"),
+                        spell("descent_from")
+                    ),
+                )?;
+            }
+        }
+    }
+    if !has("descent_from") {
+        refuse(
+            &DESCENT_OPTIONS[1..],
+            format!("descent paths; add {}", spell("descent_from")),
+        )?;
+    }
+    Ok(())
+}
+
+/// Fails naming, as `spell` writes them, the options of `names` that are in `given`: "`a, b`
+/// are only for `why`".
+///
+/// ```
+/// let cli = |name: &str| format!("--{}", name.replace('_', "-"));
+/// let e = gradfield::draw::refuse_options(&["font_scale"], &["font_scale"], "the figure", &cli);
+/// assert_eq!(e.unwrap_err().to_string(), "--font-scale is only for the figure");
+/// ```
+pub fn refuse_options(
+    given: &[&str],
+    names: &[&str],
+    why: &str,
+    spell: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    let bad: Vec<String> = names
+        .iter()
+        .filter(|n| given.contains(n))
+        .map(|n| spell(n))
+        .collect();
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "{} {} only for {why}",
+        bad.join(", "),
+        if bad.len() == 1 { "is" } else { "are" }
+    )))
+}
+
 /// Gradient-descent paths to draw (also the command line's options for them).
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]

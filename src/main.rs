@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use gradfield::backend::{Backend, BackendRequest};
 use gradfield::check::CheckMode;
 use gradfield::descent::{DescentOptions, DescentRun};
-use gradfield::draw::FieldPlot;
+use gradfield::draw::{COLOR_OPTIONS, DESCENT_OPTIONS, FieldPlot, FigureOf, PLANE_OPTIONS};
 use gradfield::engine::{DeviceKind, GpuApi};
 use gradfield::gpu::GpuOptions;
 use gradfield::grid::{Fields, MathMode, Precision, Scheme};
@@ -598,16 +598,15 @@ fn field(a: &FieldArgs, given: &Given) -> Result<ExitCode, Error> {
                 _ => gradfield::output::check_file_target(png, FIGURE_EXTENSIONS)?,
             }
             gradfield::draw::check_field_figure(&spec, check, &a.plot)?;
-            if !spec.grid.is_2d() {
-                given.refuse(
-                    FIELD_2D_FIGURE_OPTIONS,
-                    "2-D fields (a 1-D field is drawn as derivative curves; for descent or \
-                     colours on a curve use `gradfield curve`)",
-                )?;
-            }
+            given.refuse_unused(if spec.grid.is_2d() {
+                FigureOf::Plane
+            } else {
+                FigureOf::Curves
+            })?;
         }
         None => {
-            given.refuse(FIELD_2D_FIGURE_OPTIONS, "the figure; add --png FILE")?;
+            let plot = [PLANE_OPTIONS, COLOR_OPTIONS, DESCENT_OPTIONS].concat();
+            given.refuse(&plot, "the figure; add --png FILE")?;
             given.refuse(FIGURE_OPTIONS, "the figure; add --png FILE")?;
         }
     }
@@ -702,32 +701,6 @@ const FIGURE_OPTIONS: &[&str] = &[
     "no_subtitle",
 ];
 
-/// Options of a figure's colours.
-const COLOR_OPTIONS: &[&str] = &["cmap", "color_scale", "vmin", "vmax"];
-
-/// Options of descent paths.
-const DESCENT_OPTIONS: &[&str] = &["descent_from", "lr", "steps", "optimizer"];
-
-/// Options of `field`'s figure that a 1-D run (drawn as derivative curves) cannot honour.
-const FIELD_2D_FIGURE_OPTIONS: &[&str] = &[
-    "background",
-    "contours",
-    "arrows",
-    "arrow_scale",
-    "pivot",
-    "normalize",
-    "descent",
-    "streamlines",
-    "descent_from",
-    "lr",
-    "steps",
-    "optimizer",
-    "cmap",
-    "color_scale",
-    "vmin",
-    "vmax",
-];
-
 /// Which options were given on the command line (not defaults), to refuse the ones a
 /// request cannot honour before any work.
 struct Given(Vec<String>);
@@ -749,20 +722,23 @@ impl Given {
 
     /// Fails naming every given option among `ids`, with `why`.
     fn refuse(&self, ids: &[&str], why: &str) -> Result<(), Error> {
-        let bad: Vec<String> = ids
-            .iter()
-            .filter(|id| self.0.iter().any(|g| g == *id))
-            .map(|id| format!("--{}", id.replace('_', "-")))
-            .collect();
-        if bad.is_empty() {
-            return Ok(());
-        }
-        Err(Error::input(format!(
-            "{} {} only for {why}",
-            bad.join(", "),
-            if bad.len() == 1 { "is" } else { "are" }
-        )))
+        gradfield::draw::refuse_options(&self.names(), ids, why, &cli_name)
     }
+
+    /// Refuses the given figure options a figure `of` this kind would pass over
+    /// ([`gradfield::draw::refuse_unused`]).
+    fn refuse_unused(&self, of: FigureOf) -> Result<(), Error> {
+        gradfield::draw::refuse_unused(&self.names(), of, &cli_name)
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.0.iter().map(String::as_str).collect()
+    }
+}
+
+/// An option as the command line spells it: `--arrow-scale` for `arrow_scale`.
+fn cli_name(id: &str) -> String {
+    format!("--{}", id.replace('_', "-"))
 }
 
 fn curve(a: &CurveArgs, given: &Given) -> Result<ExitCode, Error> {
@@ -773,18 +749,7 @@ fn curve(a: &CurveArgs, given: &Given) -> Result<ExitCode, Error> {
     a.color.validate()?;
     gradfield::output::check_file_target(&a.png, FIGURE_EXTENSIONS)?;
     let descent = a.path.options(1)?;
-    if a.slopes.is_none() && descent.is_none() {
-        given.refuse(
-            COLOR_OPTIONS,
-            "figures of f with slope arrows (--slopes K) or descent (--descent-from)",
-        )?;
-    }
-    if descent.is_none() {
-        given.refuse(
-            &DESCENT_OPTIONS[1..],
-            "descent paths; add --descent-from X0",
-        )?;
-    }
+    given.refuse_unused(FigureOf::Line)?;
     let opts = RunOptions {
         sample_per_axis: Some(gradfield::draw::CURVE_SAMPLES),
         progress: Progress::new(a.quiet || a.json),

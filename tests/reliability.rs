@@ -525,6 +525,20 @@ fn figure_options_without_a_figure_are_refused() {
             "out of range",
         ),
         (
+            // A step size without starts drew a plane's figure with no path in it.
+            vec![
+                "field", "--f", "x*y", "--x", "-1:1", "--y", "-1:1", "--png", "a.png", "--lr",
+                "0.1",
+            ],
+            "--lr is only for descent paths; add --descent-from",
+        ),
+        (
+            vec![
+                "curve", "--f", "sin(x)", "--x", "-1:1", "--png", "a.png", "--cmap", "magma",
+            ],
+            "--cmap is only for figures of f with slope arrows",
+        ),
+        (
             vec!["sweep", "--f", "sin(x)", "--x", "-1:1", "--height", "900"],
             "--height is only for the figure",
         ),
