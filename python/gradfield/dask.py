@@ -127,12 +127,16 @@ _ORDER = ["pass", "reported", "reference", "ill-conditioned", "not-checked", "fa
 def _aggregate(blocks: List[Dict[str, Any]]) -> Dict[str, Any]:
     fields: Dict[str, Dict[str, Any]] = {}
     passed = True
+    checked = False
+    modes = set()
     points = 0
     failures: List[str] = []
     devices = set()
     for b in blocks:
         c = b["check"]
         if c is not None:
+            checked = True
+            modes.add(c["mode"] if isinstance(c["mode"], str) else json.dumps(c["mode"]))
             passed &= bool(c["passed"])
             points += int(c["points_checked"])
             failures += c["failures"]
@@ -149,7 +153,9 @@ def _aggregate(blocks: List[Dict[str, Any]]) -> Dict[str, Any]:
             if v in _ORDER and _ORDER.index(v) > _ORDER.index(agg["verdict"]):
                 agg["verdict"] = v
     return {
-        "passed": passed,
+        # None, as a single run's check is, where nothing was checked (check="none").
+        "passed": passed if checked else None,
+        "mode": ",".join(sorted(modes)) if checked else "none",
         "points_checked": points,
         "blocks": len(blocks),
         "failures": failures,
@@ -177,11 +183,30 @@ def field(
     **kwargs: Any,
 ) -> DaskField:
     """The fields of ``expr`` over a grid as lazy Dask arrays in blocks of ``chunks`` =
-    (rows, columns) (a 1-D grid takes ``chunks[-1]``). Other arguments as
-    :func:`gradfield.field` (h, scheme, math, fields, rewrite, check, backend, adapter)."""
+    (rows, columns), or one number for square blocks (a 1-D grid takes ``chunks[-1]``).
+    Other arguments as :func:`gradfield.field` (h, scheme, math, fields, rewrite, check,
+    backend, adapter).
+
+    The request is checked here, before any block is scheduled: a bad expression, range,
+    chunk size or option raises at once (``ValueError``, ``TypeError``), as
+    :func:`gradfield.field` would, not later on a worker."""
     import dask
     import dask.array as da
 
+    ty, tx = _chunks(chunks)
+    # One point of the grid on this process's CPU validates everything a block will be
+    # given (the device is the workers' own business).
+    _gradfield.field(
+        expr,
+        window=(0, 1, 0, 1),
+        figure_samples=0,
+        x=None if x is None else (float(x[0]), float(x[1])),
+        nx=nx,
+        y=None if y is None else (float(y[0]), float(y[1])),
+        ny=ny,
+        precision=precision,
+        **{**kwargs, "device": "cpu"},
+    )
     grid_x, grid_y = _gradfield.resolve_grid(
         expr,
         x=None if x is None else (float(x[0]), float(x[1])),
@@ -199,7 +224,6 @@ def field(
         ys = _gradfield.axis_coords(ya, yb, nyy, precision)
     kw = {"precision": precision, "device": device, **kwargs}
     dtype = np.float32 if precision == "f32" else np.float64
-    ty, tx = chunks
     col_edges = list(range(0, nxx, tx)) + [nxx]
     if ys is None:
         row_edges = [0, 1]
@@ -229,11 +253,27 @@ def field(
         "expression": expr,
         "derivative_x": _gradfield.derivative(expr, "x"),
         "precision": precision,
-        "chunks": json.dumps(list(chunks)),
+        "chunks": json.dumps([ty, tx] if ys is not None else [tx]),
     }
     if ys is not None:
         attrs["derivative_y"] = _gradfield.derivative(expr, "y")
     return DaskField(expr, arrays, xs, ys, checks, attrs)
+
+
+def _chunks(chunks: Any) -> Tuple[int, int]:
+    """(rows, columns) of a block from one or two positive integers."""
+    c = (chunks,) if isinstance(chunks, (int, np.integer)) else chunks
+    try:
+        c = tuple(c)
+    except TypeError:
+        c = ()
+    if not 1 <= len(c) <= 2 or any(
+        isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in c
+    ):
+        raise ValueError(
+            f"chunks must be one or two positive integers (rows, columns), got {chunks!r}"
+        )
+    return int(c[0]), int(c[-1])
 
 
 def _wanted(name: str, kwargs: Dict[str, Any]) -> bool:

@@ -53,3 +53,22 @@ def test_a_1d_dask_run_and_uneven_chunks(client):
     assert check["passed"]
     for name in ("f", "fd_x", "grad_x"):
         assert np.array_equal(arrays[name].view(np.uint64), getattr(whole, name).view(np.uint64))
+
+
+def test_a_bad_request_fails_before_any_block_and_no_check_is_no_pass(client):
+    for kw, err, want in [
+        (dict(chunks=(0, 0)), ValueError, "chunks must be one or two positive integers"),
+        (dict(chunks=(16.5, 16)), ValueError, "chunks must be"),
+        (dict(fields="nope"), ValueError, "unknown field kind"),
+        (dict(precision="f16"), ValueError, "unknown precision"),
+        (dict(bogus=1), TypeError, "bogus"),
+    ]:
+        with pytest.raises(err, match=want):
+            gd.field("rosenbrock", nx=64, ny=64, device="cpu", **kw)
+    # One number is a square block; an unchecked run does not claim to have passed.
+    g = gd.field("rosenbrock", nx=64, ny=64, chunks=32, device="cpu", check="none")
+    assert g.arrays["f"].chunks == ((32, 32), (32, 32))
+    c = g.check()
+    assert c["passed"] is None and c["mode"] == "none" and c["points_checked"] == 0
+    c = gd.field("rosenbrock", nx=64, ny=64, chunks=32, device="cpu", check="sample").check()
+    assert c["passed"] is True and c["mode"] == "sample=32" and 0 < c["points_checked"] < 64 * 64
