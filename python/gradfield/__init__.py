@@ -228,6 +228,9 @@ class FieldResult:
         ``background`` ("f", "magnitude", "none"), ``contours``, ``arrows``, ``arrow_scale``,
         ``pivot``, ``normalize``, ``descent``, ``streamlines``, ``descent_from``
         ("x0,y0;x1,y1"), ``lr``, ``steps``, ``optimizer`` ("sgd,momentum,adam")."""
+        # Options this figure would pass over (a plane's on a line, lr without descent_from,
+        # slopes on a plane) are refused, as the command line refuses them.
+        self._native.refuse_unused(list(options))
         fig = Figure(self._native.figure, options)
         # Drawn now, so that a bad option fails here and not when Jupyter shows it.
         fig.png()

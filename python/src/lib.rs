@@ -18,6 +18,7 @@ use pyo3::types::{PyBytes, PyDict};
 
 use gradfield::backend::{BackendRequest, F64Fallback};
 use gradfield::check::CheckMode;
+use gradfield::draw::FigureOf;
 use gradfield::engine::{DeviceKind, Values};
 use gradfield::grid::{Axis, Field, Fields, Grid, MathMode, Precision, Scheme};
 use gradfield::plot::canvas::{Canvas, Format};
@@ -40,9 +41,13 @@ create_exception!(
     "The device failed: no adapter, a GPU error or a lost device."
 );
 
-/// gradfield's errors as Python exceptions, by meaning.
+/// gradfield's errors as Python exceptions, by meaning, with the command line's option
+/// names in their Python spelling ([`python_names`]).
 fn py_err(e: Error) -> PyErr {
-    let text = e.to_string();
+    let text = match e {
+        Error::Parse(_) => e.to_string(),
+        _ => python_names(&e.to_string()),
+    };
     match e {
         Error::Parse(_) => ExpressionError::new_err(text),
         Error::Input(_) | Error::Unsupported(_) | Error::Output { .. } => {
@@ -53,6 +58,78 @@ fn py_err(e: Error) -> PyErr {
         Error::Interrupted(_) => PyKeyboardInterrupt::new_err(text),
         _ => PyRuntimeError::new_err(text),
     }
+}
+
+/// Options whose value follows them in messages (`--precision f64`): written as keyword
+/// arguments with a string (`precision="f64"`).
+const WORD_OPTIONS: &[&str] = &[
+    "precision",
+    "device",
+    "check",
+    "color-scale",
+    "scheme",
+    "math",
+];
+
+/// A library message with the command line's spelling of options turned into the keyword
+/// arguments Python takes: `--x A:B` → `x=(A, B)`, `--ny M` → `ny=M`, `--precision f64` →
+/// `precision="f64"`, `--check none / --no-check` → `check="none"`, `--h-min` → `h_min`.
+/// Text between backticks (a shell command) is left as it is.
+fn python_names(text: &str) -> String {
+    let text = text.replace("--check none / --no-check", "check=\"none\"");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    let mut quoted = false;
+    while let Some(c) = rest.chars().next() {
+        let starts = !quoted
+            && rest.starts_with("--")
+            && rest[2..].starts_with(|c: char| c.is_ascii_lowercase())
+            && !out.ends_with(|c: char| c.is_alphanumeric());
+        if !starts {
+            quoted ^= c == '`';
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let name_len = rest[2..]
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
+            .unwrap_or(rest.len() - 2);
+        let name = &rest[2..2 + name_len];
+        rest = &rest[2 + name_len..];
+        // The value after a space, up to the next space or closing punctuation.
+        let value = rest.strip_prefix(' ').map(|v| {
+            let end = v.find([' ', ',', ')', ';']).unwrap_or(v.len());
+            &v[..end]
+        });
+        let word = value.filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric()));
+        match (name, value) {
+            ("x" | "y", Some(v)) if v.contains(':') && !v.ends_with(':') => {
+                let (a, b) = v.split_once(':').unwrap_or((v, ""));
+                out.push_str(&format!("{name}=({a}, {b})"));
+                rest = &rest[1 + v.len()..];
+            }
+            ("nx" | "ny" | "n", Some(v))
+                if v.len() == 1 && v.chars().all(|c| c.is_ascii_uppercase()) =>
+            {
+                if out.ends_with(") ") {
+                    out.pop();
+                    out.push_str(", ");
+                }
+                out.push_str(&format!("{name}={v}"));
+                rest = &rest[1 + v.len()..];
+            }
+            ("no-check", _) => out.push_str("check=\"none\""),
+            ("no-rewrite", _) => out.push_str("rewrite=False"),
+            ("no-subtitle", _) => out.push_str("subtitle=False"),
+            (_, _) if WORD_OPTIONS.contains(&name) && word.is_some() => {
+                let v = word.unwrap_or_default();
+                out.push_str(&format!("{}=\"{v}\"", name.replace('-', "_")));
+                rest = &rest[1 + v.len()..];
+            }
+            _ => out.push_str(&name.replace('-', "_")),
+        }
+    }
+    out
 }
 
 fn parse<T: std::str::FromStr<Err = Error>>(s: &str) -> PyResult<T> {
@@ -211,6 +288,18 @@ impl NativeField {
             }
         }
         Ok(out)
+    }
+
+    /// Refuses the figure options named in `given` that this run's figure would pass over
+    /// (a plane's options on a line, a step size without descent starts, …), before drawing.
+    fn refuse_unused(&self, given: Vec<String>) -> PyResult<()> {
+        let of = if self.spec.grid.is_2d() {
+            FigureOf::Plane
+        } else {
+            FigureOf::Line
+        };
+        let names: Vec<&str> = given.iter().map(String::as_str).collect();
+        draw::refuse_unused(&names, of, &|n: &str| n.to_string()).map_err(py_err)
     }
 
     /// What `meta.json` holds, as JSON text.
@@ -531,7 +620,11 @@ fn derivative(expr: &str, var: &str) -> PyResult<String> {
     let v = match var {
         "x" => gradfield::expr::Var::X,
         "y" => gradfield::expr::Var::Y,
-        _ => return Err(PyValueError::new_err("var is x or y")),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "var must be \"x\" or \"y\" (got {var:?})"
+            )));
+        }
     };
     Ok(e.derivative(v).to_string())
 }

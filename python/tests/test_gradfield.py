@@ -82,6 +82,43 @@ def test_bad_arguments_and_devices_raise_the_right_exceptions():
     assert issubclass(gradfield.DeviceError, RuntimeError)
 
 
+def test_messages_name_the_python_arguments():
+    # The library's messages name the command line's options; Python users see their own
+    # keyword arguments.
+    for call, want in [
+        (lambda: gradfield.field("sin(x)", nx=10, device="cpu"), "give the x range with x=(A, B)"),
+        (lambda: gradfield.field("x*y", x=(0, 1), device="cpu"), "give the y range with y=(C, D)"),
+        (
+            lambda: gradfield.sweep("tanh(x)", x=(0, 1), h_min=1, h_max=1e-3, device="cpu"),
+            "0 < h_min < h_max",
+        ),
+        (
+            lambda: gradfield.field("sin(x)", x=(0, 1), nx=10, check="none", device="cpu").figure(),
+            'drop check="none"',
+        ),
+        (lambda: gradfield.derivative("x", "z"), 'var must be "x" or "y"'),
+    ]:
+        with pytest.raises(ValueError) as e:
+            call()
+        assert want in str(e.value) and "--" not in str(e.value), str(e.value)
+
+
+def test_figure_options_the_figure_would_pass_over_are_refused():
+    line = gradfield.field("sin(x)", x=(0, 1), nx=64, device="cpu")
+    plane = gradfield.field("x*y", x=(0, 1), nx=16, y=(0, 1), ny=16, device="cpu")
+    for r, options, want in [
+        (line, dict(streamlines=3, arrows=4), "arrows, streamlines are only for 2-D fields"),
+        (line, dict(cmap="magma"), "cmap is only for figures of f with slope arrows"),
+        (line, dict(slopes=5, lr=0.1), "lr is only for descent paths; add descent_from"),
+        (plane, dict(lr=0.1), "lr is only for descent paths"),
+        (plane, dict(slopes=5), "slopes is only for a 1-D field's figure"),
+    ]:
+        with pytest.raises(ValueError, match=want):
+            r.figure(**options)
+    assert line.figure(slopes=5, cmap="magma").png().startswith(b"\x89PNG")
+    assert plane.figure(descent_from="0.5,0.5", lr=0.1, steps=5).png().startswith(b"\x89PNG")
+
+
 def test_figures_show_in_jupyter_and_save(tmp_path, monkeypatch):
     r = gradfield.field("himmelblau", nx=128, device="cpu")
     fig = r.figure(size="3.3in", dpi=150, subtitle=False, color_scale="log", streamlines=6)
