@@ -550,6 +550,55 @@ fn svg_is_xml_with_text_as_text_and_the_font_embedded() {
     assert!(doc.descendants().any(|n| n.has_tag_name("desc")));
 }
 
+/// The `<text>` elements of a canvas's SVG.
+fn svg_texts(c: &Canvas) -> Vec<String> {
+    let svg = c.svg().unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn flat_fields_draw_and_say_what_is_there() {
+    // A constant f (∇f = 0 everywhere) panicked while labelling the quiver's key (a tick
+    // label for a step of 0), and its caption promised contours and streamlines it could not
+    // have; a vanishing |∇f| got a colour bar from −1 to 1.
+    for (value, background, normalize) in [
+        (1.0, Background::F, false),
+        (0.0, Background::F, true),
+        (1.0, Background::Magnitude, true),
+    ] {
+        let mut fig = FieldFigure {
+            background,
+            contours: 8,
+            arrows: 12,
+            streamlines: 4,
+            ..FieldFigure::new(
+                "flat",
+                lattice(33, |_, _| value),
+                lattice(33, |_, _| 0.0),
+                lattice(33, |_, _| 0.0),
+            )
+        };
+        fig.quiver.normalize = normalize;
+        let c = field_figure(&fig, &small()).unwrap();
+        let all = svg_texts(&c);
+        let texts = all.join(" | ");
+        assert!(texts.contains("|∇f| = 0 at every arrow (dots)"), "{texts}");
+        for absent in ["contours of f", "streamlines", "direction of", "scaled so"] {
+            assert!(!texts.contains(absent), "{absent:?} in {texts}");
+        }
+        if background == Background::Magnitude {
+            // The colour bar's labels come after the title (the axes' ticks before it).
+            let bar = &all[all.iter().position(|t| t == "flat").unwrap()..];
+            assert!(bar.iter().any(|t| t == "1.0"), "{texts}");
+            assert!(!bar.iter().any(|t| t.contains('−')), "a negative magnitude: {texts}");
+        }
+    }
+}
+
 /// Renders a PDF with poppler at `dpi` into RGB pixels (None where pdftoppm is missing).
 fn render_pdf(pdf: &[u8], dpi: f32) -> Option<(u32, u32, Vec<u8>)> {
     let dir = tempfile::tempdir().unwrap();

@@ -145,8 +145,11 @@ fn widen(min: f64, max: f64) -> (f64, f64) {
     }
     if max > min {
         (min, max)
+    } else if min == 0.0 {
+        // All zero (a vanishing |∇f| too): upwards, so no negative magnitude is shown.
+        (0.0, 1.0)
     } else {
-        let d = if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
+        let d = min.abs() * 0.1;
         (min - d, max + d)
     }
 }
@@ -304,10 +307,16 @@ pub fn superscript(k: i32) -> String {
 /// assert_eq!(tick_label(-2.0, 1.0), "−2");
 /// assert_eq!(tick_label(0.25, 0.05), "0.25");
 /// assert_eq!(tick_label(1.5, 0.5), "1.5");
+/// assert_eq!(tick_label(0.0, 0.0), "0"); // no step: no decimals
 /// ```
 pub fn tick_label(v: f64, step: f64) -> String {
-    // Steps are 1, 2 or 5 times a power of ten: its exponent says how many decimals.
-    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    // Steps are 1, 2 or 5 times a power of ten: its exponent says how many decimals (none
+    // for a step that is zero or not finite; at most 17, all an f64 has).
+    let decimals = if step > 0.0 && step.is_finite() {
+        (-step.log10().floor()).clamp(0.0, 17.0) as usize
+    } else {
+        0
+    };
     let s = if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-4) {
         format!("{v:.1e}")
     } else {

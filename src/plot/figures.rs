@@ -690,25 +690,26 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         other => other,
     };
     let normalize_colors = matches!(style.color, ArrowColor::Magnitude(_));
-    let arrow_norm = (normalize_colors && d.arrows > 0).then(|| {
-        let mmax =
-            d.gx.v
-                .iter()
-                .zip(&d.gy.v)
-                .map(|(a, b)| a.hypot(*b))
-                .filter(|m| m.is_finite())
-                .fold(0.0, f64::max);
+    let mmax =
+        d.gx.v
+            .iter()
+            .zip(&d.gy.v)
+            .map(|(a, b)| a.hypot(*b))
+            .filter(|m| m.is_finite())
+            .fold(0.0, f64::max);
+    // No colour bar for magnitudes that are all zero: every arrow is then a dot.
+    let arrow_norm = (normalize_colors && d.arrows > 0 && mmax > 0.0).then(|| {
         let map = match style.color {
             ArrowColor::Magnitude(m) => m,
             _ => ColorMap::Inferno,
         };
         // The arrows use the darker 80 % of the map (see ArrowColor::Magnitude).
         Norm {
-            scale: Scale::linear(0.0, mmax.max(f64::MIN_POSITIVE) / 0.8),
+            scale: Scale::linear(0.0, mmax / 0.8),
             map,
         }
     });
-    let notes = field_notes(d, &style);
+    let notes = field_notes(d, &style, mmax);
     // Descent paths get a legend under the axes (inside, it would hide them).
     let entries = path_entries(&d.paths);
     let legend_room = |c: &Canvas, aw: f32| {
@@ -879,28 +880,34 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
 
 /// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
 /// the true scale of the arrows.
-fn field_notes(d: &FieldFigure, style: &QuiverStyle) -> Vec<String> {
+/// The caption's notes on what is drawn: none for arrows, streamlines or contours that a
+/// zero gradient (`mmax`, the largest |∇f|, is 0) or a constant f leaves out.
+fn field_notes(d: &FieldFigure, style: &QuiverStyle, mmax: f64) -> Vec<String> {
     let mut notes = Vec::new();
     if d.f.has_nonfinite() || d.gx.has_nonfinite() || d.gy.has_nonfinite() {
         notes.push("grey: not finite (masked)".to_string());
     }
     let v = if d.descent { "−∇f" } else { "∇f" };
-    if d.arrows > 0 {
+    let flows = mmax > 0.0;
+    let finite = d.f.v.iter().filter(|z| z.is_finite());
+    let f_varies = finite.clone().fold(f64::INFINITY, |m, &z| m.min(z))
+        < finite.fold(f64::NEG_INFINITY, |m, &z| m.max(z));
+    if d.arrows > 0 && flows {
         notes.push(if style.normalize {
             format!("arrows: direction of {v}, equal length; colour: its magnitude")
         } else if let Some(s) = style.scale {
             format!(
-                "arrows: {v} in data units × {} (set by --arrow-scale)",
+                "arrows: {v} in data units × {} (the scale given)",
                 short_num(s)
             )
         } else {
             format!("arrows: {v} in data units, scaled so the longest ≈ one cell")
         });
     }
-    if d.streamlines > 0 {
+    if d.streamlines > 0 && flows {
         notes.push(format!("lines with heads: streamlines of {v}"));
     }
-    if d.contours > 0 {
+    if d.contours > 0 && f_varies {
         notes.push("thin lines: contours of f".into());
     }
     notes

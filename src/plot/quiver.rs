@@ -222,7 +222,7 @@ pub fn draw(
 /// Width in pixels of the key [`key`] draws.
 pub fn key_width(c: &Canvas, ax: &Axes, drawn: &Drawn, label: &str, style: &QuiverStyle) -> f32 {
     let fs = c.px(super::axes::SUBTITLE + 1.0);
-    if style.normalize {
+    if style.normalize || !has_arrows(drawn) {
         return c.text_width(&key_text(drawn, ax, label, style), fs);
     }
     let len = (key_value(drawn, ax) * drawn.scale) as f32 * ax.sx() as f32;
@@ -238,8 +238,15 @@ fn key_value(drawn: &Drawn, ax: &Axes) -> f64 {
     if s > top { s / 2.0 } else { s }
 }
 
+/// Whether some vector is not zero (else every arrow is a dot, and the key says so).
+fn has_arrows(drawn: &Drawn) -> bool {
+    drawn.mmax > 0.0 && drawn.mmax.is_finite()
+}
+
 fn key_text(drawn: &Drawn, ax: &Axes, label: &str, style: &QuiverStyle) -> String {
-    if style.normalize {
+    if !has_arrows(drawn) {
+        format!("{label} = 0 at every arrow (dots)")
+    } else if style.normalize {
         "arrows: direction only".to_string()
     } else {
         let v = key_value(drawn, ax);
@@ -259,12 +266,9 @@ pub fn key(
     label: &str,
     style: &QuiverStyle,
 ) {
-    if drawn.mmax <= 0.0 || !drawn.mmax.is_finite() {
-        return;
-    }
     let fs = c.px(super::axes::SUBTITLE + 1.0);
     let text = key_text(drawn, ax, label, style);
-    if style.normalize {
+    if style.normalize || !has_arrows(drawn) {
         c.text(&text, x1, y, fs, palette::INK, Anchor::Right, false);
         return;
     }
