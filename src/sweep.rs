@@ -59,13 +59,15 @@ pub struct SweepCurve {
     pub h: Vec<f64>,
     /// Largest |finite difference − exact derivative| over the grid, per step.
     pub max_abs_err: Vec<f64>,
-    /// The step with the smallest error.
+    /// The step with the smallest finite error (the first of equals; NaN where none is
+    /// finite).
     pub best_h: f64,
-    /// That error.
+    /// That error: 0 where the difference is exact there (a constant f).
     pub best_err: f64,
-    /// The error model's prediction at each step.
+    /// The error model's prediction at each step, C1·h^p + R/h (NaN where there is no model).
     pub theory: Vec<f64>,
-    /// Where the model puts the optimum: (R / (p·C1))^(1/(p+1)).
+    /// Where the model puts the optimum: (R / (p·C1))^(1/(p+1)); NaN without truncation
+    /// (C1 = 0: round-off alone, which only falls as h grows).
     pub theory_best_h: f64,
     /// The model's error there.
     pub theory_best_err: f64,
@@ -165,19 +167,31 @@ fn curve_from(
     spec: &FieldSpec,
     device: &str,
 ) -> SweepCurve {
-    let (best_h, best_err) = hs
-        .iter()
-        .zip(&errs)
-        .filter(|(_, e)| e.is_finite() && **e > 0.0)
-        .fold((f64::NAN, f64::INFINITY), |acc, (&h, &e)| {
-            if e < acc.1 { (h, e) } else { acc }
-        });
+    // The first smallest finite error: 0 where the difference is exact (a constant f), NaN
+    // with NaN where no error is finite.
+    let (best_h, best_err) = hs.iter().zip(&errs).filter(|(_, e)| e.is_finite()).fold(
+        (f64::NAN, f64::NAN),
+        |acc, (&h, &e)| {
+            if acc.1.is_nan() || e < acc.1 {
+                (h, e)
+            } else {
+                acc
+            }
+        },
+    );
     let p = scheme.order();
+    // Without truncation (a derivative of order p + 1 that vanishes: f linear for a central
+    // difference) the model is round-off alone, ε/h, and has no optimum.
     let (theory, tbh, tbe) = match model(spec, scheme, precision) {
-        Some((c1, r)) if c1 > 0.0 && r > 0.0 => {
+        Some((c1, r)) if c1 >= 0.0 && r > 0.0 => {
             let e = |h: f64| c1 * h.powi(p) + r / h;
-            let hstar = (r / (p as f64 * c1)).powf(1.0 / (p + 1) as f64);
-            (hs.iter().map(|&h| e(h)).collect(), hstar, e(hstar))
+            let (hstar, estar) = if c1 > 0.0 {
+                let hstar = (r / (p as f64 * c1)).powf(1.0 / (p + 1) as f64);
+                (hstar, e(hstar))
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            (hs.iter().map(|&h| e(h)).collect(), hstar, estar)
         }
         _ => (vec![f64::NAN; hs.len()], f64::NAN, f64::NAN),
     };
@@ -332,16 +346,24 @@ pub fn sweep_table(s: &Sweep) -> String {
         "{:<11} {:<9} {:>3} {:>10} {:>10} {:>14} {:>14}\n",
         "scheme", "precision", "p", "best h", "best err", "theory best h", "theory err"
     );
+    // "-" where there is no value: no finite error, or a model without an optimum.
+    let num = |v: f64| {
+        if v.is_nan() {
+            "-".to_string()
+        } else {
+            format!("{v:.2e}")
+        }
+    };
     for c in &s.curves {
         out += &format!(
-            "{:<11} {:<9} {:>3} {:>10.2e} {:>10.2e} {:>14.2e} {:>14.2e}\n",
+            "{:<11} {:<9} {:>3} {:>10} {:>10} {:>14} {:>14}\n",
             c.scheme,
             c.precision,
             c.order,
-            c.best_h,
-            c.best_err,
-            c.theory_best_h,
-            c.theory_best_err
+            num(c.best_h),
+            num(c.best_err),
+            num(c.theory_best_h),
+            num(c.theory_best_err)
         );
     }
     out

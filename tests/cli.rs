@@ -418,6 +418,62 @@ fn sweep_finds_the_optimal_steps_the_theory_predicts() {
 }
 
 #[test]
+fn a_sweep_of_exact_differences_says_so() {
+    // A constant f: every difference is exactly 0 (the best error is 0, not "no best" with
+    // an error of ∞); a linear f: no truncation, so the model is round-off alone and has no
+    // optimum. The table and the figure's legend say so instead of printing NaN.
+    let dir = tempfile::tempdir().unwrap();
+    for (f, exact, legend) in [
+        (
+            "2 + 0*x",
+            true,
+            "exact at every step, model: round-off only",
+        ),
+        ("3*x", false, "model: round-off only"),
+    ] {
+        let png = dir.path().join("s.svg");
+        let o = gradfield(&[
+            "sweep",
+            "--f",
+            f,
+            "--x",
+            "-1:1",
+            "--n",
+            "256",
+            "--steps",
+            "9",
+            "--device",
+            "cpu",
+            "--png",
+            png.to_str().unwrap(),
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        for c in v["curves"].as_array().unwrap() {
+            let err = c["best_err"].as_f64().expect("a finite best error");
+            assert_eq!(err == 0.0, exact, "{f}: {c}");
+            assert!(c["best_h"].as_f64().is_some(), "{f}: {c}");
+            assert!(
+                c["theory_best_h"].is_null(),
+                "{f}: no optimum without truncation"
+            );
+            assert!(
+                c["theory"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|t| t.as_f64().is_some())
+            );
+        }
+        assert!(!stderr(&o).contains("NaN"), "{}", stderr(&o));
+        let svg = std::fs::read_to_string(&png).unwrap();
+        assert!(svg.contains(legend), "{f}: no {legend:?}");
+        assert!(!svg.contains("NaN"), "{f}");
+    }
+}
+
+#[test]
 fn demo_writes_every_figure_and_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("demo");

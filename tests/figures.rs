@@ -594,7 +594,10 @@ fn flat_fields_draw_and_say_what_is_there() {
             // The colour bar's labels come after the title (the axes' ticks before it).
             let bar = &all[all.iter().position(|t| t == "flat").unwrap()..];
             assert!(bar.iter().any(|t| t == "1.0"), "{texts}");
-            assert!(!bar.iter().any(|t| t.contains('−')), "a negative magnitude: {texts}");
+            assert!(
+                !bar.iter().any(|t| t.contains('−')),
+                "a negative magnitude: {texts}"
+            );
         }
     }
 }

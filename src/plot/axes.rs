@@ -308,6 +308,7 @@ pub fn superscript(k: i32) -> String {
 /// assert_eq!(tick_label(0.25, 0.05), "0.25");
 /// assert_eq!(tick_label(1.5, 0.5), "1.5");
 /// assert_eq!(tick_label(0.0, 0.0), "0"); // no step: no decimals
+/// assert_eq!(tick_label(0.0, 2e-31), "0"); // beside 2.0e−31, 4.0e−31, …
 /// ```
 pub fn tick_label(v: f64, step: f64) -> String {
     // Steps are 1, 2 or 5 times a power of ten: its exponent says how many decimals (none
@@ -319,6 +320,9 @@ pub fn tick_label(v: f64, step: f64) -> String {
     };
     let s = if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-4) {
         format!("{v:.1e}")
+    } else if v == 0.0 && decimals > 4 {
+        // Beside ticks written as 2.0e−31, not 0.000000000000000000.
+        "0".to_string()
     } else {
         format!("{v:.decimals$}")
     };

@@ -820,19 +820,14 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         }
         c.clip(None);
     }
-    // Arrows on an evenly spaced subset of the lattice, inset half a cell.
+    // Arrows at lattice points (computed values, not interpolated ones), evenly spaced.
     let mut drawn = None;
     if d.arrows > 0 {
-        let na = d.arrows.clamp(2, nx.min(ny).max(2));
-        let pick =
-            |n: usize, k: usize| (0..k).map(move |j| (j * (n - 1) * 2 + (k - 1)) / (2 * (k - 1)));
-        let ia: Vec<usize> = pick(nx, na + 1).collect();
-        let ja: Vec<usize> = pick(ny, na + 1).collect();
-        let mut arrows = Vec::with_capacity(na * na);
-        for jj in 0..na {
-            for ii in 0..na {
-                let i = (ia[ii] + ia[ii + 1]) / 2;
-                let j = (ja[jj] + ja[jj + 1]) / 2;
+        let (ia, sx) = arrow_points(nx, d.arrows);
+        let (ja, sy) = arrow_points(ny, d.arrows);
+        let mut arrows = Vec::with_capacity(ia.len() * ja.len());
+        for &j in &ja {
+            for &i in &ia {
                 arrows.push(Arrow {
                     x: d.f.xs[i],
                     y: d.f.ys[j],
@@ -841,7 +836,10 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
                 });
             }
         }
-        let cell = ((x1 - x0) / na as f64).min((y1 - y0) / na as f64);
+        // The spacing of the arrows in data units, the smaller of the two.
+        let step =
+            |v: &[f64], s: usize| (v[v.len() - 1] - v[0]) * s as f64 / (v.len() - 1).max(1) as f64;
+        let cell = step(&d.f.xs, sx).min(step(&d.f.ys, sy));
         let under = |x: f64, y: f64| -> Option<Color> {
             let (lat, n) = (bg?, bg_norm.as_ref()?);
             Some(n.color(lat.sample(x, y)))
@@ -880,6 +878,30 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
 
 /// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
 /// the true scale of the arrows.
+/// Lattice indices of about `want` arrows along an axis of `n` points, one every `s` points
+/// (returned with `s`), centred with at least half a stride free at each end (an arrow on
+/// the edge would be cut in half): a whole stride, so that on a coarse lattice the arrows
+/// stay evenly spaced (32 points and 20 arrows asked for give 15, every second point;
+/// picking 20 of 32 put them in uneven pairs). The stride is `n / want` rounded down where
+/// `want` arrows then leave between one and three strides free in all, else rounded up
+/// (fewer arrows, about two thirds of `want` at the least).
+fn arrow_points(n: usize, want: usize) -> (Vec<usize>, usize) {
+    if n < 2 {
+        return (vec![0; n], 1);
+    }
+    let want = want.max(2);
+    let down = (n / want).max(1);
+    let free = (n - 1).saturating_sub((want - 1) * down);
+    let s = if (down..=3 * down).contains(&free) {
+        down
+    } else {
+        n.div_ceil(want)
+    };
+    let count = want.min((n - 1) / s).max(1);
+    let offset = ((n - 1) - (count - 1) * s) / 2;
+    ((0..count).map(|k| offset + k * s).collect(), s)
+}
+
 /// The caption's notes on what is drawn: none for arrows, streamlines or contours that a
 /// zero gradient (`mmax`, the largest |∇f|, is 0) or a constant f leaves out.
 fn field_notes(d: &FieldFigure, style: &QuiverStyle, mmax: f64) -> Vec<String> {
@@ -919,6 +941,26 @@ fn short_num(v: f64) -> String {
     } else {
         format!("{v:.2e}")
     }
+}
+
+/// A sweep curve's legend text after its name: the measured best step and the model's,
+/// or what stands in for them (an exact difference, a model without truncation).
+fn sweep_entry(k: &ErrorCurve) -> String {
+    let exact_everywhere = k.max_abs_err.iter().all(|e| *e == 0.0 || !e.is_finite());
+    let measured = match k.best {
+        (_, e) if e == 0.0 && exact_everywhere => "exact at every step".to_string(),
+        (h, e) if e == 0.0 => format!("exact at h = {h:.1e}"),
+        (h, e) if e.is_finite() => format!("best h {h:.1e}"),
+        _ => "no finite error".to_string(),
+    };
+    let model = if k.theory_best.0.is_finite() {
+        format!(", model {:.1e}", k.theory_best.0)
+    } else if k.theory.iter().any(|t| t.is_finite()) {
+        ", model: round-off only".to_string()
+    } else {
+        String::new()
+    };
+    measured + &model
 }
 
 /// Draws a ring (a hollow circle) of the given colour.
@@ -996,9 +1038,30 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
         .flat_map(|k| k.max_abs_err.iter().copied())
         .filter(|e| *e > 0.0 && e.is_finite())
         .collect();
+    // Where no error is positive (every difference exact), the models give the range.
+    let positive = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .copied()
+            .filter(|e| *e > 0.0 && e.is_finite())
+            .collect()
+    };
+    let errs = if errs.is_empty() {
+        positive(
+            &s.curves
+                .iter()
+                .flat_map(|k| k.theory.clone())
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        errs
+    };
     let lo = errs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = errs.iter().copied().fold(0.0, f64::max);
-    let ys = Scale::fit_log([lo / 3.0, hi * 3.0]);
+    let ys = if errs.is_empty() {
+        Scale::fit_log([1e-17, 1.0])
+    } else {
+        Scale::fit_log([lo / 3.0, hi * 3.0])
+    };
     // The legend goes under the axes: error curves fill every corner of a sweep. Two
     // columns while their text keeps 9 pt, else one.
     let legend: Vec<Entry> = s
@@ -1009,8 +1072,11 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
             let f32_curve = k.precision == "f32";
             Entry::line(
                 format!(
-                    "{} {} (p = {}): best h {:.1e}, model {:.1e}",
-                    k.scheme, k.precision, k.order, k.best.0, k.theory_best.0
+                    "{} {} (p = {}): {}",
+                    k.scheme,
+                    k.precision,
+                    k.order,
+                    sweep_entry(k)
                 ),
                 color,
                 if f32_curve {
@@ -1438,4 +1504,40 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     };
     whole.title_block(&mut c, &title, &subtitle);
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arrow_points;
+
+    #[test]
+    fn arrows_are_evenly_spaced_and_centred_on_any_lattice() {
+        for n in 2..300 {
+            for want in [2, 3, 12, 17, 20, 41] {
+                let (idx, s) = arrow_points(n, want);
+                assert!(!idx.is_empty() && idx.len() <= want, "{n} {want}: {idx:?}");
+                assert!(
+                    idx.windows(2).all(|w| w[1] - w[0] == s),
+                    "{n} {want}: {idx:?}"
+                );
+                let (first, last) = (idx[0], n - 1 - idx[idx.len() - 1]);
+                assert!(first.abs_diff(last) <= 1, "{n} {want}: not centred {idx:?}");
+                assert!(last < n, "{n} {want}");
+                // Spread over the axis: one to three strides free at both ends together
+                // (none is cut by the edge), as evenly as integers allow.
+                if n > 3 {
+                    assert!((s..=3 * s).contains(&(first + last)), "{n} {want}: {idx:?}");
+                }
+                // About two thirds of `want` at the least where the lattice has room.
+                if n >= 2 * want {
+                    assert!(3 * (idx.len() + 1) >= 2 * want, "{n} {want}: {}", idx.len());
+                }
+            }
+        }
+        assert_eq!(
+            arrow_points(32, 20),
+            ((0..15).map(|k| 1 + 2 * k).collect(), 2)
+        );
+        assert_eq!(arrow_points(1024, 20).0.len(), 20);
+    }
 }

@@ -212,8 +212,11 @@ impl Norm {
                 crate::error::num(hi)
             )));
         }
-        if map.diverging() && vmin.is_none() && vmax.is_none() && lo < 0.0 && hi > 0.0 {
+        // A diverging map centres 0 (all-zero values, such as the slopes of a constant f,
+        // get −1…1 with 0 in the middle).
+        if map.diverging() && vmin.is_none() && vmax.is_none() && lo <= 0.0 && hi >= 0.0 {
             let m = lo.abs().max(hi.abs());
+            let m = if m > 0.0 { m } else { 1.0 };
             (lo, hi) = (-m, m);
         }
         let scale = match kind {
