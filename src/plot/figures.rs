@@ -947,11 +947,15 @@ fn short_num(v: f64) -> String {
 /// or what stands in for them (an exact difference, a model without truncation).
 fn sweep_entry(k: &ErrorCurve) -> String {
     let exact_everywhere = k.max_abs_err.iter().all(|e| *e == 0.0 || !e.is_finite());
-    let measured = match k.best {
-        (_, e) if e == 0.0 && exact_everywhere => "exact at every step".to_string(),
-        (h, e) if e == 0.0 => format!("exact at h = {h:.1e}"),
-        (h, e) if e.is_finite() => format!("best h {h:.1e}"),
-        _ => "no finite error".to_string(),
+    let (h, e) = k.best;
+    let measured = if e == 0.0 && exact_everywhere {
+        "exact at every step".to_string()
+    } else if e == 0.0 {
+        format!("exact at h = {h:.1e}")
+    } else if e.is_finite() {
+        format!("best h {h:.1e}")
+    } else {
+        "no finite error".to_string()
     };
     let model = if k.theory_best.0.is_finite() {
         format!(", model {:.1e}", k.theory_best.0)
