@@ -115,6 +115,42 @@ fn curve_figure_matches_its_golden() {
 }
 
 #[test]
+fn the_curve_figure_counts_what_its_log_axis_cannot_show() {
+    // sqrt(x) on [−1, 1]: no value left of 0. The legend said "max 0.00e0" where no error
+    // was finite at all, and nothing of the points it could not draw.
+    let xs: Vec<f64> = (0..64).map(|i| -1.0 + 2.0 * i as f64 / 63.0).collect();
+    let truth: Vec<f64> = xs.iter().map(|x| 0.5 / x.sqrt()).collect();
+    let fig = |grad: Vec<f64>, fd: Vec<f64>| CurveFigure {
+        title: "sqrt".into(),
+        subtitle: String::new(),
+        xs: xs.clone(),
+        truth: truth.clone(),
+        truth_label: "exact".into(),
+        grad,
+        grad_label: "analytic".into(),
+        fd,
+        fd_label: "central".into(),
+        ylabel: "derivative".into(),
+    };
+    let exact_once: Vec<f64> = truth
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i == 40 { *t } else { t * (1.0 + 1e-7) })
+        .collect();
+    let texts = svg_texts(&curve_figure(&fig(exact_once, truth.clone()), &small()).unwrap());
+    let all = texts.join(" ");
+    assert!(
+        all.contains("exact at 1 point; not finite at 32 of 64 points"),
+        "{all}"
+    );
+    assert!(all.contains("exact at 32 points; not finite at 32 of 64"), "{all}");
+    let nan = vec![f64::NAN; 64];
+    let all = svg_texts(&curve_figure(&fig(nan.clone(), nan), &small()).unwrap()).join(" ");
+    assert!(all.contains("analytic: not finite anywhere"), "{all}");
+    assert!(!all.contains("max 0.00e0"), "{all}");
+}
+
+#[test]
 fn slopes_figure_matches_its_golden() {
     let xs: Vec<f64> = (0..301).map(|i| -3.0 + 6.0 * i as f64 / 300.0).collect();
     let f: Vec<f64> = xs

@@ -262,15 +262,26 @@ fn symlog_ticks(min: f64, max: f64, linthresh: f64, target: usize) -> Vec<(f64, 
     out
 }
 
-/// Minor ticks of a log scale: 2…9 × 10^k inside [min, max].
-pub fn minor_log_ticks(min: f64, max: f64) -> Vec<f64> {
+/// Minor ticks of a log scale inside [min, max] whose decades are `decade_pt` points long:
+/// 2…9 × 10^k where a decade has room for them (36 pt: the 9-to-10 gap is then 1.6 pt),
+/// else one at each decade 10^k (marking the decades that the labelled ticks skip, as
+/// matplotlib does), none below 3 pt a decade.
+///
+/// ```
+/// use gradfield::plot::axes::minor_log_ticks;
+/// assert_eq!(minor_log_ticks(1.0, 100.0, 100.0).len(), 16); // 2…9, 20…90
+/// assert_eq!(minor_log_ticks(1e-13, 1e-2, 12.0).len(), 10); // 1e-12 … 1e-3
+/// assert!(minor_log_ticks(1e-300, 1.0, 0.5).is_empty());
+/// ```
+pub fn minor_log_ticks(min: f64, max: f64, decade_pt: f32) -> Vec<f64> {
     let mut out = Vec::new();
     let (lo, hi) = (min.log10().floor() as i32, max.log10().ceil() as i32);
-    if hi - lo > 12 {
-        return out; // too many decades for minor ticks to be read
+    if decade_pt < 3.0 || !(decade_pt.is_finite() && min > 0.0 && max > min) {
+        return out;
     }
+    let subs = if decade_pt >= 36.0 { 2..=9 } else { 1..=1 };
     for k in lo..=hi {
-        for m in 2..=9 {
+        for m in subs.clone() {
             let v = m as f64 * 10f64.powi(k);
             if v > min && v < max {
                 out.push(v);
@@ -464,10 +475,17 @@ impl Axes {
         }
     }
 
-    /// Minor ticks (2…9 × 10^k) along a log y scale, outward from `x` (a frame edge).
+    /// Points per decade of a log scale drawn `length_px` long.
+    fn decade_pt(c: &Canvas, s: &Scale, length_px: f32) -> f32 {
+        length_px / c.px(1.0) / (s.max.log10() - s.min.log10()) as f32
+    }
+
+    /// Minor ticks ([`minor_log_ticks`]) along a log y scale, outward from `x` (a frame
+    /// edge).
     pub fn minor_log_ticks_y(&self, c: &mut Canvas, x: f32, len: f32) {
         let lw = c.px(0.6);
-        let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.ys.min, self.ys.max)
+        let decade = Axes::decade_pt(c, &self.ys, self.h);
+        let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.ys.min, self.ys.max, decade)
             .into_iter()
             .map(|v| {
                 let y = self.py(v);
@@ -610,7 +628,8 @@ impl Axes {
         c.segments(&ticks, lw, palette::INK);
         let minor = tick * 0.55;
         if self.xs.log {
-            let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.xs.min, self.xs.max)
+            let decade = Axes::decade_pt(c, &self.xs, self.w);
+            let segs: Vec<[(f32, f32); 2]> = minor_log_ticks(self.xs.min, self.xs.max, decade)
                 .into_iter()
                 .map(|v| [(self.px(v), y1), (self.px(v), y1 + minor)])
                 .collect();

@@ -88,31 +88,38 @@ pub fn curve_figure(d: &CurveFigure, o: &FigureOptions) -> Result<Canvas> {
             .filter(|e| e.is_finite())
             .fold(0.0, f64::max)
     };
-    let zeros = |v: &[f64]| v.iter().filter(|&&e| e == 0.0).count();
-    let exact_note = |v: &[f64]| match zeros(v) {
-        0 => String::new(),
-        1 => " (exact at 1 point)".to_string(),
-        n => format!(" (exact at {n} points)"),
+    // The largest error, with what the log axis cannot show: exact points, and points where
+    // the error is not finite (a value or the exact derivative is NaN or infinite there).
+    let summary = |v: &[f64]| {
+        let finite = v.iter().filter(|e| e.is_finite()).count();
+        if finite == 0 {
+            return "not finite anywhere".to_string();
+        }
+        let mut notes = Vec::new();
+        match v.iter().filter(|&&e| e == 0.0).count() {
+            0 => {}
+            1 => notes.push("exact at 1 point".to_string()),
+            n => notes.push(format!("exact at {n} points")),
+        }
+        if finite < v.len() {
+            let n = v.len() - finite;
+            notes.push(format!("not finite at {n} of {} points", v.len()));
+        }
+        let mut s = format!("max {:.2e}", max(v));
+        if !notes.is_empty() {
+            s += &format!(" ({})", notes.join("; "));
+        }
+        s
     };
     let [blue, orange, green, ..] = palette::SERIES;
     let error_legend = [
         Entry::line(
-            format!(
-                "|error| of the {}: max {:.2e}{}",
-                d.grad_label,
-                max(&err_grad),
-                exact_note(&err_grad)
-            ),
+            format!("|error| of the {}: {}", d.grad_label, summary(&err_grad)),
             orange,
             LineStyle::Solid,
         ),
         Entry::line(
-            format!(
-                "|error| of the {}: max {:.2e}{}",
-                d.fd_label,
-                max(&err_fd),
-                exact_note(&err_fd)
-            ),
+            format!("|error| of the {}: {}", d.fd_label, summary(&err_fd)),
             green,
             LineStyle::Solid,
         ),
