@@ -306,10 +306,10 @@ def curve(
 ) -> FieldResult:
     """A function of x alone over ``n`` points: :func:`field` on a line (its ``figure()``
     draws f′ three ways with their errors, or f with slope arrows and descent)."""
-    r = field(expr, x=x, nx=n, **kwargs)
-    if r.y is not None:
+    # Refused before any work, as the command line's `curve` refuses it.
+    if _gradfield.derivative(expr, "y") != "0":
         raise ValueError("curve is for functions of x alone; use field for x and y")
-    return r
+    return field(expr, x=x, nx=n, **kwargs)
 
 
 class SweepResult:
