@@ -15,7 +15,7 @@ use crate::plot::{Background, ColorOptions, FigureOptions};
 use crate::progress::Progress;
 use crate::run::{Report, RunOptions, run_field_with};
 use crate::spec::FieldSpec;
-use crate::sweep::{SweepOptions, run_sweep, sweep_figure, sweep_table};
+use crate::sweep::{SweepOptions, run_sweep, sweep_figure, sweep_markdown};
 
 /// What the demo writes, one entry per figure.
 #[derive(Clone, Debug)]
@@ -188,7 +188,7 @@ pub fn run_demo(
         figs.push(DemoFigure {
             file: file_of(file),
             what: what.into(),
-            errors: sweep_table(&sweep).lines().map(str::to_string).collect(),
+            errors: sweep_markdown(&sweep).lines().map(str::to_string).collect(),
         });
         if lo < 1e-10 {
             best_h_note = sweep

@@ -340,13 +340,20 @@ pub fn sweep_cpu(
     Ok(out)
 }
 
-/// A plain-text table: scheme, precision, best h and error, the model's.
-pub fn sweep_table(s: &Sweep) -> String {
-    let mut out = format!(
-        "{:<11} {:<9} {:>3} {:>10} {:>10} {:>14} {:>14}\n",
-        "scheme", "precision", "p", "best h", "best err", "theory best h", "theory err"
-    );
-    // "-" where there is no value: no finite error, or a model without an optimum.
+/// The columns of [`sweep_table`] and [`sweep_markdown`].
+const TABLE_HEAD: [&str; 7] = [
+    "scheme",
+    "precision",
+    "p",
+    "best h",
+    "best err",
+    "theory best h",
+    "theory err",
+];
+
+/// The cells of each curve's row: scheme, precision, order, best h and error, the model's;
+/// "-" where there is no value (no finite error, or a model without an optimum).
+fn table_rows(s: &Sweep) -> Vec<[String; 7]> {
     let num = |v: f64| {
         if v.is_nan() {
             "-".to_string()
@@ -354,17 +361,67 @@ pub fn sweep_table(s: &Sweep) -> String {
             format!("{v:.2e}")
         }
     };
-    for c in &s.curves {
-        out += &format!(
+    s.curves
+        .iter()
+        .map(|c| {
+            [
+                c.scheme.clone(),
+                c.precision.clone(),
+                c.order.to_string(),
+                num(c.best_h),
+                num(c.best_err),
+                num(c.theory_best_h),
+                num(c.theory_best_err),
+            ]
+        })
+        .collect()
+}
+
+/// A plain-text table: scheme, precision, best h and error, the model's.
+pub fn sweep_table(s: &Sweep) -> String {
+    let line = |r: &[String; 7]| {
+        format!(
             "{:<11} {:<9} {:>3} {:>10} {:>10} {:>14} {:>14}\n",
-            c.scheme,
-            c.precision,
-            c.order,
-            num(c.best_h),
-            num(c.best_err),
-            num(c.theory_best_h),
-            num(c.theory_best_err)
-        );
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6]
+        )
+    };
+    let head = TABLE_HEAD.map(str::to_string);
+    let mut out = line(&head);
+    for r in table_rows(s) {
+        out += &line(&r);
+    }
+    out
+}
+
+/// The same table in Markdown (the demo's report.md).
+///
+/// ```
+/// use gradfield::grid::{Axis, Grid, Precision, Scheme};
+/// use gradfield::session::Session;
+/// use gradfield::sweep::{SweepOptions, sweep_markdown};
+/// let opts = SweepOptions {
+///     steps: 5,
+///     schemes: vec![Scheme::Central],
+///     precisions: vec![Precision::F64],
+///     ..SweepOptions::default()
+/// };
+/// let grid = Grid::line(Axis::x(-1.0, 1.0, 64)?);
+/// let md = sweep_markdown(&Session::cpu().sweep("x^3", grid, &opts)?);
+/// let rows: Vec<&str> = md.lines().collect();
+/// assert_eq!(rows[0], "| scheme | precision | p | best h | best err | theory best h | theory err |");
+/// assert!(rows[2].starts_with("| central | f64 | 2 | "));
+/// # Ok::<(), gradfield::Error>(())
+/// ```
+pub fn sweep_markdown(s: &Sweep) -> String {
+    let line = |cells: &[String]| format!("| {} |\n", cells.join(" | "));
+    let head = TABLE_HEAD.map(str::to_string);
+    let mut out = line(&head);
+    out += &format!(
+        "|{}\n",
+        ["---|", "---|", "--:|", "--:|", "--:|", "--:|", "--:|"].concat()
+    );
+    for r in table_rows(s) {
+        out += &line(&r);
     }
     out
 }

@@ -143,7 +143,10 @@ fn the_curve_figure_counts_what_its_log_axis_cannot_show() {
         all.contains("exact at 1 point; not finite at 32 of 64 points"),
         "{all}"
     );
-    assert!(all.contains("exact at 32 points; not finite at 32 of 64"), "{all}");
+    assert!(
+        all.contains("exact at 32 points; not finite at 32 of 64"),
+        "{all}"
+    );
     let nan = vec![f64::NAN; 64];
     let all = svg_texts(&curve_figure(&fig(nan.clone(), nan), &small()).unwrap()).join(" ");
     assert!(all.contains("analytic: not finite anywhere"), "{all}");
