@@ -507,7 +507,10 @@ fn demo_writes_every_figure_and_a_report() {
     );
     assert!(report.contains("best h"), "the best step per precision");
     // The sweeps' tables are Markdown tables (they were bullets of space-aligned columns).
-    assert!(report.contains("| scheme | precision | p | best h |"), "{report}");
+    assert!(
+        report.contains("| scheme | precision | p | best h |"),
+        "{report}"
+    );
     assert!(!report.contains("- scheme"), "{report}");
     assert!(!report.contains("within tolerance: NO"), "{report}");
 }

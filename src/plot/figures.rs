@@ -1332,18 +1332,35 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     }
     let cols = if cases.len() > 1 { 2 } else { 1 };
     let rows = cases.len().div_ceil(cols).max(1);
-    let title = o.title_or("Throughput: f, central difference and ∇f over a grid, GPU against CPU");
+    let title = o.title_or(if b.adapter.is_some() {
+        "Throughput: f, central difference and ∇f over a grid, GPU against CPU"
+    } else {
+        "Throughput: f, central difference and ∇f over a grid on the CPU"
+    });
+    // The rows drawn: the engines' own; the checked runs (`… + check full`) are in the
+    // table and the JSON, which the subtitle says.
+    let drawn: Vec<&ThroughputPoint> = b
+        .rows
+        .iter()
+        .filter(|r| BENCH_ENGINES.iter().any(|e| e.0 == r.engine))
+        .collect();
+    let checked = drawn.len() < b.rows.len();
     let details = format!(
-        "{} · CPU: {} threads{}",
+        "{} · CPU: {} threads{}{}",
         b.adapter.clone().unwrap_or_else(|| "no GPU".into()),
         b.cpu_threads,
         b.copy_gb_per_s
             .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        if checked {
+            " · unchecked runs (checked ones: the table, --json)"
+        } else {
+            ""
+        }
     );
     let subtitle = o.subtitle(&details).to_string();
-    let all_x: Vec<f64> = b.rows.iter().map(|r| r.points as f64).collect();
-    let all_y: Vec<f64> = b.rows.iter().map(|r| r.mpts_per_s).collect();
+    let all_x: Vec<f64> = drawn.iter().map(|r| r.points as f64).collect();
+    let all_y: Vec<f64> = drawn.iter().map(|r| r.mpts_per_s).collect();
     let xs = Scale::fit_log(all_x.iter().copied());
     let ys = Scale::fit_log(all_y.iter().copied());
     // One legend for every panel, under them (inside, it would cover some panel's data).
