@@ -479,8 +479,9 @@ fn the_bench_figure_fits_a_page_and_a_column() {
 
 #[test]
 fn a_cpu_only_bench_figure_says_what_it_draws() {
-    // Without a GPU the title promised "GPU against CPU"; the checked runs, not drawn,
-    // stretched the axes.
+    // Without a GPU the title promised "GPU against CPU"; the checked runs were not drawn
+    // but stretched the axes. Now a run checked in full is drawn dotted beside its engine;
+    // a sampled one stays in the table (and no longer stretches the axes).
     let point = |engine: &str, points: usize, mpts_per_s: f64| ThroughputPoint {
         case: "sin1d".into(),
         engine: engine.into(),
@@ -494,15 +495,21 @@ fn a_cpu_only_bench_figure_says_what_it_draws() {
         rows: vec![
             point("cpu f64", 4096, 100.0),
             point("cpu f64", 16384, 150.0),
-            point("cpu f64 + check full", 4096, 0.01),
+            point("cpu f64 + check full", 4096, 20.0),
+            point("cpu f64 + check sample=32", 4096, 0.01),
         ],
     };
     let texts = svg_texts(&bench_figure(&plot, &small()).unwrap());
     let all = texts.join(" | ");
     assert!(all.contains("over a grid on the CPU"), "{all}");
     assert!(!all.contains("GPU against CPU"), "{all}");
-    assert!(all.contains("checked ones: the table, --json"), "{all}");
+    assert!(
+        all.contains("other check modes: the table, --json"),
+        "{all}"
+    );
+    assert!(all.contains("dotted: checked in full"), "{all}");
     // The y axis spans the drawn rows (10¹…10³), not the undrawn 0.01.
+    assert!(texts.iter().any(|t| t == "10¹"), "{all}");
     assert!(!texts.iter().any(|t| t == "10⁻²"), "{all}");
 }
 

@@ -1309,20 +1309,46 @@ const BENCH_ENGINES: [(&str, Color, LineStyle, Marker, bool); 4] = [
     ),
 ];
 
-/// The legend of a benchmark figure: the engines it has rows of.
+/// The rows of a whole run checked in full (engine, reference, comparison) that stand beside
+/// an engine's own, drawn dotted in its colour: the GPU end to end and each CPU precision.
+fn checked_engine(engine: &str) -> Option<&'static str> {
+    match engine {
+        "gpu end-to-end" => Some("gpu + check full"),
+        "cpu f64" => Some("cpu f64 + check full"),
+        "cpu f32" => Some("cpu f32 + check full"),
+        _ => None,
+    }
+}
+
+/// The legend of a benchmark figure: the engines it has rows of, and one entry for the
+/// dotted checked runs where there are any.
 fn bench_legend(b: &ThroughputPlot) -> Vec<Entry> {
-    BENCH_ENGINES
+    let has = |engine: &str| b.rows.iter().any(|r| r.engine == engine);
+    let mut legend: Vec<Entry> = BENCH_ENGINES
         .iter()
-        .filter(|e| b.rows.iter().any(|r| r.engine == e.0))
+        .filter(|e| has(e.0))
         .map(|&(engine, color, style, marker, filled)| {
             Entry::line(engine, color, style).with_marker(marker, filled)
         })
-        .collect()
+        .collect();
+    if BENCH_ENGINES
+        .iter()
+        .any(|e| checked_engine(e.0).is_some_and(has))
+    {
+        legend.push(Entry::line(
+            "dotted: checked in full",
+            palette::INK,
+            LineStyle::Dotted,
+        ));
+    }
+    legend
 }
 
 /// The benchmark figure: one log-log panel per case of throughput (million points per second)
 /// against grid points, GPU kernel and end-to-end, CPU f64 and f32 (colour, dash and marker
-/// each); the first size at which the GPU end to end overtakes the CPU in f64 is marked.
+/// each), and dotted beside each the whole run checked in full (`… + check full` rows; other
+/// check modes stay in the table); the first size at which the GPU end to end overtakes the
+/// CPU in f64 is marked.
 pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     let mut cases: Vec<String> = Vec::new();
     for r in &b.rows {
@@ -1337,12 +1363,16 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
     } else {
         "Throughput: f, central difference and ∇f over a grid on the CPU"
     });
-    // The rows drawn: the engines' own; the checked runs (`… + check full`) are in the
-    // table and the JSON, which the subtitle says.
+    // The rows drawn: the engines' own and their runs checked in full; the others (a
+    // sampled check) are in the table and the JSON, which the subtitle says.
     let drawn: Vec<&ThroughputPoint> = b
         .rows
         .iter()
-        .filter(|r| BENCH_ENGINES.iter().any(|e| e.0 == r.engine))
+        .filter(|r| {
+            BENCH_ENGINES
+                .iter()
+                .any(|e| e.0 == r.engine || checked_engine(e.0) == Some(r.engine.as_str()))
+        })
         .collect();
     let checked = drawn.len() < b.rows.len();
     let details = format!(
@@ -1353,7 +1383,7 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
             .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
             .unwrap_or_default(),
         if checked {
-            " · unchecked runs (checked ones: the table, --json)"
+            " · other check modes: the table, --json"
         } else {
             ""
         }
@@ -1423,19 +1453,25 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
         ax.ensure_room(&c)?;
         ax.grid(&mut c);
         for (engine, color, style, marker, filled) in BENCH_ENGINES {
-            let pts: Vec<&ThroughputPoint> = b
-                .rows
-                .iter()
-                .filter(|r| &r.case == case && r.engine == engine)
-                .collect();
-            if pts.is_empty() {
-                continue;
-            }
-            let xs: Vec<f64> = pts.iter().map(|r| r.points as f64).collect();
-            let ys: Vec<f64> = pts.iter().map(|r| r.mpts_per_s).collect();
-            ax.line(&mut c, &xs, &ys, color, 1.4, style);
-            for (&x, &y) in xs.iter().zip(&ys) {
-                c.marker(ax.px(x), ax.py(y), c.px(2.8), marker, color, filled);
+            // The engine, then its runs checked in full: dotted, thinner, small hollow marks.
+            let looks = [(Some(engine), style, 1.4, 2.8, filled)].into_iter().chain(
+                checked_engine(engine).map(|e| (Some(e), LineStyle::Dotted, 1.1, 2.0, false)),
+            );
+            for (name, style, width, size, filled) in looks {
+                let pts: Vec<&ThroughputPoint> = b
+                    .rows
+                    .iter()
+                    .filter(|r| &r.case == case && Some(r.engine.as_str()) == name)
+                    .collect();
+                if pts.is_empty() {
+                    continue;
+                }
+                let xs: Vec<f64> = pts.iter().map(|r| r.points as f64).collect();
+                let ys: Vec<f64> = pts.iter().map(|r| r.mpts_per_s).collect();
+                ax.line(&mut c, &xs, &ys, color, width, style);
+                for (&x, &y) in xs.iter().zip(&ys) {
+                    c.marker(ax.px(x), ax.py(y), c.px(size), marker, color, filled);
+                }
             }
         }
         // Crossover: the first size where the GPU end to end beats the CPU in f64.
