@@ -43,6 +43,15 @@ pub enum ParseErrorKind {
         /// What would have been accepted.
         expected: &'static str,
     },
+    /// Two operands side by side (`2x`, `x y`, `2(x + 1)`): a product needs `*`.
+    MissingTimes {
+        /// The two as written, for the hint (`2` and `x`).
+        left: String,
+        /// The second.
+        right: String,
+    },
+    /// `**` (Python's power): the language writes powers with `^`.
+    DoubleStar,
     /// An opening parenthesis that is never closed.
     UnclosedParen,
     /// A call of a function the language does not have.
@@ -118,6 +127,10 @@ impl ParseError {
             ParseErrorKind::Unexpected { found, expected } => {
                 format!("expected {expected}, found {found}")
             }
+            ParseErrorKind::MissingTimes { left, right } => {
+                format!("a product needs `*`: write `{left}*{right}`")
+            }
+            ParseErrorKind::DoubleStar => "powers are written with `^` (x^2), not `**`".to_string(),
             ParseErrorKind::UnclosedParen => "this parenthesis is never closed".to_string(),
             ParseErrorKind::UnknownFunction { name, suggestion } => {
                 with_suggestion(format!("unknown function `{name}`"), suggestion)
@@ -252,6 +265,8 @@ fn tokenize(input: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
                 let mut j = i + 1;
                 if j < bytes.len() && (bytes[j] == b'+' || bytes[j] == b'-') {
                     j += 1;
+                } else if input[j..].starts_with('−') {
+                    j += '−'.len_utf8(); // 1e−5, as the figures print it
                 }
                 if j < bytes.len() && bytes[j].is_ascii_digit() {
                     i = j;
@@ -261,7 +276,7 @@ fn tokenize(input: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
                 }
             }
             let text = &input[start..i];
-            let value: f64 = text.parse().map_err(|_| {
+            let value: f64 = text.replace('−', "-").parse().map_err(|_| {
                 err(
                     ParseErrorKind::BadNumber {
                         text: text.to_string(),
@@ -297,11 +312,36 @@ fn tokenize(input: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
             b')' => Tok::RParen,
             b',' => Tok::Comma,
             _ => {
+                // The typographic forms gradfield's own figures print (−, ·, x²), and a few
+                // more that are typed or pasted (×, ÷, π, –).
                 let ch = input[start..].chars().next().unwrap_or('?');
-                return Err(err(
-                    ParseErrorKind::UnexpectedChar(ch),
-                    start..start + ch.len_utf8(),
-                ));
+                let one = |tok| vec![(tok, start..start + ch.len_utf8())];
+                let toks_here = match ch {
+                    '−' | '–' => one(Tok::Minus),
+                    '·' | '×' | '⋅' | '∗' => one(Tok::Star),
+                    '÷' | '∕' => one(Tok::Slash),
+                    'π' => one(Tok::Name("pi".to_string())),
+                    c if superscript_digit(c).is_some() || c == '⁻' => {
+                        match superscript_power(input, start) {
+                            Some(t) => t,
+                            None => {
+                                return Err(err(
+                                    ParseErrorKind::UnexpectedChar(ch),
+                                    start..start + ch.len_utf8(),
+                                ));
+                            }
+                        }
+                    }
+                    _ => {
+                        return Err(err(
+                            ParseErrorKind::UnexpectedChar(ch),
+                            start..start + ch.len_utf8(),
+                        ));
+                    }
+                };
+                i = toks_here.last().map_or(start + ch.len_utf8(), |t| t.1.end);
+                toks.extend(toks_here);
+                continue;
             }
         };
         i += 1;
@@ -309,6 +349,40 @@ fn tokenize(input: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
     }
     toks.push((Tok::End, input.len()..input.len()));
     Ok(toks)
+}
+
+/// The value of a superscript digit (`²` → 2).
+fn superscript_digit(c: char) -> Option<u32> {
+    "⁰¹²³⁴⁵⁶⁷⁸⁹".chars().position(|d| d == c).map(|k| k as u32)
+}
+
+/// A superscript exponent at `start` (`²`, `¹⁰`, `⁻¹`) as the tokens `^ 2` (`^ - 1`), each
+/// spanning the characters it comes from; `None` for a `⁻` without digits.
+fn superscript_power(input: &str, start: usize) -> Option<Vec<(Tok, Range<usize>)>> {
+    let rest = &input[start..];
+    let minus = rest.starts_with('⁻');
+    let digits_from = start + if minus { '⁻'.len_utf8() } else { 0 };
+    let mut end = digits_from;
+    let mut value = 0.0f64;
+    for c in input[digits_from..].chars() {
+        match superscript_digit(c) {
+            Some(d) => {
+                value = value * 10.0 + d as f64;
+                end += c.len_utf8();
+            }
+            None => break,
+        }
+    }
+    if end == digits_from {
+        return None;
+    }
+    // The `^` spans the whole superscript, so that an error on it shows it.
+    let mut toks = vec![(Tok::Caret, start..end)];
+    if minus {
+        toks.push((Tok::Minus, start..digits_from));
+    }
+    toks.push((Tok::Num(value), digits_from..end));
+    Some(toks)
 }
 
 /// A subtree and its depth, tracked while parsing so that no recursive walk is needed to
@@ -411,6 +485,25 @@ impl Parser<'_> {
 
     fn unexpected(&self, expected: &'static str) -> ParseError {
         let (tok, span) = &self.toks[self.pos];
+        let before = self.pos.checked_sub(1).map(|k| &self.toks[k]);
+        let operand = |t: &Tok| matches!(t, Tok::Num(_) | Tok::Name(_));
+        match (before, tok) {
+            (Some((b, bspan)), t)
+                if (operand(b) || *b == Tok::RParen) && (operand(t) || *t == Tok::LParen) =>
+            {
+                return self.error(
+                    ParseErrorKind::MissingTimes {
+                        left: self.input[bspan.clone()].to_string(),
+                        right: self.input[span.clone()].to_string(),
+                    },
+                    bspan.start..span.end,
+                );
+            }
+            (Some((Tok::Star, bspan)), Tok::Star) => {
+                return self.error(ParseErrorKind::DoubleStar, bspan.start..span.end);
+            }
+            _ => {}
+        }
         self.error(
             ParseErrorKind::Unexpected {
                 found: tok.describe(self.input, span),
@@ -593,10 +686,21 @@ impl Parser<'_> {
             }
             let mut candidates: Vec<&str> = Func::ALL.iter().map(|f| f.name()).collect();
             candidates.push("pow");
+            // Other spellings of the language's functions, then typos.
+            let alias = match name {
+                "ln" => Some("log"),
+                "arcsin" => Some("asin"),
+                "arccos" => Some("acos"),
+                "arctan" => Some("atan"),
+                "arctan2" => Some("atan2"),
+                _ => None,
+            };
             return Err(self.error(
                 ParseErrorKind::UnknownFunction {
                     name: name.to_string(),
-                    suggestion: suggest(name, &candidates),
+                    suggestion: alias
+                        .map(str::to_string)
+                        .or_else(|| suggest(name, &candidates)),
                 },
                 span,
             ));
@@ -806,12 +910,51 @@ mod tests {
         assert_eq!(
             kind("x y"),
             (
-                ParseErrorKind::Unexpected {
-                    found: "`y`".into(),
-                    expected: "an operator or the end of input"
+                ParseErrorKind::MissingTimes {
+                    left: "x".into(),
+                    right: "y".into()
                 },
-                2..3
+                0..3
             )
+        );
+    }
+
+    #[test]
+    fn the_figures_typography_reads_back() {
+        // What the figures print (pretty: −, ·, superscripts) and a few typed forms parse
+        // as their ASCII spelling, so a title pasted into --f works.
+        for (typed, ascii) in [
+            ("(1 − x)² + 100·(y − x²)²", "(1 - x)^2 + 100*(y - x^2)^2"),
+            ("0.3·sin(3·x) + 0.5·x²", "0.3*sin(3*x) + 0.5*x^2"),
+            ("2×π÷x", "2*pi/x"),
+            ("x⁻¹ + x¹⁰", "x^-1 + x^10"),
+            ("1e−5·x – y", "1e-5*x - y"),
+        ] {
+            assert_eq!(p(typed), p(ascii), "{typed}");
+        }
+        // A superscript binds as ^ does: −x² is −(x²).
+        assert_eq!(p("−x²"), p("-(x^2)"));
+        assert_eq!(kind("x⁻").0, ParseErrorKind::UnexpectedChar('⁻'));
+        assert_eq!(
+            parse("²").unwrap_err().message(),
+            "expected a number, a name or `(`, found `²`"
+        );
+        assert_eq!(p("x²²"), p("x^22"), "the whole exponent is one number");
+    }
+
+    #[test]
+    fn common_slips_get_a_hint() {
+        let msg = |s: &str| parse(s).unwrap_err().message();
+        assert_eq!(msg("2x"), "a product needs `*`: write `2*x`");
+        assert_eq!(msg("x y"), "a product needs `*`: write `x*y`");
+        assert_eq!(msg("(x + 1)(x - 1)"), "a product needs `*`: write `)*(`");
+        assert_eq!(msg("sin(2x)"), "a product needs `*`: write `2*x`");
+        assert_eq!(kind("2x").1, 0..2);
+        assert_eq!(msg("x**2"), "powers are written with `^` (x^2), not `**`");
+        assert_eq!(msg("ln(x)"), "unknown function `ln`; did you mean `log`?");
+        assert_eq!(
+            msg("arctan(x)"),
+            "unknown function `arctan`; did you mean `atan`?"
         );
     }
 
@@ -823,8 +966,8 @@ mod tests {
             "expected a number, a name or `(`, found `)`\n  x * (y + )\n           ^"
         );
         // Columns count characters, not bytes.
-        let e = parse("x·y").unwrap_err();
-        assert_eq!(e.to_string().lines().nth(2), Some("   ^"));
+        let e = parse("x·y§").unwrap_err();
+        assert_eq!(e.to_string().lines().nth(2), Some("     ^"));
     }
 
     #[test]
