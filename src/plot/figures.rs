@@ -717,6 +717,9 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         }
     });
     let notes = field_notes(d, &style, mmax);
+    // A key under the arrows: their scale, or that every one is a dot; none for normalised
+    // arrows, whose note says all there is (direction only, colour by magnitude).
+    let keyed = d.arrows > 0 && !(style.normalize && mmax > 0.0);
     // Descent paths get a legend under the axes (inside, it would hide them).
     let entries = path_entries(&d.paths);
     let legend_room = |c: &Canvas, aw: f32| {
@@ -742,7 +745,7 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         let top = Axes::title_room(c, &title, &subtitle);
         let aw = w - left - right;
         // The key's width is not known before the arrows' scale: about 90 points.
-        let key_w = (d.arrows > 0).then(|| c.px(90.0));
+        let key_w = keyed.then(|| c.px(90.0));
         let bottom = Axes::bottom_room(c, true)
             + legend_room(c, aw)
             + footer_height(c, &notes, FooterBox::under(c, w, left, right), key_w);
@@ -870,7 +873,7 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         colorbar(&mut c, &ax, bar_x, n, &format!("{vec_label} (arrows)"));
     }
     let bx = FooterBox::under(&c, w, left, right);
-    match drawn {
+    match drawn.filter(|_| keyed) {
         Some(dr) => {
             let kw = quiver::key_width(&c, &ax, &dr, vec_label, &style);
             let mut draw_key = |c: &mut Canvas, x: f32, y: f32| {
