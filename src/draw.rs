@@ -348,7 +348,8 @@ pub struct FieldPlot {
     /// Contour levels of f (0 for none).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 12))]
     pub contours: usize,
-    /// Arrows per axis (0 for none).
+    /// Arrows per axis, at evenly spaced grid points (fewer where the grid is coarse; 0 for
+    /// none).
     #[cfg_attr(feature = "cli", arg(long, default_value_t = 20))]
     pub arrows: usize,
     /// Data units of arrow per unit of gradient (default: the longest arrow ≈ one cell).

@@ -597,7 +597,7 @@ pub struct FieldFigure {
     pub color: ColorOptions,
     /// Number of contour levels of f (0: none).
     pub contours: usize,
-    /// Arrows per axis (0: none).
+    /// Arrows per axis, at evenly spaced lattice points (fewer on a coarse lattice; 0: none).
     pub arrows: usize,
     /// Arrow style.
     pub quiver: QuiverStyle,
