@@ -111,8 +111,10 @@ class DaskField:
         return self._check_result
 
     def check(self) -> Dict[str, Any]:
-        """The aggregated check: ``passed``, ``points_checked``, ``blocks`` and, per quantity,
-        the largest absolute and relative errors, the worst verdict and the failures."""
+        """The aggregated check: ``passed`` (``None`` where nothing was checked, as with
+        ``check="none"``), ``mode`` (the blocks' check modes), ``points_checked``, ``blocks``
+        and, per quantity, the largest absolute and relative errors, the worst verdict and the
+        failures."""
         if self._check_result is None:
             import dask
 
