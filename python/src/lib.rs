@@ -41,12 +41,13 @@ create_exception!(
     "The device failed: no adapter, a GPU error or a lost device."
 );
 
-/// gradfield's errors as Python exceptions, by meaning, with the command line's option
-/// names in their Python spelling ([`python_names`]).
+/// gradfield's errors as Python exceptions, by meaning; in messages about the request, the
+/// command line's option names in their Python spelling ([`python_names`]), not in those
+/// about files, whose paths are the user's own text.
 fn py_err(e: Error) -> PyErr {
     let text = match e {
-        Error::Parse(_) => e.to_string(),
-        _ => python_names(&e.to_string()),
+        Error::Input(_) | Error::Unsupported(_) => python_names(&e.to_string()),
+        _ => e.to_string(),
     };
     match e {
         Error::Parse(_) => ExpressionError::new_err(text),
