@@ -886,8 +886,6 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
     Ok((c, ax))
 }
 
-/// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
-/// the true scale of the arrows.
 /// Lattice indices of about `want` arrows along an axis of `n` points, one every `s` points
 /// (returned with `s`), centred with at least half a stride free at each end (an arrow on
 /// the edge would be cut in half): a whole stride, so that on a coarse lattice the arrows
@@ -912,8 +910,9 @@ fn arrow_points(n: usize, want: usize) -> (Vec<usize>, usize) {
     ((0..count).map(|k| offset + k * s).collect(), s)
 }
 
-/// The caption's notes on what is drawn: none for arrows, streamlines or contours that a
-/// zero gradient (`mmax`, the largest |∇f|, is 0) or a constant f leaves out.
+/// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
+/// the true scale of the arrows; nothing of arrows, streamlines or contours that a zero
+/// gradient (`mmax`, the largest |∇f|, is 0) or a constant f leaves out.
 fn field_notes(d: &FieldFigure, style: &QuiverStyle, mmax: f64) -> Vec<String> {
     let mut notes = Vec::new();
     if d.f.has_nonfinite() || d.gx.has_nonfinite() || d.gy.has_nonfinite() {
@@ -1377,7 +1376,7 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
                 .any(|e| e.0 == r.engine || checked_engine(e.0) == Some(r.engine.as_str()))
         })
         .collect();
-    let checked = drawn.len() < b.rows.len();
+    let undrawn = drawn.len() < b.rows.len();
     let details = format!(
         "{} · CPU: {} threads{}{}",
         b.adapter.clone().unwrap_or_else(|| "no GPU".into()),
@@ -1385,7 +1384,7 @@ pub fn bench_figure(b: &ThroughputPlot, o: &FigureOptions) -> Result<Canvas> {
         b.copy_gb_per_s
             .map(|g| format!(" · device copy bandwidth {g:.1} GB/s"))
             .unwrap_or_default(),
-        if checked {
+        if undrawn {
             " · other check modes: the table, --json"
         } else {
             ""
