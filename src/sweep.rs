@@ -167,8 +167,8 @@ fn curve_from(
     spec: &FieldSpec,
     device: &str,
 ) -> SweepCurve {
-    // The first smallest finite error: 0 where the difference is exact (a constant f), NaN
-    // with NaN where no error is finite.
+    // The first smallest finite error (0 where the difference is exact: a constant f), or
+    // (NaN, NaN) where no error is finite.
     let (best_h, best_err) = hs.iter().zip(&errs).filter(|(_, e)| e.is_finite()).fold(
         (f64::NAN, f64::NAN),
         |acc, (&h, &e)| {
