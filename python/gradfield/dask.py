@@ -113,8 +113,8 @@ class DaskField:
     def check(self) -> Dict[str, Any]:
         """The aggregated check: ``passed`` (``None`` where nothing was checked, as with
         ``check="none"``), ``mode`` (the blocks' check modes), ``points_checked``, ``blocks``
-        and, per quantity, the largest absolute and relative errors, the worst verdict and the
-        failures."""
+        and, per quantity, the largest absolute and relative errors, the points compared, the
+        non-finite values, the failures and ill-conditioned points, and the worst verdict."""
         if self._check_result is None:
             import dask
 
@@ -145,12 +145,21 @@ def _aggregate(blocks: List[Dict[str, Any]]) -> Dict[str, Any]:
         devices.add(json.dumps(b["adapter"], sort_keys=True))
         for k, e in b["errors"].items():
             agg = fields.setdefault(
-                k, {"max_abs": 0.0, "max_rel": 0.0, "nonfinite": 0, "failures": 0, "verdict": "pass"}
+                k,
+                {
+                    "max_abs": 0.0,
+                    "max_rel": 0.0,
+                    "compared": 0,
+                    "nonfinite": 0,
+                    "failures": 0,
+                    "ill_conditioned": 0,
+                    "verdict": "pass",
+                },
             )
             agg["max_abs"] = max(agg["max_abs"], _num(e.get("max_abs")))
             agg["max_rel"] = max(agg["max_rel"], _num(e.get("max_rel")))
-            agg["nonfinite"] += int(e.get("nonfinite", 0))
-            agg["failures"] += int(e.get("failures", 0))
+            for count in ("compared", "nonfinite", "failures", "ill_conditioned"):
+                agg[count] += int(e.get(count, 0))
             v = e.get("verdict", "pass")
             if v in _ORDER and _ORDER.index(v) > _ORDER.index(agg["verdict"]):
                 agg["verdict"] = v

@@ -36,6 +36,7 @@ def test_a_dask_run_equals_the_single_run_bit_for_bit(client, tmp_path):
     assert check["points_checked"] == 2048 * 2048 == whole.check.points_checked
     for k, e in whole.check.fields.items():
         assert check["fields"][k]["max_abs"] == e["max_abs"], k
+        assert check["fields"][k]["compared"] == e["compared"], k
     # Zarr, with coordinates, read back by xarray.
     store = tmp_path / "r.zarr"
     g.to_zarr(str(store), mode="w")
