@@ -697,29 +697,36 @@ pub fn field_figure_with_axes(d: &FieldFigure, o: &FigureOptions) -> Result<(Can
         other => other,
     };
     let normalize_colors = matches!(style.color, ArrowColor::Magnitude(_));
-    let mmax =
+    // Whether ∇f is anywhere finite and not zero (else every arrow is a dot and no line
+    // flows): found at the first such point, not by a pass over the lattice.
+    let flows =
         d.gx.v
             .iter()
             .zip(&d.gy.v)
-            .map(|(a, b)| a.hypot(*b))
-            .filter(|m| m.is_finite())
-            .fold(0.0, f64::max);
+            .any(|(a, b)| a.is_finite() && b.is_finite() && (*a != 0.0 || *b != 0.0));
     // No colour bar for magnitudes that are all zero: every arrow is then a dot.
-    let arrow_norm = (normalize_colors && d.arrows > 0 && mmax > 0.0).then(|| {
+    let arrow_norm = (normalize_colors && d.arrows > 0 && flows).then(|| {
+        let mmax =
+            d.gx.v
+                .iter()
+                .zip(&d.gy.v)
+                .map(|(a, b)| a.hypot(*b))
+                .filter(|m| m.is_finite())
+                .fold(0.0, f64::max);
         let map = match style.color {
             ArrowColor::Magnitude(m) => m,
             _ => ColorMap::Inferno,
         };
         // The arrows use the darker 80 % of the map (see ArrowColor::Magnitude).
         Norm {
-            scale: Scale::linear(0.0, mmax / 0.8),
+            scale: Scale::linear(0.0, mmax.max(f64::MIN_POSITIVE) / 0.8),
             map,
         }
     });
-    let notes = field_notes(d, &style, mmax);
+    let notes = field_notes(d, &style, flows);
     // A key under the arrows: their scale, or that every one is a dot; none for normalised
     // arrows, whose note says all there is (direction only, colour by magnitude).
-    let keyed = d.arrows > 0 && !(style.normalize && mmax > 0.0);
+    let keyed = d.arrows > 0 && !(style.normalize && flows);
     // Descent paths get a legend under the axes (inside, it would hide them).
     let entries = path_entries(&d.paths);
     let legend_room = |c: &Canvas, aw: f32| {
@@ -912,17 +919,16 @@ fn arrow_points(n: usize, want: usize) -> (Vec<usize>, usize) {
 
 /// The caption of a field figure: what is masked, what the arrows, lines and paths are, and
 /// the true scale of the arrows; nothing of arrows, streamlines or contours that a zero
-/// gradient (`mmax`, the largest |∇f|, is 0) or a constant f leaves out.
-fn field_notes(d: &FieldFigure, style: &QuiverStyle, mmax: f64) -> Vec<String> {
+/// gradient (`flows` false: |∇f| is 0 wherever finite) or a constant f leaves out.
+fn field_notes(d: &FieldFigure, style: &QuiverStyle, flows: bool) -> Vec<String> {
     let mut notes = Vec::new();
     if d.f.has_nonfinite() || d.gx.has_nonfinite() || d.gy.has_nonfinite() {
         notes.push("grey: not finite (masked)".to_string());
     }
     let v = if d.descent { "−∇f" } else { "∇f" };
-    let flows = mmax > 0.0;
-    let finite = d.f.v.iter().filter(|z| z.is_finite());
-    let f_varies = finite.clone().fold(f64::INFINITY, |m, &z| m.min(z))
-        < finite.fold(f64::NEG_INFINITY, |m, &z| m.max(z));
+    // Two different finite values of f, found where they first occur.
+    let mut finite = d.f.v.iter().filter(|z| z.is_finite());
+    let f_varies = finite.next().is_some_and(|z0| finite.any(|z| z != z0));
     if d.arrows > 0 && flows {
         notes.push(if style.normalize {
             format!("arrows: direction of {v}, equal length; colour: its magnitude")
