@@ -315,29 +315,20 @@ fn tokenize(input: &str) -> Result<Vec<(Tok, Range<usize>)>, ParseError> {
                 // The typographic forms gradfield's own figures print (−, ·, x²), and a few
                 // more that are typed or pasted (×, ÷, π, –).
                 let ch = input[start..].chars().next().unwrap_or('?');
-                let one = |tok| vec![(tok, start..start + ch.len_utf8())];
+                let one = |tok| Some(vec![(tok, start..start + ch.len_utf8())]);
                 let toks_here = match ch {
                     '−' | '–' => one(Tok::Minus),
                     '·' | '×' | '⋅' | '∗' => one(Tok::Star),
                     '÷' | '∕' => one(Tok::Slash),
                     'π' => one(Tok::Name("pi".to_string())),
-                    c if superscript_digit(c).is_some() || c == '⁻' => {
-                        match superscript_power(input, start) {
-                            Some(t) => t,
-                            None => {
-                                return Err(err(
-                                    ParseErrorKind::UnexpectedChar(ch),
-                                    start..start + ch.len_utf8(),
-                                ));
-                            }
-                        }
-                    }
-                    _ => {
-                        return Err(err(
-                            ParseErrorKind::UnexpectedChar(ch),
-                            start..start + ch.len_utf8(),
-                        ));
-                    }
+                    // A superscript power, or (None) a character that starts no token.
+                    _ => superscript_power(input, start),
+                };
+                let Some(toks_here) = toks_here else {
+                    return Err(err(
+                        ParseErrorKind::UnexpectedChar(ch),
+                        start..start + ch.len_utf8(),
+                    ));
                 };
                 i = toks_here.last().map_or(start + ch.len_utf8(), |t| t.1.end);
                 toks.extend(toks_here);
@@ -357,7 +348,8 @@ fn superscript_digit(c: char) -> Option<u32> {
 }
 
 /// A superscript exponent at `start` (`²`, `¹⁰`, `⁻¹`) as the tokens `^ 2` (`^ - 1`), each
-/// spanning the characters it comes from; `None` for a `⁻` without digits.
+/// spanning the characters it comes from; `None` where no superscript digit follows (a `⁻`
+/// alone, or no superscript at all).
 fn superscript_power(input: &str, start: usize) -> Option<Vec<(Tok, Range<usize>)>> {
     let rest = &input[start..];
     let minus = rest.starts_with('⁻');
