@@ -1051,29 +1051,19 @@ pub fn sweep_figure(s: &SweepPlot, o: &FigureOptions) -> Result<Canvas> {
     );
     let subtitle = o.subtitle(&details).to_string();
     let hs: Vec<f64> = s.curves.iter().flat_map(|k| k.h.iter().copied()).collect();
-    let errs: Vec<f64> = s
-        .curves
-        .iter()
-        .flat_map(|k| k.max_abs_err.iter().copied())
-        .filter(|e| *e > 0.0 && e.is_finite())
-        .collect();
-    // Where no error is positive (every difference exact), the models give the range.
-    let positive = |v: &[f64]| -> Vec<f64> {
-        v.iter()
-            .copied()
+    // The positive finite values of every curve's series: the measured errors, or the models
+    // where no error is positive (every difference exact).
+    let positive = |series: fn(&ErrorCurve) -> &Vec<f64>| -> Vec<f64> {
+        s.curves
+            .iter()
+            .flat_map(|k| series(k).iter().copied())
             .filter(|e| *e > 0.0 && e.is_finite())
             .collect()
     };
-    let errs = if errs.is_empty() {
-        positive(
-            &s.curves
-                .iter()
-                .flat_map(|k| k.theory.clone())
-                .collect::<Vec<_>>(),
-        )
-    } else {
-        errs
-    };
+    let mut errs = positive(|k| &k.max_abs_err);
+    if errs.is_empty() {
+        errs = positive(|k| &k.theory);
+    }
     let lo = errs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = errs.iter().copied().fold(0.0, f64::max);
     let ys = if errs.is_empty() {
