@@ -306,8 +306,8 @@ def curve(
 ) -> FieldResult:
     """A function of x alone over ``n`` points: :func:`field` on a line (its ``figure()``
     draws f′ three ways with their errors, or f with slope arrows and descent)."""
-    # Refused before any work, as the command line's `curve` refuses it.
-    if _gradfield.derivative(expr, "y") != "0":
+    # Refused before any work, by the rule the grid itself follows (x + 0*y uses y).
+    if _gradfield.uses_y(expr):
         raise ValueError("curve is for functions of x alone; use field for x and y")
     return field(expr, x=x, nx=n, **kwargs)
 

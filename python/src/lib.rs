@@ -630,6 +630,13 @@ fn derivative(expr: &str, var: &str) -> PyResult<String> {
     Ok(e.derivative(v).to_string())
 }
 
+/// Whether `expr` is a function of y (the rule that decides between a line and a plane).
+#[pyfunction]
+fn uses_y(expr: &str) -> PyResult<bool> {
+    let e = gradfield::library::parse(expr).map_err(|e| py_err(Error::Parse(e)))?;
+    Ok(e.uses(gradfield::expr::Var::Y))
+}
+
 /// The GPU adapters wgpu finds, best first, as JSON text.
 #[pyfunction]
 #[pyo3(signature = (backend=None, adapter=None))]
@@ -722,6 +729,7 @@ fn _gradfield(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(field, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(derivative, m)?)?;
+    m.add_function(wrap_pyfunction!(uses_y, m)?)?;
     m.add_function(wrap_pyfunction!(adapters, m)?)?;
     m.add_function(wrap_pyfunction!(functions, m)?)?;
     m.add_function(wrap_pyfunction!(axis_coords, m)?)?;

@@ -80,7 +80,7 @@ def test_bad_arguments_and_devices_raise_the_right_exceptions():
     with pytest.raises(gradfield.DeviceError):
         gradfield.field("sin(x)", x=(-1, 1), device="gpu", adapter="no-such-gpu-zzz")
     # Before any work (it computed the whole plane first), and for x*y too.
-    for expr in ("rosenbrock", "x*y"):
+    for expr in ("rosenbrock", "x*y", "x + 0*y"):
         with pytest.raises(ValueError, match="curve is for functions of x alone"):
             gradfield.curve(expr, x=(0, 1), n=100_000_000, device="cpu")
     assert issubclass(gradfield.DeviceError, RuntimeError)
