@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from . import _gradfield
+from . import _gradfield, _range
 
 _FIELDS_2D = ("f", "fd_x", "grad_x", "fd_y", "grad_y")
 _FIELDS_1D = ("f", "fd_x", "grad_x")
@@ -205,26 +205,18 @@ def field(
     import dask.array as da
 
     ty, tx = _chunks(chunks)
+    grid_in = {"x": _range(x), "nx": nx, "y": _range(y), "ny": ny}
     # One point of the grid on this process's CPU validates everything a block will be
     # given (the device is the workers' own business).
     _gradfield.field(
         expr,
         window=(0, 1, 0, 1),
         figure_samples=0,
-        x=None if x is None else (float(x[0]), float(x[1])),
-        nx=nx,
-        y=None if y is None else (float(y[0]), float(y[1])),
-        ny=ny,
         precision=precision,
+        **grid_in,
         **{**kwargs, "device": "cpu"},
     )
-    grid_x, grid_y = _gradfield.resolve_grid(
-        expr,
-        x=None if x is None else (float(x[0]), float(x[1])),
-        nx=nx,
-        y=None if y is None else (float(y[0]), float(y[1])),
-        ny=ny,
-    )
+    grid_x, grid_y = _gradfield.resolve_grid(expr, **grid_in)
     (xa, xb, nxx) = grid_x
     grid_kw = {"x": (xa, xb), "nx": nxx}
     xs = _gradfield.axis_coords(xa, xb, nxx, precision)
