@@ -62,22 +62,6 @@ pub trait Real:
     fn into_values(values: Vec<Self>) -> Values;
 }
 
-/// Applies a float64 block function to f32 values, chunk by chunk, rounding the results.
-fn widened(a: &[f32], out: &mut [f32], f: impl Fn(&[f64], &mut [f64])) {
-    const CHUNK: usize = 256;
-    let (mut w, mut o) = ([0.0; CHUNK], [0.0; CHUNK]);
-    for (k, chunk) in a.chunks(CHUNK).enumerate() {
-        let n = chunk.len();
-        for (d, &x) in w.iter_mut().zip(chunk) {
-            *d = x as f64;
-        }
-        f(&w[..n], &mut o[..n]);
-        for (d, &v) in out[k * CHUNK..k * CHUNK + n].iter_mut().zip(&o[..n]) {
-            *d = v as f32;
-        }
-    }
-}
-
 /// Owned values of either precision (what a library caller gets back).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Values {
@@ -152,13 +136,8 @@ impl Real for f32 {
         match f {
             // sin and cos in f64 (the vectorised fastmath) rounded to f32: within an ulp and
             // several times faster than scalar sinf (the same bits as `Func::eval_f32`).
-            Func::Sin | Func::Cos => widened(a, out, |w, o| {
-                if f == Func::Sin {
-                    crate::math::fastmath::sin_block(w, o)
-                } else {
-                    crate::math::fastmath::cos_block(w, o)
-                }
-            }),
+            Func::Sin => crate::math::fastmath::sin_block(a, out),
+            Func::Cos => crate::math::fastmath::cos_block(a, out),
             _ => {
                 for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
                     *o = f.eval_f32(x, y);
@@ -167,19 +146,7 @@ impl Real for f32 {
         }
     }
     fn sincos_block(a: &[f32], sin_out: &mut [f32], cos_out: &mut [f32]) {
-        const CHUNK: usize = 256;
-        let (mut w, mut s, mut c) = ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
-        for (k, chunk) in a.chunks(CHUNK).enumerate() {
-            let n = chunk.len();
-            for (d, &x) in w.iter_mut().zip(chunk) {
-                *d = x as f64;
-            }
-            crate::math::fastmath::sincos_block(&w[..n], &mut s[..n], &mut c[..n]);
-            for i in 0..n {
-                sin_out[k * CHUNK + i] = s[i] as f32;
-                cos_out[k * CHUNK + i] = c[i] as f32;
-            }
-        }
+        crate::math::fastmath::sincos_block(a, sin_out, cos_out)
     }
     fn is_finite(self) -> bool {
         f32::is_finite(self)
