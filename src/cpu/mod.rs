@@ -231,11 +231,19 @@ impl<T: Real> CpuEngine<T> {
         } else {
             1
         };
-        self.main
-            .write_output(0, &inp, &mut w.scratch, &mut w.f0[..len], None);
-        if let Some(dst) = out.vals[Field::F.index()].as_deref_mut() {
-            dst.copy_from_slice(&w.f0[..len]);
-        }
+        // f straight into the tile where it is asked for (the stencil's centre reads it
+        // there), else into the run's own buffer: no copy between them.
+        let f0: &[T] = match out.vals[Field::F.index()].take() {
+            Some(dst) => {
+                self.main.write_output(0, &inp, &mut w.scratch, dst, None);
+                dst
+            }
+            None => {
+                let f0 = &mut w.f0[..len];
+                self.main.write_output(0, &inp, &mut w.scratch, f0, None);
+                f0
+            }
+        };
         for (field, k) in [(Field::GradX, 1), (Field::GradY, gy_out)] {
             if let Some(dst) = out.vals[field.index()].as_deref_mut() {
                 self.main.write_output(k, &inp, &mut w.scratch, dst, None);
@@ -254,7 +262,7 @@ impl<T: Real> CpuEngine<T> {
             for (t_i, &(o, offset, weight)) in self.terms.iter().enumerate() {
                 let first = t_i == 0;
                 if o == 0 {
-                    accumulate(&mut w.acc[..len], &w.f0[..len], weight, first);
+                    accumulate(&mut w.acc[..len], f0, weight, first);
                     continue;
                 }
                 // The stencil point: x shifted (on the cache for that shift) or y shifted.
