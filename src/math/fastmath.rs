@@ -194,33 +194,79 @@ macro_rules! dispatch {
     }};
 }
 
-/// The lane loops: the kernel over every lane (named directly so that it inlines), widening
-/// and rounding in the same vectorised pass, and whether some lane is out of range — found
-/// in that pass too (a separate scan, compiled for the baseline, cost a tenth of a checked
-/// sin run; so did separate widening and rounding loops for float32).
+/// Lanes per chunk of [`one_lanes`].
+const CHUNK: usize = 256;
+
+/// sin (`COS` false) or cos of every lane, widening and rounding in the same vectorised pass,
+/// and whether some lane is out of range (a separate scan, compiled for the baseline, cost a
+/// tenth of a checked sin run; so did separate widening and rounding loops for float32).
+///
+/// Chunk by chunk, in loops the compiler vectorises: the reduction of every lane, then only
+/// the kernel the chunk's quadrants need (k_sin where every quadrant is even for sin, k_cos
+/// where every one is odd) — neighbouring grid points share their quadrant, so nearly every
+/// chunk evaluates one polynomial instead of two — or, in a mixed chunk, both and a select per
+/// lane. The same bits as [`sin_fast`] and [`cos_fast`] (the same kernel, picked by a branch
+/// instead of a select).
+#[inline(always)]
+fn one_lanes<T: Lane, const COS: bool>(a: &[T], out: &mut [T]) -> bool {
+    let mut slow = false;
+    let (mut q, mut y0, mut y1) = ([0u64; CHUNK], [0.0f64; CHUNK], [0.0f64; CHUNK]);
+    for (a, out) in a.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+        let n = a.len();
+        let (q, y0, y1) = (&mut q[..n], &mut y0[..n], &mut y1[..n]);
+        for i in 0..n {
+            let x = a[i].wide();
+            (q[i], y0[i], y1[i]) = reduce(x);
+            // A non-short-circuiting OR, so the loop vectorises.
+            slow |= slow_lane(x);
+        }
+        let any_odd = q.iter().fold(0, |m, &v| m | v) & 1 == 1;
+        let all_odd = q.iter().fold(1, |m, &v| m & v) & 1 == 1;
+        // sin takes k_sin in even quadrants, cos takes it in odd ones.
+        let (all_sin, all_cos) = if COS {
+            (all_odd, !any_odd)
+        } else {
+            (!any_odd, all_odd)
+        };
+        let sign = |i: usize, v: f64| {
+            let flip = if COS {
+                (q[i] + 1) & 2 != 0
+            } else {
+                q[i] & 2 != 0
+            };
+            T::narrow(if flip { -v } else { v })
+        };
+        if all_sin {
+            for i in 0..n {
+                out[i] = sign(i, k_sin(y0[i], y1[i]));
+            }
+        } else if all_cos {
+            for i in 0..n {
+                out[i] = sign(i, k_cos(y0[i], y1[i]));
+            }
+        } else {
+            for i in 0..n {
+                let (s, k) = (k_sin(y0[i], y1[i]), k_cos(y0[i], y1[i]));
+                out[i] = sign(i, if (q[i] & 1 == 1) == COS { s } else { k });
+            }
+        }
+    }
+    slow
+}
+
+/// [`one_lanes`] for sin.
 #[inline(always)]
 fn sin_lanes<T: Lane>(a: &[T], out: &mut [T]) -> bool {
-    let mut slow = false;
-    for (o, &x) in out.iter_mut().zip(a) {
-        *o = T::narrow(sin_fast(x.wide()));
-        // A non-short-circuiting OR, so the loop vectorises.
-        slow |= slow_lane(x.wide());
-    }
-    slow
+    one_lanes::<T, false>(a, out)
 }
 
-/// [`sin_lanes`] for cos.
+/// [`one_lanes`] for cos.
 #[inline(always)]
 fn cos_lanes<T: Lane>(a: &[T], out: &mut [T]) -> bool {
-    let mut slow = false;
-    for (o, &x) in out.iter_mut().zip(a) {
-        *o = T::narrow(cos_fast(x.wide()));
-        slow |= slow_lane(x.wide());
-    }
-    slow
+    one_lanes::<T, true>(a, out)
 }
 
-/// [`sin_lanes`] for sin and cos together.
+/// sin and cos of every lane (both kernels are needed anyway), as [`one_lanes`] does one.
 #[inline(always)]
 fn sincos_lanes<T: Lane>(a: &[T], s: &mut [T], c: &mut [T]) -> bool {
     let mut slow = false;
@@ -412,6 +458,33 @@ mod tests {
                     got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                     "at {x}: {got} against {want}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn one_kernel_chunks_give_the_select_paths_bits() {
+        // sin_block and cos_block evaluate one kernel where a chunk's quarter turns agree and
+        // both where they do not: every kind of chunk (all even, all odd, mixed, a tail, the
+        // signs) must give the scalar path's bits, which always evaluates both and selects.
+        let mut xs: Vec<f64> = (0..200_003).map(|i| -40.0 + i as f64 * 4e-4).collect();
+        for k in -6..6 {
+            let m = k as f64 * std::f64::consts::FRAC_PI_2;
+            xs.extend((0..8).map(|l| m + 0.3 + l as f64 * 1e-3)); // one quarter turn
+            xs.extend((0..8).map(|l| m - 0.004 + l as f64 * 1e-3)); // straddling m
+        }
+        xs.extend([1e7, -2.5, f64::NAN, 3.0]);
+        let (mut s, mut c) = (vec![0.0; xs.len()], vec![0.0; xs.len()]);
+        for start in [0, 3] {
+            let a = &xs[start..];
+            sin_block(a, &mut s[..a.len()]);
+            cos_block(a, &mut c[..a.len()]);
+            for (i, &x) in a.iter().enumerate() {
+                let same = |got: f64, want: f64| {
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan())
+                };
+                assert!(same(s[i], sin(x)), "sin {x}: {} against {}", s[i], sin(x));
+                assert!(same(c[i], cos(x)), "cos {x}: {} against {}", c[i], cos(x));
             }
         }
     }

@@ -82,17 +82,28 @@ fn reduce(ax: f64) -> (u64, f64, f64) {
     (quarter, r3, (e2 + e3) - j * P4)
 }
 
-/// sin and cos of z + t (t a tail far below z's ulp) on [−π/4, π/4].
+/// sin of z + t (t a tail far below z's ulp) on [−π/4, π/4].
 #[inline(always)]
-fn kernels(z: f64, t: f64) -> (f64, f64) {
+fn k_sin(z: f64, t: f64) -> f64 {
     let zz = z * z;
     // sin(z + t) ≈ sin z + t·cos z, cos z ≈ 1 − z²/2 for the correction's purpose.
-    let s = z + (z * zz * poly(&SIN, zz) + t * (1.0 - 0.5 * zz));
+    z + (z * zz * poly(&SIN, zz) + t * (1.0 - 0.5 * zz))
+}
+
+/// cos of z + t on [−π/4, π/4].
+#[inline(always)]
+fn k_cos(z: f64, t: f64) -> f64 {
+    let zz = z * z;
     // 1 − z²/2 with its rounding error kept, then the rest; cos(z + t) ≈ cos z − t·z.
     let hz = 0.5 * zz;
     let w = 1.0 - hz;
-    let c = w + (((1.0 - w) - hz) + (zz * zz * poly(&COS, zz) - z * t));
-    (s, c)
+    w + (((1.0 - w) - hz) + (zz * zz * poly(&COS, zz) - z * t))
+}
+
+/// sin and cos of z + t on [−π/4, π/4].
+#[inline(always)]
+fn kernels(z: f64, t: f64) -> (f64, f64) {
+    (k_sin(z, t), k_cos(z, t))
 }
 
 #[inline(always)]
@@ -172,27 +183,71 @@ macro_rules! dispatch {
 /// checked sin run).
 #[inline(always)]
 fn lanes(a: &[f64], s: &mut [f64], c: &mut [f64], which: u8) -> bool {
-    // Non-short-circuiting ORs, so the loops vectorise.
-    let mut slow = false;
     match which {
-        1 => {
-            for (o, &x) in s.iter_mut().zip(a) {
-                *o = sincos_fast(x).0;
-                slow |= slow_lane(x);
-            }
-        }
-        2 => {
-            for (o, &x) in c.iter_mut().zip(a) {
-                *o = sincos_fast(x).1;
-                slow |= slow_lane(x);
-            }
-        }
+        1 => one_lanes::<false>(a, s),
+        2 => one_lanes::<true>(a, c),
         _ => {
+            let mut slow = false;
             for ((so, co), &x) in s.iter_mut().zip(c.iter_mut()).zip(a) {
                 let (sv, cv) = sincos_fast(x);
                 *so = sv;
                 *co = cv;
+                // A non-short-circuiting OR, so the loop vectorises.
                 slow |= slow_lane(x);
+            }
+            slow
+        }
+    }
+}
+
+/// Lanes per chunk of [`one_lanes`].
+const CHUNK: usize = 256;
+
+/// sin (`COS` false) or cos of every lane, and whether some lane is out of range. Chunk by
+/// chunk, in loops the compiler vectorises: the reduction of every lane, then only the kernel
+/// the chunk's quarter turns need — neighbouring grid points share them, so nearly every
+/// chunk evaluates one polynomial instead of two — or, in a chunk that mixes odd and even
+/// quarter turns, both and a select per lane. The same bits as [`sincos_fast`].
+#[inline(always)]
+fn one_lanes<const COS: bool>(a: &[f64], out: &mut [f64]) -> bool {
+    let mut slow = false;
+    let (mut q, mut z, mut t) = ([0u64; CHUNK], [0.0f64; CHUNK], [0.0f64; CHUNK]);
+    for (a, out) in a.chunks(CHUNK).zip(out.chunks_mut(CHUNK)) {
+        let n = a.len();
+        let (q, z, t) = (&mut q[..n], &mut z[..n], &mut t[..n]);
+        for i in 0..n {
+            (q[i], z[i], t[i]) = reduce(a[i].abs());
+            // A non-short-circuiting OR, so the loop vectorises.
+            slow |= slow_lane(a[i]);
+        }
+        let any_odd = q.iter().fold(0, |m, &v| m | v) & 1 == 1;
+        let all_odd = q.iter().fold(1, |m, &v| m & v) & 1 == 1;
+        // The kernel at each lane: sin's in even quarter turns for sin, in odd ones for cos.
+        let sign = |i: usize, v: f64| {
+            if COS {
+                if (q[i] + 1) & 2 == 0 { v } else { -v }
+            } else {
+                let v = if q[i] & 2 == 0 { v } else { -v };
+                if a[i].is_sign_negative() { -v } else { v }
+            }
+        };
+        let (all_sin, all_cos) = if COS {
+            (all_odd, !any_odd)
+        } else {
+            (!any_odd, all_odd)
+        };
+        if all_sin {
+            for i in 0..n {
+                out[i] = sign(i, k_sin(z[i], t[i]));
+            }
+        } else if all_cos {
+            for i in 0..n {
+                out[i] = sign(i, k_cos(z[i], t[i]));
+            }
+        } else {
+            for i in 0..n {
+                let (s, c) = kernels(z[i], t[i]);
+                out[i] = sign(i, if (q[i] & 1 == 1) == COS { s } else { c });
             }
         }
     }
@@ -302,5 +357,32 @@ mod tests {
             .filter(|&x| sin(x) != crate::math::fastmath::sin(x))
             .count();
         assert!(differ > 100, "only {differ} points differ");
+    }
+
+    #[test]
+    fn one_kernel_chunks_give_the_select_paths_bits() {
+        // sin_block and cos_block evaluate one kernel where a chunk's quarter turns agree and
+        // both where they do not: every kind of chunk (all even, all odd, mixed, a tail, the
+        // signs) must give the scalar path's bits, which always evaluates both and selects.
+        let mut xs: Vec<f64> = (0..200_003).map(|i| -40.0 + i as f64 * 4e-4).collect();
+        for k in -6..6 {
+            let m = k as f64 * std::f64::consts::FRAC_PI_2;
+            xs.extend((0..8).map(|l| m + 0.3 + l as f64 * 1e-3)); // one quarter turn
+            xs.extend((0..8).map(|l| m - 0.004 + l as f64 * 1e-3)); // straddling m
+        }
+        xs.extend([1e7, -2.5, f64::NAN, 3.0]);
+        let (mut s, mut c) = (vec![0.0; xs.len()], vec![0.0; xs.len()]);
+        for start in [0, 3] {
+            let a = &xs[start..];
+            sin_block(a, &mut s[..a.len()]);
+            cos_block(a, &mut c[..a.len()]);
+            for (i, &x) in a.iter().enumerate() {
+                let same = |got: f64, want: f64| {
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan())
+                };
+                assert!(same(s[i], sin(x)), "sin {x}: {} against {}", s[i], sin(x));
+                assert!(same(c[i], cos(x)), "cos {x}: {} against {}", c[i], cos(x));
+            }
+        }
     }
 }
