@@ -258,28 +258,33 @@ impl<T: Real> CpuEngine<T> {
             &[Field::FdX]
         };
         for &field in axes {
+            let Some(dst) = out.vals[field.index()].as_deref_mut() else {
+                continue;
+            };
             let along_x = field == Field::FdX;
+            let last = self.terms.len() - 1;
             for (t_i, &(o, offset, weight)) in self.terms.iter().enumerate() {
-                let first = t_i == 0;
-                if o == 0 {
-                    accumulate(&mut w.acc[..len], f0, weight, first);
-                    continue;
-                }
-                // The stencil point: x shifted (on the cache for that shift) or y shifted.
-                if along_x {
-                    shift(&w.xs[..len], offset, &mut w.xk[..len]);
-                }
-                let inp = Input {
-                    xs: if along_x { &w.xk[..len] } else { &w.xs[..len] },
-                    y: if along_x { y } else { y + offset },
-                    cache: cache_at(false, if along_x { o } else { 0 }),
+                let fk: &[T] = if o == 0 {
+                    f0
+                } else {
+                    // The stencil point: x shifted (on the cache for that shift) or y shifted.
+                    if along_x {
+                        shift(&w.xs[..len], offset, &mut w.xk[..len]);
+                    }
+                    let inp = Input {
+                        xs: if along_x { &w.xk[..len] } else { &w.xs[..len] },
+                        y: if along_x { y } else { y + offset },
+                        cache: cache_at(false, if along_x { o } else { 0 }),
+                    };
+                    self.f_only.eval(&inp, None, &mut w.scratch);
+                    self.f_only.output(0, &inp, &mut w.scratch)
                 };
-                self.f_only.eval(&inp, None, &mut w.scratch);
-                let fk = self.f_only.output(0, &inp, &mut w.scratch);
-                accumulate(&mut w.acc[..len], fk, weight, first);
-            }
-            if let Some(dst) = out.vals[field.index()].as_deref_mut() {
-                divide(dst, &w.acc[..len], self.den_h);
+                // The last term's sum goes straight through the division into the tile.
+                if t_i == last {
+                    accumulate_divide(dst, &w.acc[..len], fk, weight, t_i == 0, self.den_h);
+                } else {
+                    accumulate(&mut w.acc[..len], fk, weight, t_i == 0);
+                }
             }
         }
     }
@@ -329,11 +334,18 @@ fn shift<T: Real>(xs: &[T], offset: T, out: &mut [T]) {
     }
 }
 
-/// dst = acc / den_h (the stencil's division, as the shader divides).
+/// dst = (w·f) / den_h (a stencil's only term) or (acc + w·f) / den_h: the last term of
+/// [`accumulate`] and the stencil's division (as the shader divides) in one pass.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn divide<T: Real>(dst: &mut [T], acc: &[T], den_h: T) {
-    for (d, &a) in dst.iter_mut().zip(acc) {
-        *d = a / den_h;
+fn accumulate_divide<T: Real>(dst: &mut [T], acc: &[T], f: &[T], weight: T, first: bool, den_h: T) {
+    if first {
+        for (d, &v) in dst.iter_mut().zip(f) {
+            *d = (weight * v) / den_h;
+        }
+    } else {
+        for ((d, &a), &v) in dst.iter_mut().zip(acc).zip(f) {
+            *d = (a + weight * v) / den_h;
+        }
     }
 }
 
