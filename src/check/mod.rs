@@ -668,19 +668,12 @@ impl Checker {
         // Where f is undefined its derivatives are too (the run masks what it writes the same
         // way): nothing there is compared, so an f undefined everywhere is "not checked".
         let r = &self.reference;
-        if !all_finite(r.field(w, Field::F).0) {
-            // f copied into the gather buffer (free until the comparisons below), not a new
-            // allocation per run.
-            let f = &mut g[..len];
-            f.copy_from_slice(r.field(w, Field::F).0);
-            for d in [Field::FdX, Field::GradX, Field::FdY, Field::GradY] {
-                r.own(w, d);
-                for (v, fv) in r.values_mut(w, d).iter_mut().zip(f.iter()) {
-                    if !fv.is_finite() {
-                        *v = f64::NAN;
-                    }
-                }
-            }
+        // f is compared first where it is requested: a lean pass over it that clears the run
+        // has seen every reference value of f finite, so only a run it does not clear is
+        // looked at again (after f's comparison, before the derivatives').
+        let f_first = matches!(self.keys.first(), Some((_, Compare::Same(Field::F), _)));
+        if !f_first {
+            mask_undefined(r, w, g);
         }
         let eps_ill = ILL_CONDITIONED_ULPS * self.precision.epsilon() / SAFETY;
         let limit = self.precision.max_value();
@@ -708,7 +701,7 @@ impl Checker {
             };
             let values = tile.values(field);
             let ill_before = s.ill_conditioned;
-            match local {
+            let lean = match local {
                 // A contiguous run: the engine's values in place.
                 Local::Range { first, len } => compare_block(
                     &values[first..first + len],
@@ -725,7 +718,7 @@ impl Checker {
                     gather(values, &local, &mut g[..len]);
                     compare_block(&g[..len], want, bound, own_scale, judged, lim, &at, s)
                 }
-            }
+            };
             if s.ill_conditioned > ill_before && suspects.len() < cap {
                 // Which points: the comparison's own per-point test.
                 for i in 0..len {
@@ -740,6 +733,9 @@ impl Checker {
                         });
                     }
                 }
+            }
+            if key == 0 && f_first && !lean {
+                mask_undefined(r, w, g);
             }
         }
     }
@@ -837,6 +833,27 @@ impl Checker {
     }
 }
 
+/// Where the reference's f of the last run is undefined its derivatives are too: they are
+/// set to NaN there (in the run's own buffers), so that nothing there is compared and an f
+/// undefined everywhere is "not checked". `g` (the gather buffer, free between comparisons)
+/// holds a copy of f meanwhile.
+fn mask_undefined(r: &Reference, w: &mut RefWork, g: &mut [f64]) {
+    if all_finite(r.field(w, Field::F).0) {
+        return;
+    }
+    let len = w.out.len;
+    let f = &mut g[..len];
+    f.copy_from_slice(r.field(w, Field::F).0);
+    for d in [Field::FdX, Field::GradX, Field::FdY, Field::GradY] {
+        r.own(w, d);
+        for (v, fv) in r.values_mut(w, d).iter_mut().zip(f.iter()) {
+            if !fv.is_finite() {
+                *v = f64::NAN;
+            }
+        }
+    }
+}
+
 /// Whether every value is finite (a fold without early exit, which vectorises; compiled for
 /// AVX-512 and AVX2 too, chosen at run time).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
@@ -876,7 +893,8 @@ struct Limits {
 /// Compares a run's engine values `g` with the reference `want` (bounds `bound`, scales
 /// `scale`, or `|want|` where `None`) into `s`; `at` maps a run index to its linear grid
 /// index. A lean pass decides most runs; the full pass keeps where each lane's maxima are;
-/// only the rare non-finite values take a second look.
+/// only the rare non-finite values take a second look. Returns whether a lean pass decided
+/// the run (which then saw every value of `want` finite).
 #[allow(clippy::too_many_arguments)]
 fn compare_block<T: Real>(
     g: &[T],
@@ -887,7 +905,7 @@ fn compare_block<T: Real>(
     lim: Limits,
     at: &dyn Fn(usize) -> usize,
     s: &mut FieldStats,
-) {
+) -> bool {
     let n = g.len();
     let (want, bound) = (&want[..n], &bound[..n]);
     let scale = scale.map(|s| &s[..n]);
@@ -898,12 +916,16 @@ fn compare_block<T: Real>(
     };
     // Most runs change no maximum and hold no non-finite value: a lean pass proves that and
     // counts; any other run takes the full pass (which gives the same counts).
-    let sums = if judged {
+    let quick = if judged {
         quick_sums(g, want, bound, scale, lim, known)
-            .unwrap_or_else(|| compare_sums(g, want, bound, scale.unwrap_or(want), lim))
     } else {
-        quick_report(g, want, known).unwrap_or_else(|| report_sums(g, want))
+        quick_report(g, want, known)
     };
+    let lean = quick.is_some();
+    let sums = quick.unwrap_or_else(|| match judged {
+        true => compare_sums(g, want, bound, scale.unwrap_or(want), lim),
+        false => report_sums(g, want),
+    });
     let Sums {
         max_err,
         max_err_at,
@@ -923,7 +945,7 @@ fn compare_block<T: Real>(
         s.max_abs_k = at(max_err_at);
     }
     if !judged {
-        return;
+        return lean;
     }
     s.failures += fails;
     s.ill_conditioned += ill;
@@ -951,6 +973,7 @@ fn compare_block<T: Real>(
             }
         }
     }
+    lean
 }
 
 /// The maxima a quantity has reached so far: the lean passes ([`quick_sums`],
@@ -1710,6 +1733,27 @@ mod tests {
         // The total finite-difference error is reported but never fails.
         assert_eq!(bad.stats("fd_x").unwrap().verdict, Verdict::Reported);
         assert!(bad.stats("fd_x").unwrap().max_abs > 0.0);
+    }
+
+    /// Where the reference's f is undefined (log left of 0, -∞ at 0) no derivative is
+    /// compared, in whole runs and in samples, whether f's own comparison cleared the run in
+    /// its lean pass or not.
+    #[test]
+    fn derivatives_are_not_compared_where_the_reference_f_is_undefined() {
+        let grid = Grid::line(Axis::x(-1.0, 1.0, 201).unwrap());
+        let spec = FieldSpec::new("log(x)+sin(x)", grid).unwrap();
+        let tile = CpuEngine::<f32>::new(&spec).unwrap().eval(0, 201);
+        let defined = (0..201)
+            .filter(|&i| grid.point(i, Precision::F32)[0] > 0.0)
+            .count() as u64;
+        assert_eq!(defined, 100);
+        for mode in [CheckMode::Full, CheckMode::Sample { every: 1 }] {
+            let c = checked(&spec, &tile, mode);
+            assert!(c.passed(), "{:?}", c.failure_lines());
+            for key in ["f", "fd_x", "fd_x_roundoff", "grad_x"] {
+                assert_eq!(c.stats(key).unwrap().compared, defined, "{key}, {mode:?}");
+            }
+        }
     }
 
     /// A run from a seed: values with exact ties, zeros, tiny and huge magnitudes, and (when
