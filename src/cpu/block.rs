@@ -569,6 +569,13 @@ fn splat<T: Copy>(out: &mut [T], v: T) {
 /// The error of an exact input, for a whole block.
 static ZEROS: [f64; BLOCK] = [0.0; BLOCK];
 
+/// Whether `e` is the bounds of an exact operand ([`ZEROS`], what a coordinate's are): known
+/// to be zero everywhere without looking.
+#[inline(always)]
+fn is_exact(e: &[f64]) -> bool {
+    std::ptr::eq(e.as_ptr(), ZEROS.as_ptr())
+}
+
 /// Shifts above this take the direct path (the series below are exact to f64 there).
 const NEAR_SHIFT: f64 = 1.0 / 16.0;
 
@@ -909,7 +916,7 @@ fn func_bound<T: Real>(f: Func, a: &[T], ea: &[f64], r: &[T], out: &mut [f64], m
     let (k_r, k_a, a_max, k_0) = linear.unwrap_or((0.0, 0.0, 0.0, 0.0));
     // An exact argument everywhere (the common case: a coordinate, or a function of exact
     // values) carries no error: the bound is the function's own allowance alone.
-    if linear.is_some() && ea[..n].iter().fold(true, |all, &e| all & (e == 0.0)) {
+    if linear.is_some() && (is_exact(ea) || ea[..n].iter().fold(true, |all, &e| all & (e == 0.0))) {
         for i in 0..n {
             out[i] = k_r * r[i].to_f64().abs() + k_a * a[i].to_f64().abs().min(a_max) + k_0;
         }
