@@ -1346,7 +1346,12 @@ fn lean_pass<T: Real, const OWN_SCALE: bool, const FAILS: bool>(
     }
     let (odd, odd_rel) = a.verdict(known, ratio, rel);
     let (fails, ill) = (a.fails.iter().sum(), a.ill.iter().sum());
-    (!odd).then(|| lean_sums(g, want, rel, odd_rel, fails, ill))
+    // Not `then` with a closure: a closure is not compiled for the caller's targets.
+    if odd {
+        None
+    } else {
+        Some(lean_sums(g, want, rel, odd_rel, fails, ill))
+    }
 }
 
 /// The sums of a run the lean pass cleared: all `g.len()` points compared, the counts, and a
@@ -1383,6 +1388,18 @@ fn lean_sums<T: Real>(
 /// the maxima are taken in. Inlined into the lean passes, so compiled for their targets.
 #[inline(always)]
 fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
+    // BeatTest::may with its run-wide branches taken out of the loop.
+    match (rel.never, rel.strict) {
+        (true, _) => 0.0,
+        (false, true) => max_rel_lanes::<T, true>(g, want, rel),
+        (false, false) => max_rel_lanes::<T, false>(g, want, rel),
+    }
+}
+
+/// The loop of [`new_max_rel`] (`STRICT`: `rel.k` is 0, so a point beats only with a
+/// positive margin).
+#[inline(always)]
+fn max_rel_lanes<T: Real, const STRICT: bool>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
     let n = g.len();
     let want = &want[..n];
     let mut best = [0.0f64; LEAN_LANES];
@@ -1392,8 +1409,10 @@ fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
         ($l:expr, $gv:expr, $wv:expr) => {{
             let (l, gv, wv): (usize, f64, f64) = ($l, $gv, $wv);
             let (err, wa) = ((gv - wv).abs(), wv.abs());
+            let m = rel.margin(err, wa);
+            let beats = m.is_nan() | if STRICT { m > 0.0 } else { m >= 0.0 };
             let q = err / wa;
-            let keep = (wa > 0.0) & rel.may(err, wa) & (q > best[l]);
+            let keep = (wa > 0.0) & beats & (q > best[l]);
             best[l] = if keep { q } else { best[l] };
         }};
     }
@@ -1428,7 +1447,11 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
         odd |= !err.is_finite() | (err > ke);
         odd_rel |= (wa > 0.0) & rel.may(err, wa);
     }
-    (!odd).then(|| lean_sums(g, want, rel, odd_rel, 0, 0))
+    if odd {
+        None
+    } else {
+        Some(lean_sums(g, want, rel, odd_rel, 0, 0))
+    }
 }
 
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
