@@ -593,8 +593,43 @@ fn stencil_fused<const N: usize>(
     let n = out[0].len();
     let f = f.map(|v| &v[..n]);
     let e = e.map(|v| &v[..n]);
-    let wabs = w.map(f64::abs);
-    let sums = |i: usize| {
+    let sums = Terms {
+        f,
+        e,
+        w,
+        wabs: w.map(f64::abs),
+        basic,
+    };
+    divide_sums(n, sums, den, div, out);
+}
+
+/// A point's stencil sums `(acc, acce, scale)`, for [`divide_sums`]. A trait with an
+/// inlined method, not a closure: a closure is compiled for the baseline, not the caller's
+/// AVX-512, and the five-point stencil's was called once a point (a third of its check).
+trait PointSums: Copy {
+    fn at(self, i: usize) -> (f64, f64, f64);
+}
+
+/// The sums of an `N`-point stencil, term by term in the scheme's order.
+#[derive(Clone, Copy)]
+struct Terms<'a, const N: usize> {
+    f: [&'a [f64]; N],
+    e: [&'a [f64]; N],
+    w: [f64; N],
+    wabs: [f64; N],
+    basic: f64,
+}
+
+impl<const N: usize> PointSums for Terms<'_, N> {
+    #[inline(always)]
+    fn at(self, i: usize) -> (f64, f64, f64) {
+        let Terms {
+            f,
+            e,
+            w,
+            wabs,
+            basic,
+        } = self;
         let mut acc = w[0] * f[0][i];
         let mut acce = wabs[0] * e[0][i];
         let mut scale = (w[0] * f[0][i]).abs();
@@ -604,28 +639,32 @@ fn stencil_fused<const N: usize>(
             scale += (w[k] * f[k][i]).abs();
         }
         (acc, acce, scale)
-    };
-    divide_sums(n, sums, den, div, out);
+    }
+}
+
+/// Sums already summed ([`stencil_term`]).
+#[derive(Clone, Copy)]
+struct Summed<'a>([&'a [f64]; 3]);
+
+impl PointSums for Summed<'_> {
+    #[inline(always)]
+    fn at(self, i: usize) -> (f64, f64, f64) {
+        (self.0[0][i], self.0[1][i], self.0[2][i])
+    }
 }
 
 /// `q = acc/den`, `qe = acce/|den| + div·|q|` and `qs = scale/|den|` of a run whose point `i`
-/// has the sums `sums(i)`, into `out`: by [`markstein`], or where a value is outside its
+/// has the sums `sums.at(i)`, into `out`: by [`markstein`], or where a value is outside its
 /// safe range ([`division_is_safe`]) by plain division.
 #[inline(always)]
-fn divide_sums(
-    n: usize,
-    sums: impl Fn(usize) -> (f64, f64, f64),
-    den: f64,
-    div: f64,
-    out: [&mut [f64]; 3],
-) {
+fn divide_sums(n: usize, sums: impl PointSums, den: f64, div: f64, out: [&mut [f64]; 3]) {
     let [q, qe, qs] = out;
     let (q, qe, qs) = (&mut q[..n], &mut qe[..n], &mut qs[..n]);
     let dabs = den.abs();
     let (r, rabs) = (1.0 / den, 1.0 / dabs);
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for i in 0..n {
-        let (acc, acce, scale) = sums(i);
+        let (acc, acce, scale) = sums.at(i);
         for a in [acc, acce, scale] {
             let b = a.to_bits() << 1;
             lo = lo.min(b.wrapping_sub(1));
@@ -638,7 +677,7 @@ fn divide_sums(
     }
     if !division_is_safe(dabs, lo, hi) {
         for i in 0..n {
-            let (acc, acce, scale) = sums(i);
+            let (acc, acce, scale) = sums.at(i);
             q[i] = acc / den;
             qe[i] = acce / dabs + div * q[i].abs();
             qs[i] = scale / dabs;
@@ -709,7 +748,7 @@ fn stencil_divide(sum: [&[f64]; 3], out: [&mut [f64]; 3], den: f64, div: f64) {
     let [acc, acce, scale] = sum;
     let n = acc.len();
     let (acce, scale) = (&acce[..n], &scale[..n]);
-    divide_sums(n, |i| (acc[i], acce[i], scale[i]), den, div, out);
+    divide_sums(n, Summed([&acc[..n], acce, scale]), den, div, out);
 }
 
 /// Coordinates `first .. first + n` of an axis in precision `p`.
