@@ -439,9 +439,16 @@ fn fill_coords<T: Real>(axis: &Axis, p: crate::grid::Precision, first: usize, ou
     for (chunk_i, chunk) in out.chunks_mut(BLOCK).enumerate() {
         let wide = &mut wide[..chunk.len()];
         axis.fill_coords(first + chunk_i * BLOCK, p, wide);
-        for (o, &c) in chunk.iter_mut().zip(wide.iter()) {
-            *o = T::from_f64(c);
-        }
+        from_f64s(wide, chunk);
+    }
+}
+
+/// `out = T(src)` (exact: the coordinates are already in `T`'s precision). Compiled for
+/// AVX-512 and AVX2 too: a baseline loop of 16-byte moves was 2 % of a CPU run.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn from_f64s<T: Real>(src: &[f64], out: &mut [T]) {
+    for (o, &c) in out.iter_mut().zip(src) {
+        *o = T::from_f64(c);
     }
 }
 
