@@ -493,6 +493,15 @@ impl Plan {
         dst: &mut [T],
         dst_err: Option<&mut [f64]>,
     ) {
+        let m = self.prog.outputs[k] as usize;
+        if matches!(self.loc(m, inp.cache.is_some()), Loc::Scalar) {
+            // A scalar (a y-only or constant output) broadcast straight into `dst`.
+            splat(dst, s.sval[m]);
+            if let Some(de) = dst_err {
+                splat(de, s.serr[m]);
+            }
+            return;
+        }
         match dst_err {
             Some(de) => {
                 let (v, e) = self.output_with_bounds(k, inp, s);
@@ -1031,6 +1040,40 @@ mod tests {
         let mut b = vec![0.0; xs.len()];
         plan.write_output(0, &inp, &mut s, &mut v, bounds.then_some(&mut b));
         (v, b)
+    }
+
+    /// A scalar output (y-only or constant) is written as its broadcast, bounds too, and a
+    /// block output as itself.
+    #[test]
+    fn written_outputs_are_the_outputs_in_scratch() {
+        let srcs = ["sin(x) + y", "3*y*y", "2.5", "x*y"];
+        let exprs: Vec<Expr> = srcs.iter().map(|s| Expr::parse(s).unwrap()).collect();
+        let plan = Plan::new(&exprs.iter().collect::<Vec<_>>());
+        let xs: Vec<f64> = (0..300).map(|i| -1.0 + 0.01 * i as f64).collect();
+        let y = 0.7;
+        let m = ErrorModel::cpu(Precision::F32);
+        let inp = Input {
+            xs: &xs,
+            y,
+            cache: None,
+        };
+        let mut s = Scratch::new(plan.nodes(), true);
+        plan.eval(&inp, Some(&m), &mut s);
+        for (k, src) in srcs.iter().enumerate() {
+            let (mut v, mut e) = (vec![f64::NAN; xs.len()], vec![f64::NAN; xs.len()]);
+            plan.write_output(k, &inp, &mut s, &mut v, Some(&mut e));
+            let (want_v, want_e) = plan.output_with_bounds(k, &inp, &mut s);
+            assert_eq!((&v[..], &e[..]), (want_v, want_e), "{src}");
+            let mut v2 = vec![f64::NAN; xs.len()];
+            plan.write_output(k, &inp, &mut s, &mut v2, None);
+            assert_eq!(v2, v, "{src}");
+        }
+        // The scalars are what they are: 3·0.7² and 2.5 at every point.
+        let mut v = vec![0.0; xs.len()];
+        plan.write_output(1, &inp, &mut s, &mut v, None);
+        assert!(v.iter().all(|&a| a == 3.0 * y * y));
+        plan.write_output(2, &inp, &mut s, &mut v, None);
+        assert!(v.iter().all(|&a| a == 2.5));
     }
 
     #[test]
