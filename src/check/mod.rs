@@ -1379,13 +1379,14 @@ fn lean_sums<T: Real>(
 }
 
 /// The largest relative error `|g − w| / |w|` of a run where some point may beat the known
-/// one (`rel`), or 0 where none does: divisions only at the points [`BeatTest`] lets through
-/// (the largest relative error has no place to keep, so no full pass is needed).
+/// one (`rel`), or 0 where none does: quotients kept only at the points [`BeatTest`] lets
+/// through (the largest relative error has no place to keep, so no full pass is needed).
 ///
-/// In lanes, each dividing (a conditional division per point kept the loop scalar: a quarter
-/// of the lean comparisons' time on a checked sin run, where a run sets a new largest
-/// relative error every few dozen runs); the largest quotient is the same whichever order
-/// the maxima are taken in. Inlined into the lean passes, so compiled for their targets.
+/// In lanes, every lane dividing (a division only where a point may beat kept the loop
+/// scalar: a quarter of the lean comparisons' time on a checked sin run, where a run sets a
+/// new largest relative error every few dozen runs); the largest quotient is the same
+/// whichever order the maxima are taken in. Inlined into the lean passes, so compiled for
+/// their targets.
 #[inline(always)]
 fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
     // BeatTest::may with its run-wide branches taken out of the loop.
