@@ -922,9 +922,12 @@ fn compare_block<T: Real>(
         quick_report(g, want, known)
     };
     let lean = quick.is_some();
-    let sums = quick.unwrap_or_else(|| match judged {
-        true => compare_sums(g, want, bound, scale.unwrap_or(want), lim),
-        false => report_sums(g, want),
+    let sums = quick.unwrap_or_else(|| {
+        if judged {
+            compare_sums(g, want, bound, scale.unwrap_or(want), lim)
+        } else {
+            report_sums(g, want)
+        }
     });
     let Sums {
         max_err,
@@ -1194,9 +1197,11 @@ impl BeatTest {
     }
 
     /// Whether a point whose largest [`BeatTest::margin`] is `r` may beat `k` (NaN: it may).
+    /// Without branches (`r ≥ 0` as `r > 0` or, unless strict, `r = 0`), so that the loops
+    /// calling it per point vectorise.
     #[inline(always)]
     fn beats(self, r: f64) -> bool {
-        !self.never && (r.is_nan() || if self.strict { r > 0.0 } else { r >= 0.0 })
+        !self.never & (r.is_nan() | (r > 0.0) | (!self.strict & (r == 0.0)))
     }
 
     /// Whether `e/t` may exceed `k`.
@@ -1389,18 +1394,6 @@ fn lean_sums<T: Real>(
 /// their targets.
 #[inline(always)]
 fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
-    // BeatTest::may with its run-wide branches taken out of the loop.
-    match (rel.never, rel.strict) {
-        (true, _) => 0.0,
-        (false, true) => max_rel_lanes::<T, true>(g, want, rel),
-        (false, false) => max_rel_lanes::<T, false>(g, want, rel),
-    }
-}
-
-/// The loop of [`new_max_rel`] (`STRICT`: `rel.k` is 0, so a point beats only with a
-/// positive margin).
-#[inline(always)]
-fn max_rel_lanes<T: Real, const STRICT: bool>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
     let n = g.len();
     let want = &want[..n];
     let mut best = [0.0f64; LEAN_LANES];
@@ -1410,10 +1403,8 @@ fn max_rel_lanes<T: Real, const STRICT: bool>(g: &[T], want: &[f64], rel: BeatTe
         ($l:expr, $gv:expr, $wv:expr) => {{
             let (l, gv, wv): (usize, f64, f64) = ($l, $gv, $wv);
             let (err, wa) = ((gv - wv).abs(), wv.abs());
-            let m = rel.margin(err, wa);
-            let beats = m.is_nan() | if STRICT { m > 0.0 } else { m >= 0.0 };
             let q = err / wa;
-            let keep = (wa > 0.0) & beats & (q > best[l]);
+            let keep = (wa > 0.0) & rel.may(err, wa) & (q > best[l]);
             best[l] = if keep { q } else { best[l] };
         }};
     }
