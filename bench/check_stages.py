@@ -3,7 +3,8 @@
 
 1. Stages of a checked CPU run (acceptance 2): `gradfield field --device cpu --json` on the
    four cases, runs interleaved, medians of `timings_ms.kernel` (the engine) and
-   `timings_ms.check` (reference + comparison).
+   `timings_ms.check` (reference + comparison), and of the same runs with `--check none`
+   (the engine alone; whole processes too).
 2. Whole checked processes against JAX jit on the CPU, float64, unchecked (acceptance 1):
    rounds of one `jax_cpu_peer.py` run (its own median) then RUNS timed runs of each
    gradfield command; the ratio per round, then the median and lowest of the rounds.
@@ -43,17 +44,38 @@ def field(gf, args):
 
 
 def stages(gf, runs):
+    """Medians of the checked run's stages, and of the engine alone (`--check none`): a full
+    CPU check runs fused with the engine (each run of points checked on the thread that
+    computed it), so its `check` is the threads' time in the check over the threads and its
+    `kernel` the rest of the tiles' wall time (idle tails included); the engine's own time is
+    the unchecked run's `kernel`, and the whole-process difference is a third view."""
     out = {}
-    samples = {name: ([], []) for name, _, _ in CASES}
+    keys = ("eng", "chk", "alone", "wall_full", "wall_none")
+    samples = {name: {k: [] for k in keys} for name, _, _ in CASES}
     for _ in range(runs):
         for name, args, prec in CASES:
-            t = field(gf, ["--device", "cpu", *args, "--precision", prec])["timings_ms"]
-            samples[name][0].append(t["kernel"])
-            samples[name][1].append(t["check"])
-    for name, (eng, chk) in samples.items():
-        e, c = st.median(eng), st.median(chk)
-        out[name] = {"engine_ms": round(e, 2), "check_ms": round(c, 2), "check_over_engine": round(c / e, 3)}
-        print(f"stages {name}: engine {e:.1f} ms, check {c:.1f} ms, check/engine {c / e:.2f}x", flush=True)
+            for mode in ("full", "none"):
+                t0 = time.perf_counter()
+                t = field(gf, ["--device", "cpu", *args, "--precision", prec, "--check", mode])["timings_ms"]
+                wall = (time.perf_counter() - t0) * 1e3
+                d = samples[name]
+                if mode == "full":
+                    d["eng"].append(t["kernel"])
+                    d["chk"].append(t["check"])
+                    d["wall_full"].append(wall)
+                else:
+                    d["alone"].append(t["kernel"])
+                    d["wall_none"].append(wall)
+    for name, d in samples.items():
+        e, c, a = st.median(d["eng"]), st.median(d["chk"]), st.median(d["alone"])
+        wf, wn = st.median(d["wall_full"]), st.median(d["wall_none"])
+        out[name] = {"engine_ms": round(e, 2), "check_ms": round(c, 2), "check_over_engine": round(c / e, 3),
+                     "engine_alone_ms": round(a, 2), "check_over_engine_alone": round(c / a, 3),
+                     "process_full_ms": round(wf, 1), "process_none_ms": round(wn, 1),
+                     "process_difference_over_engine_alone": round((wf - wn) / a, 3)}
+        print(f"stages {name}: engine {e:.1f} ms, check {c:.1f} ms, check/engine {c / e:.2f}x; "
+              f"engine alone {a:.1f} ms, check/engine alone {c / a:.2f}x; process full {wf:.1f} ms, "
+              f"none {wn:.1f} ms, (full - none)/engine alone {(wf - wn) / a:.2f}x", flush=True)
     return out
 
 

@@ -508,7 +508,7 @@ struct FieldArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Points per tile (bounds memory; results do not depend on it). Default: the GPU's
-    /// memory budget, or 1 Mi points on the CPU.
+    /// memory budget, or 256 Ki points on the CPU.
     #[arg(long)]
     tile_points: Option<usize>,
     /// Draw the field into FILE (.png, .svg or .pdf; 2-D: heatmap, contours, arrows; 1-D:

@@ -72,7 +72,9 @@ pub struct Derivatives {
 /// Wall-clock and kernel times in milliseconds.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Timings {
-    /// Computing the fields (GPU timestamps where available).
+    /// Computing the fields (GPU timestamps where available). In a full check on the CPU,
+    /// where each run of points is checked on the thread that computed it, the tiles' wall
+    /// time less `check`'s share of it.
     pub kernel: f64,
     /// Whether `kernel` comes from GPU timestamps.
     pub kernel_from_timestamps: bool,
@@ -80,7 +82,9 @@ pub struct Timings {
     pub readback: f64,
     /// Allocating the engine's buffers before the first tile (GPU).
     pub setup: f64,
-    /// Computing the float64 reference and comparing.
+    /// Computing the float64 reference and comparing. In a full check on the CPU (fused
+    /// with the engine): the threads' time in the check divided by the threads, and each
+    /// tile's merge.
     pub check: f64,
     /// Writing files.
     pub write: f64,
@@ -423,20 +427,16 @@ pub fn run_staged<T: Real>(
         }
         write_ms += t0.elapsed().as_secs_f64() * 1e3;
     }
-    let mut check_ms = 0.0;
     let mut host_ms = 0.0;
     let mut samples = opts
         .sample_per_axis
         .map(|m| Samples::new(&grid, m, T::PRECISION));
     let bar = opts.progress.bar(grid.len() as u64, "points");
     let mut masked = Tile::<T>::default();
-    let times = engine.run(opts.tile_points, &mut |tile: &TileView<'_, T>| {
+    // The check runs before the sink sees a tile (in the CPU engine, where each run of points
+    // was computed).
+    let (times, check) = engine.run_checked(opts.tile_points, checker.as_mut(), &mut |tile| {
         crate::interrupt::check()?;
-        if let Some(c) = checker.as_mut() {
-            let t0 = Instant::now();
-            c.check(tile);
-            check_ms += t0.elapsed().as_secs_f64() * 1e3;
-        }
         let t0 = Instant::now();
         let tile = if mask_undefined(tile, &mut masked) {
             masked.view()
@@ -458,6 +458,7 @@ pub fn run_staged<T: Real>(
         host_ms += t0.elapsed().as_secs_f64() * 1e3;
         Ok(())
     })?;
+    let check_ms = check;
     bar.finish();
     let t0 = Instant::now();
     for (_, w) in writers {

@@ -329,6 +329,49 @@ struct Suspect {
     scale: f64,
 }
 
+/// What every piece of a tile's check starts from ([`Checker::tile_start`]).
+pub(crate) struct TileStart {
+    /// The maxima known before the tile, and no counts.
+    empty: Vec<FieldStats>,
+    /// At most this many suspects go on to a truth.
+    cap: usize,
+}
+
+/// What a piece of a tile's check found: statistics from the tile's start, the first
+/// ill-conditioned points (at most the cap) and how many points it compared.
+pub(crate) struct PieceSums {
+    stats: Vec<FieldStats>,
+    suspects: Vec<Suspect>,
+    points: usize,
+}
+
+/// A piece of a tile's check on one thread ([`Checker::piece`]).
+pub(crate) struct Piece<'c> {
+    checker: &'c Checker,
+    /// Buffers from the checker's pool, returned by [`Piece::finish`].
+    work: Option<(RefWork, Vec<f64>)>,
+    sums: PieceSums,
+    cap: usize,
+}
+
+impl Piece<'_> {
+    /// Checks one run of `tile`'s points (after the runs this piece checked before it).
+    pub(crate) fn run<T: Real>(&mut self, tile: &TileView<'_, T>, run: &Run) {
+        let (w, g) = self.work.as_mut().expect("a piece holds its buffers");
+        let s = &mut self.sums;
+        s.points += run.len();
+        self.checker
+            .check_run(tile, run, w, &mut s.stats, g, &mut s.suspects, self.cap);
+    }
+
+    /// The piece's sums; its buffers go back to the pool.
+    pub(crate) fn finish(mut self) -> PieceSums {
+        let pool = &self.checker.pool;
+        pool.lock().expect("not poisoned").extend(self.work.take());
+        self.sums
+    }
+}
+
 /// Whether suspect `s` passes the truth test of [`Checker::escalate`] for every truth `t`
 /// within `bound` of `v`: |value − t| ≤ |value − v| + bound, and the scale max(|s.scale| or
 /// |t|, |t|) is at least its value at |t| = |v| − bound.
@@ -440,12 +483,34 @@ impl Checker {
             CheckMode::Sample { every } => sample_runs(&self.grid, tile, every),
             _ => full_runs(&self.grid, tile.start, tile.len),
         };
-        let count: usize = runs.iter().map(|r| r.len()).sum();
-        self.points_checked += count as u64;
-        // Each chunk starts from the maxima known so far (and no counts): a run that cannot
-        // beat them skips the full comparison ([`quick_sums`]), and the merge below keeps the
-        // same maxima and points as if the chunk had started from nothing.
-        let empty: Vec<FieldStats> = self
+        let start = self.tile_start();
+        // A few pieces of runs per thread.
+        let chunk = runs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
+        let pieces: Vec<PieceSums> = runs
+            .par_chunks(chunk)
+            .map(|part| {
+                let mut piece = self.piece(&start);
+                for run in part {
+                    piece.run(tile, run);
+                }
+                piece.finish()
+            })
+            .collect();
+        self.finish_tile(start, pieces);
+    }
+
+    /// Whether the check compares every point ([`CheckMode::Full`]): then an engine may check
+    /// each run of points where it computed them ([`Checker::piece`]).
+    pub(crate) fn is_full(&self) -> bool {
+        self.mode == CheckMode::Full
+    }
+
+    /// What every piece of the next tile's check starts from: the maxima known so far (and
+    /// no counts), so that a run that cannot beat them skips the full comparison
+    /// ([`quick_sums`]); [`Checker::finish_tile`] then keeps the same maxima and points as if
+    /// each piece had started from nothing.
+    pub(crate) fn tile_start(&self) -> TileStart {
+        let empty = self
             .stats
             .iter()
             .map(|s| FieldStats {
@@ -460,39 +525,45 @@ impl Checker {
                 ..FieldStats::default()
             })
             .collect();
-        // A few chunks of runs per thread; each takes buffers from the pool (kept across
-        // tiles) and returns them.
-        let chunk = runs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-        let cap = self.escalations_left;
-        let (partial, suspects) = runs
-            .par_chunks(chunk)
-            .map(|part| {
-                let mut w = self.pool.lock().expect("not poisoned").pop();
-                let w_ref = w.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
-                let mut stats = empty.clone();
-                let mut suspects = Vec::new();
-                for run in part {
-                    self.check_run(
-                        tile,
-                        run,
-                        &mut w_ref.0,
-                        &mut stats,
-                        &mut w_ref.1,
-                        &mut suspects,
-                        cap,
-                    );
-                }
-                self.pool.lock().expect("not poisoned").extend(w);
-                (stats, suspects)
-            })
-            .reduce(
-                || (empty.clone(), Vec::new()),
-                |(a, mut sa), (b, sb)| {
-                    sa.extend(sb);
-                    sa.truncate(cap);
-                    (a.into_iter().zip(&b).map(|(x, y)| x.merge(y)).collect(), sa)
-                },
-            );
+        TileStart {
+            empty,
+            cap: self.escalations_left,
+        }
+    }
+
+    /// A piece of a tile's check, for one thread: it checks runs of points in order
+    /// ([`Piece::run`]), with buffers from the pool (kept across tiles), which
+    /// [`Piece::finish`] returns.
+    pub(crate) fn piece<'c>(&'c self, start: &TileStart) -> Piece<'c> {
+        let mut work = self.pool.lock().expect("not poisoned").pop();
+        work.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
+        Piece {
+            checker: self,
+            work,
+            sums: PieceSums {
+                stats: start.empty.clone(),
+                suspects: Vec::new(),
+                points: 0,
+            },
+            cap: start.cap,
+        }
+    }
+
+    /// Ends a tile's check: merges its pieces' sums, given in the order of their points, and
+    /// gives their ill-conditioned points a truth ([`Checker::escalate`]).
+    pub(crate) fn finish_tile(&mut self, start: TileStart, pieces: Vec<PieceSums>) {
+        let TileStart { empty, cap } = start;
+        let (mut partial, mut suspects) = (empty, Vec::new());
+        for p in pieces {
+            self.points_checked += p.points as u64;
+            partial = partial
+                .into_iter()
+                .zip(&p.stats)
+                .map(|(x, y)| x.merge(y))
+                .collect();
+            suspects.extend(p.suspects);
+            suspects.truncate(cap);
+        }
         self.escalations_left -= suspects.len().min(self.escalations_left);
         let (partial, decided) = self.escalate(partial, &suspects);
         self.decided.by_float64 += decided.by_float64;
@@ -1502,7 +1573,7 @@ fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
 const BLOCK_F64: usize = crate::cpu::block::BLOCK;
 
 /// A run of points of one row: contiguous, or picked (a sample).
-enum Run {
+pub(crate) enum Run {
     Range {
         row: usize,
         first_col: usize,
@@ -2181,6 +2252,32 @@ mod tests {
                 .iter()
                 .all(|(k, s)| *k == "grad_y" || s.passed())
         );
+    }
+
+    /// Equal errors in different pieces of a tile's check (a row far longer than the runs a
+    /// piece takes, on any number of threads): the first point is the one reported, as
+    /// for equal errors within a run.
+    #[test]
+    fn equal_errors_in_different_pieces_report_the_first_point() {
+        let nx = 40_000;
+        let grid = Grid::plane(
+            Axis::x(-1.0, 1.0, nx).unwrap(),
+            Axis::y(0.5, 1.5, 2).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("y", grid).unwrap();
+        let mut tile = CpuEngine::<f32>::new(&spec).unwrap().eval(0, grid.len());
+        let f = &mut tile.values[Field::F.index()];
+        // Row 1 (y = 1.5): the same wrong value at columns 100 and 39 000.
+        let (first, last) = (nx + 100, nx + 39_000);
+        assert_eq!(f[first], 1.5);
+        f[first] = 1.5 + 1e-3;
+        f[last] = 1.5 + 1e-3;
+        let c = checked(&spec, &tile, CheckMode::Full);
+        let s = c.stats("f").unwrap();
+        assert_eq!(s.failures, 2);
+        assert_eq!((s.max_abs_k, s.worst_k), (first, first));
+        assert_eq!(s.worst_at, vec![1, 100]);
     }
 
     #[test]

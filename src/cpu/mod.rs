@@ -28,7 +28,8 @@ use rayon::prelude::*;
 
 use block::{BLOCK, ColumnCache, Input, Plan, Scratch};
 
-use crate::engine::{DeviceInfo, Engine, EngineTimes, Real, Tile, TileView};
+use crate::check::{Checker, Piece, PieceSums, Run as CheckRun, TileStart};
+use crate::engine::{DeviceInfo, Engine, EngineTimes, Real, Tile, TileView, check_each_tile};
 use crate::error::{Error, Result};
 use crate::grid::{Axis, Field};
 use crate::spec::FieldSpec;
@@ -50,6 +51,8 @@ struct Run {
     row: usize,
     col: usize,
     len: usize,
+    /// The run's first point in the tile.
+    at: usize,
 }
 
 /// Output slices of one run.
@@ -165,6 +168,52 @@ impl<T: Real> CpuEngine<T> {
             .map(|(_, _, c)| c)
     }
 
+    /// Every tile in order to `sink`, each checked by `checker` (a full check, fused) where
+    /// there is one; the times of [`Engine::run_checked`].
+    fn tiles(
+        &mut self,
+        tile_points: Option<usize>,
+        checker: &mut Option<&mut Checker>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
+    ) -> Result<(EngineTimes, f64)> {
+        let total = self.grid().len();
+        let tile_points = tile_points.unwrap_or(CPU_TILE_POINTS).max(1);
+        let threads = rayon::current_num_threads() as f64;
+        let mut times = EngineTimes::default();
+        let mut check_ms = 0.0;
+        let mut tile = self.tile.take().unwrap_or_default();
+        let mut start = 0;
+        while start < total {
+            let len = tile_points.min(total - start);
+            if tile.len != len {
+                tile = Tile {
+                    len,
+                    ..Tile::default()
+                };
+                for &f in &self.fields {
+                    tile.values[f.index()] = zeroed(len);
+                }
+            }
+            tile.start = start;
+            let t0 = Instant::now();
+            let begun = checker.as_deref().map(Checker::tile_start);
+            let fused = checker.as_deref().zip(begun.as_ref());
+            let (pieces, thread_ms) = self.eval_pieces(&mut tile, fused);
+            let wall = t0.elapsed().as_secs_f64() * 1e3;
+            let share = (thread_ms / threads).min(wall);
+            times.kernel += wall - share;
+            if let (Some(c), Some(begun)) = (checker.as_deref_mut(), begun) {
+                let t1 = Instant::now();
+                c.finish_tile(begun, pieces);
+                check_ms += share + t1.elapsed().as_secs_f64() * 1e3;
+            }
+            sink(&tile.view())?;
+            start += len;
+        }
+        self.tile = Some(tile);
+        Ok((times, check_ms))
+    }
+
     /// Computes the requested fields for linear indices `start .. start + len`.
     pub fn eval(&self, start: usize, len: usize) -> Tile<T> {
         let mut tile = Tile {
@@ -182,6 +231,18 @@ impl<T: Real> CpuEngine<T> {
     /// Computes into a tile whose `start`, `len` and arrays are set; arrays left empty are
     /// skipped.
     pub fn eval_into(&self, tile: &mut Tile<T>) {
+        self.eval_pieces(tile, None);
+    }
+
+    /// [`CpuEngine::eval_into`], and where `check` is given, each run of points checked right
+    /// after it is computed, on the same thread (a [`Piece`] of the check per piece of work):
+    /// the check then reads the engine's values from the core's own cache, not from memory.
+    /// Returns the pieces' sums, in order, and the threads' time in the check (ms, summed).
+    fn eval_pieces(
+        &self,
+        tile: &mut Tile<T>,
+        check: Option<(&Checker, &TileStart)>,
+    ) -> (Vec<PieceSums>, f64) {
         let runs = runs(
             &self.spec.grid.x,
             self.spec.grid.is_2d(),
@@ -206,21 +267,54 @@ impl<T: Real> CpuEngine<T> {
             }
         }
         let nodes = self.main.nodes().max(self.f_only.nodes());
+        let tile_start = tile.start;
         // A few pieces of work per thread; each takes buffers from the pool and returns them.
         let chunk = runs.len().div_ceil(4 * rayon::current_num_threads()).max(1);
-        runs.par_chunks(chunk)
+        let pieces: Vec<(Option<PieceSums>, f64)> = runs
+            .par_chunks(chunk)
             .zip(outs.par_chunks_mut(chunk))
-            .for_each(|(runs, outs)| {
+            .map(|(runs, outs)| {
                 let popped = self.pool.lock().expect("not poisoned").pop();
                 let mut work = popped.unwrap_or_else(|| Work::new(nodes));
+                let mut piece = check.map(|(c, start)| c.piece(start));
+                let mut check_ms = 0.0;
                 for (run, out) in runs.iter().zip(outs.iter_mut()) {
-                    self.run(run, &mut work, out);
+                    let f = self.run(run, &mut work, out);
+                    if let Some(piece) = piece.as_mut() {
+                        let t0 = Instant::now();
+                        let view = TileView {
+                            start: tile_start + run.at,
+                            len: run.len,
+                            values: std::array::from_fn(|i| {
+                                if i == Field::F.index() {
+                                    f.unwrap_or(&[])
+                                } else {
+                                    out.vals[i].as_deref().unwrap_or(&[])
+                                }
+                            }),
+                        };
+                        piece.run(
+                            &view,
+                            &CheckRun::Range {
+                                row: run.row,
+                                first_col: run.col,
+                                first_local: 0,
+                                len: run.len,
+                            },
+                        );
+                        check_ms += t0.elapsed().as_secs_f64() * 1e3;
+                    }
                 }
                 self.pool.lock().expect("not poisoned").push(work);
-            });
+                (piece.map(Piece::finish), check_ms)
+            })
+            .collect();
+        let check_ms = pieces.iter().map(|p| p.1).sum();
+        (pieces.into_iter().filter_map(|p| p.0).collect(), check_ms)
     }
 
-    fn run(&self, run: &Run, w: &mut Work<T>, out: &mut RunOut<'_, T>) {
+    /// Computes one run into `out`; returns f's values where the tile holds them.
+    fn run<'a>(&self, run: &Run, w: &mut Work<T>, out: &mut RunOut<'a, T>) -> Option<&'a [T]> {
         let grid = &self.spec.grid;
         let p = self.spec.precision;
         let len = run.len;
@@ -243,11 +337,12 @@ impl<T: Real> CpuEngine<T> {
         };
         // f straight into the tile where it is asked for (the stencil's centre reads it
         // there), else into the run's own buffer: no copy between them.
-        let f0: &[T] = match out.vals[Field::F.index()].take() {
-            Some(dst) => {
-                self.main.write_output(0, &inp, &mut w.scratch, dst, None);
-                dst
-            }
+        let f_tile: Option<&'a [T]> = out.vals[Field::F.index()].take().map(|dst| {
+            self.main.write_output(0, &inp, &mut w.scratch, dst, None);
+            &*dst
+        });
+        let f0: &[T] = match f_tile {
+            Some(f) => f,
             None => {
                 let f0 = &mut w.f0[..len];
                 self.main.write_output(0, &inp, &mut w.scratch, f0, None);
@@ -260,7 +355,7 @@ impl<T: Real> CpuEngine<T> {
             }
         }
         if !self.fd() {
-            return;
+            return f_tile;
         }
         let axes: &[Field] = if grid.is_2d() {
             &[Field::FdX, Field::FdY]
@@ -297,6 +392,7 @@ impl<T: Real> CpuEngine<T> {
                 }
             }
         }
+        f_tile
     }
 }
 
@@ -306,28 +402,26 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
         tile_points: Option<usize>,
         sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<EngineTimes> {
-        let total = self.grid().len();
-        let tile_points = tile_points.unwrap_or(CPU_TILE_POINTS).max(1);
-        let mut times = EngineTimes::default();
-        let mut tile = self.tile.take();
-        let mut start = 0;
-        while start < total {
-            let len = tile_points.min(total - start);
-            let t0 = Instant::now();
-            let t = match tile.as_mut() {
-                Some(t) if t.len == len => {
-                    t.start = start;
-                    self.eval_into(t);
-                    t
-                }
-                _ => tile.insert(self.eval(start, len)),
-            };
-            times.kernel += t0.elapsed().as_secs_f64() * 1e3;
-            sink(&t.view())?;
-            start += len;
+        let mut none = None;
+        self.tiles(tile_points, &mut none, sink)
+            .map(|(times, _)| times)
+    }
+
+    /// A full check runs fused: each run of points is checked on the thread that computed
+    /// it, right after ([`CpuEngine::eval_pieces`]). The check's time is its share of the
+    /// threads' time (their time in the check over the threads, within each tile's wall
+    /// time) and the tile's merge; the engine's is the rest. A sample is checked tile by
+    /// tile (its extremes need the whole tile).
+    fn run_checked(
+        &mut self,
+        tile_points: Option<usize>,
+        checker: Option<&mut Checker>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
+    ) -> Result<(EngineTimes, f64)> {
+        match checker {
+            Some(c) if c.is_full() => self.tiles(tile_points, &mut Some(c), sink),
+            other => check_each_tile(self, tile_points, other, sink),
         }
-        self.tile = tile;
-        Ok(times)
     }
 
     fn device(&self) -> DeviceInfo {
@@ -427,7 +521,12 @@ fn runs(x: &Axis, two_d: bool, start: usize, len: usize) -> Vec<Run> {
         let (row, col) = if two_d { (k / x.n, k % x.n) } else { (0, k) };
         let room = if two_d { x.n - col } else { end - k };
         let n = room.min(end - k).min(BLOCK);
-        out.push(Run { row, col, len: n });
+        out.push(Run {
+            row,
+            col,
+            len: n,
+            at: k - start,
+        });
         k += n;
     }
     out
@@ -465,6 +564,78 @@ mod tests {
 
     fn spec(src: &str, grid: Grid) -> FieldSpec {
         FieldSpec::new(src, grid).unwrap()
+    }
+
+    /// A full check fused into the engine (each run checked on the thread that computed
+    /// it) finds what a check of each finished tile finds: the same statistics, points,
+    /// failures and truths, and the sink sees the same tiles. Grids with ill-conditioned
+    /// points (truths given, up to the cap, across pieces and tiles), undefined values, and
+    /// tiles that end mid-row.
+    #[test]
+    fn a_fused_check_finds_what_a_check_of_each_tile_finds() {
+        use crate::check::{CheckMode, Checker};
+        use crate::engine::{DeviceKind, check_each_tile};
+        use crate::tolerance::ErrorModel;
+        fn both<T: Real>(s: &FieldSpec, tile_points: usize) -> usize {
+            let model = ErrorModel::cpu(s.precision);
+            let new = || Checker::new(s, model, DeviceKind::Cpu, CheckMode::Full);
+            let (mut fused, mut each) = (new(), new());
+            let mut seen: [Vec<Tile<T>>; 2] = [Vec::new(), Vec::new()];
+            let mut engine = CpuEngine::<T>::new(s).unwrap();
+            let [a, b] = &mut seen;
+            let (_, fused_ms) = engine
+                .run_checked(Some(tile_points), Some(&mut fused), &mut |t| {
+                    a.push(t.to_tile());
+                    Ok(())
+                })
+                .unwrap();
+            let mut engine = CpuEngine::<T>::new(s).unwrap();
+            check_each_tile(&mut engine, Some(tile_points), Some(&mut each), &mut |t| {
+                b.push(t.to_tile());
+                Ok(())
+            })
+            .unwrap();
+            let json = |c: &Checker| serde_json::to_string(&c.results()).unwrap();
+            assert_eq!(json(&fused), json(&each), "{}", s.source);
+            assert_eq!(fused.failure_lines(), each.failure_lines());
+            assert_eq!(fused.points_checked(), s.grid.len() as u64);
+            assert_eq!(each.points_checked(), s.grid.len() as u64);
+            assert!(fused_ms > 0.0);
+            assert_eq!(seen[0].len(), s.grid.len().div_ceil(tile_points));
+            for (x, y) in seen[0].iter().zip(&seen[1]) {
+                assert_eq!((x.start, x.len), (y.start, y.len));
+                for f in s.field_list() {
+                    let bits = |t: &Tile<T>| {
+                        t.values(f)
+                            .iter()
+                            .map(|v| v.to_f64().to_bits())
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(bits(x), bits(y), "{f:?}");
+                }
+            }
+            fused
+                .results()
+                .iter()
+                .map(|(_, st)| st.escalated as usize)
+                .sum()
+        }
+        let plane = |n: usize, m: usize| {
+            Grid::plane(
+                Axis::x(-2.0, 2.0, n).unwrap(),
+                Axis::y(-2.0, 2.0, m).unwrap(),
+            )
+            .unwrap()
+        };
+        let line = |a: f64, b: f64, n: usize| Grid::line(Axis::x(a, b, n).unwrap());
+        let f32_spec = |src: &str, g: Grid| spec(src, g).with_precision(Precision::F32);
+        let f64_spec = |src: &str, g: Grid| spec(src, g).with_precision(Precision::F64);
+        let mut escalated = 0;
+        escalated += both::<f32>(&f32_spec("tanh(x*y)/(x-y)", plane(301, 257)), 10_007);
+        escalated += both::<f32>(&f32_spec("log(x) + sin(x)", line(-1.0, 1.0, 50_001)), 4_096);
+        escalated += both::<f64>(&f64_spec("sin(3*x)*cos(y) + x*y", plane(257, 129)), 3_000);
+        escalated += both::<f64>(&f64_spec("sin(x)", line(-3.0, 3.0, 40_000)), 9_999);
+        assert!(escalated > 0, "no point was given a truth");
     }
 
     #[test]

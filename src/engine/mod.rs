@@ -20,6 +20,7 @@ use serde::Serialize;
 
 pub use real::{Real, Values};
 
+use crate::check::Checker;
 use crate::error::Result;
 
 /// The values of some fields over a contiguous range of linear grid indices.
@@ -129,6 +130,62 @@ pub trait Engine<T: Real> {
 
     /// A description of the device for the report.
     fn device(&self) -> DeviceInfo;
+
+    /// [`Engine::run`] with every tile checked by `checker` (where there is one) before
+    /// `sink` sees it; returns the check's time (ms) too. By default each tile is checked as
+    /// it arrives; the CPU engine, in a full check, checks each run of points on the thread
+    /// that computed it, while its values are in cache, and counts the check's share of the
+    /// threads' time.
+    ///
+    /// ```
+    /// use gradfield::check::{CheckMode, Checker};
+    /// use gradfield::cpu::CpuEngine;
+    /// use gradfield::engine::{DeviceKind, Engine};
+    /// use gradfield::grid::{Axis, Grid, Precision};
+    /// use gradfield::spec::FieldSpec;
+    /// use gradfield::tolerance::ErrorModel;
+    /// let grid = Grid::line(Axis::x(-3.0, 3.0, 10_000)?);
+    /// let spec = FieldSpec::new("sin(x)", grid)?.with_precision(Precision::F32);
+    /// let model = ErrorModel::cpu(Precision::F32);
+    /// let mut checker = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+    /// let mut engine = CpuEngine::<f32>::new(&spec)?;
+    /// let mut seen = 0;
+    /// engine.run_checked(Some(4096), Some(&mut checker), &mut |tile| {
+    ///     seen += tile.len;
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(seen, 10_000);
+    /// assert_eq!(checker.points_checked(), 10_000);
+    /// assert!(checker.passed());
+    /// # Ok::<(), gradfield::Error>(())
+    /// ```
+    fn run_checked(
+        &mut self,
+        tile_points: Option<usize>,
+        checker: Option<&mut Checker>,
+        sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
+    ) -> Result<(EngineTimes, f64)> {
+        check_each_tile(self, tile_points, checker, sink)
+    }
+}
+
+/// [`Engine::run_checked`] by checking each tile as it arrives.
+pub(crate) fn check_each_tile<T: Real, E: Engine<T> + ?Sized>(
+    engine: &mut E,
+    tile_points: Option<usize>,
+    mut checker: Option<&mut Checker>,
+    sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
+) -> Result<(EngineTimes, f64)> {
+    let mut check_ms = 0.0;
+    let times = engine.run(tile_points, &mut |tile: &TileView<'_, T>| {
+        if let Some(c) = checker.as_deref_mut() {
+            let t0 = std::time::Instant::now();
+            c.check(tile);
+            check_ms += t0.elapsed().as_secs_f64() * 1e3;
+        }
+        sink(tile)
+    })?;
+    Ok((times, check_ms))
 }
 
 /// Where a computation runs.
