@@ -352,6 +352,8 @@ pub(crate) struct Piece<'c> {
     work: Option<(RefWork, Vec<f64>)>,
     sums: PieceSums,
     cap: usize,
+    /// Whether the runs' values are in this core's cache (else they are prefetched).
+    in_cache: bool,
 }
 
 impl Piece<'_> {
@@ -360,8 +362,11 @@ impl Piece<'_> {
         let (w, g) = self.work.as_mut().expect("a piece holds its buffers");
         let s = &mut self.sums;
         s.points += run.len();
-        self.checker
-            .check_run(tile, run, w, &mut s.stats, g, &mut s.suspects, self.cap);
+        let c = self.checker;
+        if !self.in_cache {
+            c.prefetch_run(tile, run);
+        }
+        c.check_run(tile, run, w, &mut s.stats, g, &mut s.suspects, self.cap);
     }
 
     /// The piece's sums; its buffers go back to the pool.
@@ -489,7 +494,7 @@ impl Checker {
         let pieces: Vec<PieceSums> = runs
             .par_chunks(chunk)
             .map(|part| {
-                let mut piece = self.piece(&start);
+                let mut piece = self.piece(&start, false);
                 for run in part {
                     piece.run(tile, run);
                 }
@@ -533,8 +538,9 @@ impl Checker {
 
     /// A piece of a tile's check, for one thread: it checks runs of points in order
     /// ([`Piece::run`]), with buffers from the pool (kept across tiles), which
-    /// [`Piece::finish`] returns.
-    pub(crate) fn piece<'c>(&'c self, start: &TileStart) -> Piece<'c> {
+    /// [`Piece::finish`] returns. `in_cache`: each run's values were just written by this
+    /// thread (a check fused with the engine), so they are not prefetched.
+    pub(crate) fn piece<'c>(&'c self, start: &TileStart, in_cache: bool) -> Piece<'c> {
         let mut work = self.pool.lock().expect("not poisoned").pop();
         work.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
         Piece {
@@ -546,6 +552,7 @@ impl Checker {
                 points: 0,
             },
             cap: start.cap,
+            in_cache,
         }
     }
 
@@ -692,6 +699,22 @@ impl Checker {
         proves_right(s, v[0], SAFETY * b[0], self.precision)
     }
 
+    /// Asks for the engine's values of a contiguous run now, to arrive while the reference
+    /// is computed (a run's few kilobytes per field are too short a stream for the hardware
+    /// prefetchers to have them ready).
+    fn prefetch_run<T: Real>(&self, tile: &TileView<'_, T>, run: &Run) {
+        if let Run::Range {
+            first_local, len, ..
+        } = *run
+        {
+            for (_, cmp, _) in &self.keys {
+                if let Compare::Same(f) = *cmp {
+                    prefetch(&tile.values(f)[first_local..first_local + len]);
+                }
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn check_run<T: Real>(
         &self,
@@ -724,16 +747,6 @@ impl Checker {
             ),
             Run::Pick { row, cols, locals } => ((*row, Cols::Pick(cols)), Local::Pick(locals)),
         };
-        // The engine's values of a contiguous run are asked for now and arrive while the
-        // reference is computed (a run's few kilobytes per field are too short a stream for
-        // the hardware prefetchers to have them ready).
-        if let Local::Range { first, len } = local {
-            for (_, cmp, _) in &self.keys {
-                if let Compare::Same(f) = *cmp {
-                    prefetch(&tile.values(f)[first..first + len]);
-                }
-            }
-        }
         self.reference.eval_run(cols.0, &cols.1, w);
         let len = w.out.len;
         // Where f is undefined its derivatives are too (the run masks what it writes the same

@@ -35,11 +35,13 @@ use crate::grid::{Axis, Field};
 use crate::spec::FieldSpec;
 
 /// Points per tile of the CPU engine: 256 Ki points keep a tile of five f64 fields at 10 MB,
-/// within the last-level cache, so the check reads each tile from cache right after the
-/// engine wrote it (the engine and the check are fused at this grain), and no large buffer is
-/// ever faulted in. Measured on two cores (sin 2^22 and loss 2048², checked): 64 Ki points
-/// paid a quarter more fork-joins and idle tails for the same work (2–10 % slower); 1 Mi
-/// points fell out of cache (up to 25 % slower).
+/// within the last-level cache, for whatever reads the tile after the engine (a sampled
+/// check, files, figures), and no large buffer is ever faulted in; a full check reads each
+/// run of points from the core's own cache (fused, [`CpuEngine::eval_pieces`]). Measured on
+/// two cores (sin 2^22 and loss 2048², checked): 64 Ki points paid a quarter more fork-joins
+/// and idle tails for the same work (2–10 % slower); 1 Mi points fell out of cache (up to
+/// 25 % slower). With the fused check (Intel Xeon VM, 12 rounds): 64 Ki 2–8 % slower,
+/// 1 Mi 3–13 %, 4 Mi 15–46 %.
 pub const CPU_TILE_POINTS: usize = 1 << 18;
 
 /// Column caches larger than this are not built (x-only nodes are then computed per point).
@@ -276,7 +278,7 @@ impl<T: Real> CpuEngine<T> {
             .map(|(runs, outs)| {
                 let popped = self.pool.lock().expect("not poisoned").pop();
                 let mut work = popped.unwrap_or_else(|| Work::new(nodes));
-                let mut piece = check.map(|(c, start)| c.piece(start));
+                let mut piece = check.map(|(c, start)| c.piece(start, true));
                 let mut check_ms = 0.0;
                 for (run, out) in runs.iter().zip(outs.iter_mut()) {
                     let f = self.run(run, &mut work, out);
