@@ -37,7 +37,7 @@ use crate::spec::FieldSpec;
 /// Points per tile of the CPU engine: 256 Ki points keep a tile of five f64 fields at 10 MB,
 /// within the last-level cache, for whatever reads the tile after the engine (a sampled
 /// check, files, figures), and no large buffer is ever faulted in; a full check reads each
-/// run of points from the core's own cache (fused, [`CpuEngine::eval_pieces`]). Measured on
+/// run of points from the core's own cache (fused with the engine). Measured on
 /// two cores (sin 2^22 and loss 2048², checked): 64 Ki points paid a quarter more fork-joins
 /// and idle tails for the same work (2–10 % slower); 1 Mi points fell out of cache (up to
 /// 25 % slower). With the fused check (Intel Xeon VM, 12 rounds): 64 Ki 2–8 % slower,
@@ -410,10 +410,10 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
     }
 
     /// A full check runs fused: each run of points is checked on the thread that computed
-    /// it, right after ([`CpuEngine::eval_pieces`]). The check's time is its share of the
-    /// threads' time (their time in the check over the threads, within each tile's wall
-    /// time) and the tile's merge; the engine's is the rest. A sample is checked tile by
-    /// tile (its extremes need the whole tile).
+    /// it, right after. The check's time is its share of the threads' time (their time in
+    /// the check over the threads, within each tile's wall time) and the tile's merge; the
+    /// engine's is the rest. A sample is checked tile by tile (its extremes need the whole
+    /// tile).
     fn run_checked(
         &mut self,
         tile_points: Option<usize>,
