@@ -10,7 +10,9 @@
 //!
 //! Tiles are checked as they arrive, so a grid larger than memory is checked in a stream.
 //! The reference is computed and compared in one pass per run of points, on all cores
-//! (the private `reference` module); nothing of it is stored.
+//! (the private `reference` module); nothing of it is stored. The CPU engine runs a full
+//! check fused ([`crate::engine::Engine::run_checked`]): each run of points is checked on
+//! the thread that computed it, while its values are in that core's cache.
 //!
 //! **Verdicts.** Each quantity gets one, with counts:
 //! - `pass`: every compared point is within its tolerance, and every tolerance is at most
