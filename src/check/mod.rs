@@ -303,6 +303,9 @@ pub struct Checker {
     /// For a float32 check: the reference with bounds on its *own* float64 error (the CPU
     /// float64 model), which decides most ill-conditioned points without multi-precision.
     own_error: Option<Reference>,
+    /// Whether the pieces leave scalar derivatives unbroadcast and compare them as constants
+    /// ([`quick_const`]); off only in tests, to compare the two.
+    lazy: bool,
     /// `own_error`'s buffers, kept from tile to tile (a block's registers for every node of
     /// its plans: allocating them per tile cost a few percent of a sampled check). Only
     /// [`Checker::escalate`] uses them, serially, under `&mut self`.
@@ -467,6 +470,7 @@ impl Checker {
             decided: Decided::default(),
             double_double: true,
             own_error,
+            lazy: true,
             own_work: None,
         }
     }
@@ -544,7 +548,9 @@ impl Checker {
     /// thread (a check fused with the engine), so they are not prefetched.
     pub(crate) fn piece<'c>(&'c self, start: &TileStart, in_cache: bool) -> Piece<'c> {
         let mut work = self.pool.lock().expect("not poisoned").pop();
-        work.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]));
+        work.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]))
+            .0
+            .lazy = self.lazy;
         Piece {
             checker: self,
             work,
@@ -769,16 +775,7 @@ impl Checker {
                 Compare::Same(f) => (f, f),
                 Compare::FdTotal(fd, grad) => (fd, grad),
             };
-            let (want, bound) = r.field(w, truth);
             let judged = *role == Role::Checked && matches!(cmp, Compare::Same(_));
-            // A finite difference's round-off scale is its stencil's; anything else's is the
-            // value's own.
-            let own_scale: Option<&[f64]> = match field {
-                Field::FdX => Some(&w.out.scale[0][..len]),
-                Field::FdY => Some(&w.out.scale[1][..len]),
-                _ => None,
-            };
-            let scale = own_scale.unwrap_or(want);
             let at = |i: usize| tile.start + local.at(i);
             let lim = Limits {
                 floor,
@@ -787,24 +784,55 @@ impl Checker {
             };
             let values = tile.values(field);
             let ill_before = s.ill_conditioned;
-            let lean = match local {
-                // A contiguous run: the engine's values in place.
-                Local::Range { first, len } => compare_block(
-                    &values[first..first + len],
-                    want,
-                    bound,
-                    own_scale,
-                    judged,
-                    lim,
-                    &at,
-                    s,
-                ),
-                // A sample: gathered, widened.
-                Local::Pick(_) => {
-                    gather(values, &local, &mut g[..len]);
-                    compare_block(&g[..len], want, bound, own_scale, judged, lim, &at, s)
+            // A derivative constant over the run (∂f/∂y = y), which the reference left
+            // unbroadcast: the extremes of the engine's values decide its lean comparison
+            // ([`quick_const`]); only a run they cannot decide is broadcast and compared point
+            // by point. (A finite difference is never compared with a scalar under its own
+            // scale: its round-off is compared with the stencil, which is never one.)
+            let pending = r.pending(w, truth);
+            let by_const = match (pending, &local) {
+                (Some((cw, cb)), Local::Range { first, len }) => {
+                    const_block(&values[*first..first + len], cw, cb, judged, lim, s)
                 }
+                (Some((cw, cb)), Local::Pick(_)) => {
+                    gather(values, &local, &mut g[..len]);
+                    const_block(&g[..len], cw, cb, judged, lim, s)
+                }
+                (None, _) => false,
             };
+            let find_suspects = || s.ill_conditioned > ill_before && suspects.len() < cap;
+            if by_const && !find_suspects() {
+                continue;
+            }
+            r.materialize(w, truth);
+            let (want, bound) = r.field(w, truth);
+            // A finite difference's round-off scale is its stencil's; anything else's is the
+            // value's own.
+            let own_scale: Option<&[f64]> = match field {
+                Field::FdX => Some(&w.out.scale[0][..len]),
+                Field::FdY => Some(&w.out.scale[1][..len]),
+                _ => None,
+            };
+            let scale = own_scale.unwrap_or(want);
+            let lean = by_const
+                || match local {
+                    // A contiguous run: the engine's values in place.
+                    Local::Range { first, len } => compare_block(
+                        &values[first..first + len],
+                        want,
+                        bound,
+                        own_scale,
+                        judged,
+                        lim,
+                        &at,
+                        s,
+                    ),
+                    // A sample: gathered, widened.
+                    Local::Pick(_) => {
+                        gather(values, &local, &mut g[..len]);
+                        compare_block(&g[..len], want, bound, own_scale, judged, lim, &at, s)
+                    }
+                };
             if s.ill_conditioned > ill_before && suspects.len() < cap {
                 // Which points: the comparison's own per-point test.
                 for i in 0..len {
@@ -1532,6 +1560,102 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
     }
 }
 
+/// [`compare_block`] for a reference constant over the run (value `w`, bound `b`, scale
+/// `|w|`) where [`quick_const`] decides it: the counts and the largest relative error into
+/// `s` (no maximum changes, as from a lean pass). Returns whether it decided the run (else `s`
+/// is untouched and the run goes point by point).
+fn const_block<T: Real>(
+    g: &[T],
+    w: f64,
+    b: f64,
+    judged: bool,
+    lim: Limits,
+    s: &mut FieldStats,
+) -> bool {
+    let known = Known {
+        err: s.max_abs,
+        rel: s.max_rel,
+        ratio: s.worst_ratio,
+    };
+    let Some(sums) = quick_const(g, w, b, judged, lim, known) else {
+        return false;
+    };
+    s.compared += sums.compared;
+    s.max_rel = s.max_rel.max(sums.max_rel);
+    if judged {
+        s.failures += sums.fails;
+        s.ill_conditioned += sums.ill;
+    }
+    true
+}
+
+/// The lean pass ([`quick_sums`] for a judged quantity, [`quick_report`] for a reported one)
+/// against a reference constant over the run, from the engine values' extremes: every
+/// per-point quantity the lean passes keep a maximum of — the error `|g − w|` rounded, the
+/// margins of its ratio to the tolerance and to `|w|`, the quotient `err/|w|` — is a
+/// monotone function of the error, which is largest at the smallest or the largest value,
+/// so the maxima are those of the extremes, bit for bit. The tolerance and its looseness are
+/// the same at every point. `None` (the run goes point by point) where a value is not finite,
+/// where the tolerance is not finite or negative, where a lean pass would not decide, and
+/// where some point fails (counting failures needs every point).
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn quick_const<T: Real>(
+    g: &[T],
+    w: f64,
+    b: f64,
+    judged: bool,
+    lim: Limits,
+    known: Known,
+) -> Option<Sums> {
+    let (lo, hi, bad) = chunk_extremes(g);
+    if bad || g.is_empty() {
+        return None;
+    }
+    let err = (lo - w).abs().max((hi - w).abs());
+    let wa = w.abs();
+    let rel = BeatTest::new(known.rel)?;
+    let rel_margin = if wa > 0.0 {
+        rel.margin(err, wa)
+    } else {
+        f64::NEG_INFINITY
+    };
+    let odd_rel = rel.beats(rel_margin);
+    let (mut fails, mut ill) = (0, 0);
+    if judged {
+        let ratio = BeatTest::new(known.ratio)?;
+        let tol = SAFETY * b + lim.floor;
+        let odd = tol.is_nan()
+            || tol < 0.0
+            || (err + tol).to_bits() >= f64::INFINITY.to_bits()
+            || err > known.err
+            || ratio.beats(ratio.margin(err, tol))
+            || err > tol;
+        if odd {
+            return None;
+        }
+        fails = 0;
+        if b > lim.eps_ill * wa {
+            ill = g.len() as u64;
+        }
+    } else if !err.is_finite() || err > known.err {
+        return None;
+    }
+    // `new_max_rel` at the largest error (the point with the largest quotient).
+    let q = err / wa;
+    let max_rel = if odd_rel && wa > 0.0 && rel.may(err, wa) && q > 0.0 && q > rel.k {
+        q
+    } else {
+        0.0
+    };
+    Some(Sums {
+        compared: g.len() as u64,
+        fails,
+        ill,
+        max_rel,
+        ..Sums::default()
+    })
+}
+
 /// The sums of a reported (unjudged) comparison: errors only, no tolerance.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
@@ -2023,6 +2147,170 @@ mod tests {
             lean > 1000 && full > 4000 && lean_failing > 100 && lean - lean_failing > 500,
             "lean {lean}, full {full}, lean with failures {lean_failing}"
         );
+    }
+
+    /// Against a reference constant over the run, a run the extremes decide
+    /// ([`const_block`]) leaves the statistics exactly as the point-by-point comparison of
+    /// the broadcast constant does ([`compare_block`]), judged and reported, from statistics
+    /// known before it that are the run's own (ties), a little below or above, half, or none;
+    /// a run they do not decide is left untouched.
+    #[test]
+    fn a_constant_reference_decides_as_the_point_by_point_comparison() {
+        let lim = Limits {
+            floor: f32::MIN_POSITIVE as f64,
+            eps_ill: 1e-5,
+            limit: f32::MAX as f64,
+        };
+        let json = |s: &FieldStats| serde_json::to_string(s).unwrap();
+        let (mut decided, mut fallback, mut ill, mut new_rel) = (0, 0, 0, 0);
+        for seed in 1..8000u64 {
+            let mut next = xorshift(seed * 0x2545_F491);
+            let n = 1 + (next() % 300) as usize;
+            let w = match next() % 6 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => 1.5,
+                3 => -3.5e30,
+                4 => 1e-40,
+                _ => (next() % 2001) as f64 / 1000.0 - 1.0,
+            };
+            let b = match next() % 5 {
+                0 => 0.0,
+                1 => 1e-8,
+                2 => 0.3 * w.abs(),
+                3 if seed % 11 == 0 => f64::NAN,
+                3 => 0.01 * w.abs(),
+                _ => (next() % 100) as f64 * 1e-9,
+            };
+            // Runs far off (failing, or setting new maxima) in a third of the seeds.
+            let wild = seed % 3 == 0;
+            let g: Vec<f32> = (0..n)
+                .map(|_| match next() % 8 {
+                    0 => w as f32,
+                    1 if wild => -(w as f32),
+                    2 => f32::from_bits((w as f32).to_bits().wrapping_add((next() % 5) as u32)),
+                    3 if wild => (w + 1e-3) as f32,
+                    4 if seed % 13 == 0 => f32::NAN,
+                    5 if seed % 17 == 0 => f32::INFINITY,
+                    _ => (w * (1.0 + 1e-7 * ((next() % 7) as f64 - 3.0))) as f32,
+                })
+                .collect();
+            let (want, bound) = (vec![w; n], vec![b; n]);
+            let at = |i: usize| 1000 + i;
+            for judged in [true, false] {
+                // The run's own statistics, for the known ones.
+                let mut own = FieldStats::default();
+                compare_block(&g, &want, &bound, None, judged, lim, &at, &mut own);
+                let pick = |v: f64, k: u64| match k % 5 {
+                    0 => v,
+                    1 => v.next_down().max(0.0),
+                    2 => v.next_up(),
+                    3 => v * 0.5,
+                    _ => 0.0,
+                };
+                let before = FieldStats {
+                    max_abs: pick(own.max_abs, seed),
+                    max_abs_k: 7,
+                    max_rel: pick(own.max_rel, seed / 5),
+                    worst_ratio: pick(own.worst_ratio, seed / 25),
+                    worst_k: 9,
+                    compared: 11,
+                    ill_conditioned: 3,
+                    ..FieldStats::default()
+                };
+                let mut by_points = before.clone();
+                compare_block(&g, &want, &bound, None, judged, lim, &at, &mut by_points);
+                let mut by_const = before.clone();
+                if const_block(&g, w, b, judged, lim, &mut by_const) {
+                    decided += 1;
+                    assert_eq!(
+                        json(&by_const),
+                        json(&by_points),
+                        "seed {seed}, judged {judged}"
+                    );
+                    ill += (by_const.ill_conditioned > before.ill_conditioned) as usize;
+                    new_rel += (by_const.max_rel > before.max_rel) as usize;
+                } else {
+                    fallback += 1;
+                    assert_eq!(json(&by_const), json(&before), "seed {seed}");
+                }
+            }
+        }
+        assert!(
+            decided > 2000 && fallback > 2000 && ill > 50 && new_rel > 100,
+            "decided {decided}, fallback {fallback}, ill {ill}, new largest relative error {new_rel}"
+        );
+    }
+
+    /// Derivatives constant over each row (∂f/∂y of y alone), compared as constants, give
+    /// the statistics of the broadcast comparison: full and sampled, with undefined rows
+    /// (masked), ill-conditioned rows (truths given) and a wrong value (found, with its
+    /// index).
+    #[test]
+    fn constant_derivatives_compared_as_constants_give_the_same_statistics() {
+        let plane = |y0: f64, y1: f64| {
+            Grid::plane(
+                Axis::x(-2.0, 2.0, 1500).unwrap(),
+                Axis::y(y0, y1, 61).unwrap(),
+            )
+            .unwrap()
+        };
+        let cases = [
+            (
+                "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2",
+                plane(-3.0, 3.0),
+                CheckMode::Full,
+                None,
+            ),
+            ("x + log(y)", plane(-1.0, 3.0), CheckMode::Full, None),
+            (
+                "x + y^3/3 - 0.49*y",
+                plane(0.69, 0.71),
+                CheckMode::Full,
+                None,
+            ),
+            ("x*y + y^2", plane(-3.0, 3.0), CheckMode::Full, None),
+            (
+                "0.5*x^2 + exp(y)",
+                plane(-3.0, 3.0),
+                CheckMode::Sample { every: 7 },
+                None,
+            ),
+            (
+                "0.5*x^2 + 0.5*y^2",
+                plane(-3.0, 3.0),
+                CheckMode::Full,
+                Some(31_337),
+            ),
+        ];
+        let mut ill = 0;
+        for (src, grid, mode, wrong) in cases {
+            let spec = FieldSpec::new(src, grid).unwrap();
+            let engine = CpuEngine::<f32>::new(&spec).unwrap();
+            let model = ErrorModel::cpu(Precision::F32);
+            let mut lazy = Checker::new(&spec, model, DeviceKind::Cpu, mode);
+            let mut eager = Checker::new(&spec, model, DeviceKind::Cpu, mode);
+            eager.lazy = false;
+            for start in (0..grid.len()).step_by(20_000) {
+                let mut tile = engine.eval(start, 20_000.min(grid.len() - start));
+                if let Some(k) = wrong.filter(|k| (start..start + tile.len).contains(k)) {
+                    tile.values[Field::GradY.index()][k - start] += 1e-3;
+                }
+                lazy.check(&tile.view());
+                eager.check(&tile.view());
+            }
+            let json = |c: &Checker| serde_json::to_string(&c.results()).unwrap();
+            assert_eq!(json(&lazy), json(&eager), "{src}");
+            assert_eq!(lazy.failure_lines(), eager.failure_lines(), "{src}");
+            let gy = lazy.stats("grad_y").unwrap();
+            ill += gy.ill_conditioned + gy.escalated;
+            if let Some(k) = wrong {
+                assert_eq!((gy.failures, gy.worst_k), (1, k), "{src}");
+            } else {
+                assert!(gy.compared > 0 && gy.failures == 0, "{src}");
+            }
+        }
+        assert!(ill > 0, "no ill-conditioned constant derivative");
     }
 
     /// The lanes of `new_max_rel` give the point-by-point maximum, for known maxima from

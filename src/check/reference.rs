@@ -34,6 +34,10 @@ pub(crate) struct RefRun {
     bounds: [Vec<f64>; 5],
     /// Which of `values` and `bounds` hold the run's results.
     owned: [bool; 5],
+    /// A derivative constant over the run (a scalar output, such as ∂f/∂y = y) that a lazy
+    /// work ([`RefWork::lazy`]) left unbroadcast: its value and bound. Its slot in `values`
+    /// and `bounds` is filled only by [`Reference::materialize`].
+    pending: [Option<(f64, f64)>; 5],
     /// The stencils' scales: Σ|w·f_k| / |den| (what a finite difference's round-off is
     /// relative to), for fd_x and fd_y.
     pub(crate) scale: [Vec<f64>; 2],
@@ -50,6 +54,7 @@ impl RefRun {
             values: [z(), z(), z(), z(), z()],
             bounds: [z(), z(), z(), z(), z()],
             owned: [true; 5],
+            pending: [None; 5],
             scale: [z(), z()],
             y: 0.0,
             first: None,
@@ -69,6 +74,9 @@ pub(crate) struct RefWork {
     sum: [Vec<f64>; 3],
     /// The results of the last run.
     pub(crate) out: RefRun,
+    /// Whether a scalar derivative is left unbroadcast ([`RefRun::pending`]): the checker
+    /// compares it as a constant ([`super::quick_const`]) and broadcasts it only where it must.
+    pub(crate) lazy: bool,
 }
 
 /// The buffers of one stencil term.
@@ -206,6 +214,7 @@ impl Reference {
             xs: vec![0.0; BLOCK],
             sum: [vec![0.0; BLOCK], vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: RefRun::new(),
+            lazy: false,
         }
     }
 
@@ -256,9 +265,19 @@ impl Reference {
         w.out.y = y;
         w.out.first = first;
         w.out.owned = [true; 5];
+        w.out.pending = [None; 5];
         for &(field, k) in outputs {
             let i = field.index();
             w.out.owned[i] = self.main.output_in_place(k, &inp, &w.scratch).is_none();
+            // A scalar derivative, left unbroadcast (f is always written: the stencils read it).
+            if w.out.owned[i]
+                && w.lazy
+                && field != Field::F
+                && let Some(c) = self.main.scalar_output(k, &inp, &w.scratch)
+            {
+                w.out.pending[i] = Some(c);
+                continue;
+            }
             if w.out.owned[i] {
                 let (vals, errs) = (&mut w.out.values, &mut w.out.bounds);
                 self.main.write_output(
@@ -347,9 +366,14 @@ impl Reference {
         }
     }
 
-    /// The values and bounds of `field` from the last [`Reference::eval_run`] into `w`.
+    /// The values and bounds of `field` from the last [`Reference::eval_run`] into `w`
+    /// (a pending scalar must have been broadcast: [`Reference::materialize`]).
     pub(crate) fn field<'w>(&'w self, w: &'w RefWork, field: Field) -> (&'w [f64], &'w [f64]) {
         let (i, len) = (field.index(), w.out.len);
+        assert!(
+            w.out.pending[i].is_none(),
+            "a pending scalar output is read before it is broadcast"
+        );
         if !w.out.owned[i]
             && let Some(k) = self.main_output(field)
             && let Some(v) = self.main_in_place(k, &w.xs[..len], w.out.y, w.out.first, &w.scratch)
@@ -406,10 +430,26 @@ impl Reference {
         Input { xs, y, cache }
     }
 
+    /// `field`'s value and bound where the last run left it a pending scalar
+    /// ([`RefRun::pending`]).
+    pub(crate) fn pending(&self, w: &RefWork, field: Field) -> Option<(f64, f64)> {
+        w.out.pending[field.index()]
+    }
+
+    /// Broadcasts `field` into the run's buffers where it is a pending scalar.
+    pub(crate) fn materialize(&self, w: &mut RefWork, field: Field) {
+        let (i, len) = (field.index(), w.out.len);
+        if let Some((v, e)) = w.out.pending[i].take() {
+            w.out.values[i][..len].fill(v);
+            w.out.bounds[i][..len].fill(e);
+        }
+    }
+
     /// Copies `field` from where [`Reference::field`] reads it into `w.out`'s own buffers,
     /// which may then be changed.
     pub(crate) fn own(&self, w: &mut RefWork, field: Field) {
         let (i, len) = (field.index(), w.out.len);
+        self.materialize(w, field);
         if w.out.owned[i] {
             return;
         }

@@ -483,6 +483,19 @@ impl Plan {
         Some((v, e))
     }
 
+    /// Output `k` of the last [`Plan::eval`] and its bound where it is a scalar (a y-only or
+    /// constant output, the same at every point of the block).
+    pub(crate) fn scalar_output<T: Real>(
+        &self,
+        k: usize,
+        inp: &Input<'_, T>,
+        s: &Scratch<T>,
+    ) -> Option<(T, f64)> {
+        let m = self.prog.outputs[k] as usize;
+        let scalar = matches!(self.loc(m, inp.cache.is_some()), Loc::Scalar);
+        scalar.then(|| (s.sval[m], s.serr[m]))
+    }
+
     /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`),
     /// both as long as the block.
     pub(crate) fn write_output<T: Real>(
