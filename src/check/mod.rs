@@ -1560,40 +1560,6 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
     }
 }
 
-/// The smallest and largest of `g`, widened, or `None` where `g` is empty or a value is not
-/// finite. Compared in `T` (sixteen lanes of f32 per register in a float32 check): widening
-/// keeps the order, so the extremes are the same.
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn finite_min_max<T: Real>(g: &[T]) -> Option<(f64, f64)> {
-    const L: usize = 16;
-    let first = *g.first()?;
-    let (mut lo, mut hi, mut fin) = ([first; L], [first; L], [true; L]);
-    let whole = g.len() / L * L;
-    for c in (0..whole).step_by(L) {
-        let chunk: [T; L] = g[c..c + L].try_into().expect("a whole chunk");
-        for l in 0..L {
-            let x = chunk[l];
-            fin[l] &= x.is_finite();
-            lo[l] = if x < lo[l] { x } else { lo[l] };
-            hi[l] = if x > hi[l] { x } else { hi[l] };
-        }
-    }
-    for &x in &g[whole..] {
-        fin[0] &= x.is_finite();
-        lo[0] = if x < lo[0] { x } else { lo[0] };
-        hi[0] = if x > hi[0] { x } else { hi[0] };
-    }
-    if !fin.iter().all(|&f| f) {
-        return None;
-    }
-    let lo = lo.iter().map(|x| x.to_f64()).fold(f64::INFINITY, f64::min);
-    let hi = hi
-        .iter()
-        .map(|x| x.to_f64())
-        .fold(f64::NEG_INFINITY, f64::max);
-    Some((lo, hi))
-}
-
 /// [`compare_block`] for a reference constant over the run (value `w`, bound `b`, scale
 /// `|w|`) where [`quick_const`] decides it: the counts and the largest relative error into
 /// `s` (no maximum changes, as from a lean pass). Returns whether it decided the run (else `s`
@@ -1641,7 +1607,10 @@ fn quick_const<T: Real>(
     lim: Limits,
     known: Known,
 ) -> Option<Sums> {
-    let (lo, hi) = finite_min_max(g)?;
+    let (lo, hi, bad) = chunk_extremes(g);
+    if bad || g.is_empty() {
+        return None;
+    }
     let err = (lo - w).abs().max((hi - w).abs());
     let wa = w.abs();
     let rel = BeatTest::new(known.rel)?;
@@ -1860,30 +1829,33 @@ struct Extremes {
 /// whether any is not finite.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn chunk_extremes<T: Real>(v: &[T]) -> (f64, f64, bool) {
-    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    // Compared in `T` (sixteen lanes of f32 per register in a float32 run), widened at the
+    // end: widening keeps the order, so the extremes are the same.
+    let (inf, ninf) = (T::from_f64(f64::INFINITY), T::from_f64(f64::NEG_INFINITY));
+    let (mut lo, mut hi) = ([inf; LANES], [ninf; LANES]);
     let mut bad = [false; LANES];
     let whole = v.len() / LANES * LANES;
     for c in (0..whole).step_by(LANES) {
         let chunk: [T; LANES] = v[c..c + LANES].try_into().expect("a whole chunk");
         for l in 0..LANES {
-            let x = chunk[l].to_f64();
+            let x = chunk[l];
             let f = x.is_finite();
             bad[l] |= !f;
             lo[l] = if f & (x < lo[l]) { x } else { lo[l] };
             hi[l] = if f & (x > hi[l]) { x } else { hi[l] };
         }
     }
-    for x in &v[whole..] {
-        let x = x.to_f64();
-        bad[0] |= !x.is_finite();
-        if x.is_finite() {
-            lo[0] = lo[0].min(x);
-            hi[0] = hi[0].max(x);
-        }
+    for &x in &v[whole..] {
+        let f = x.is_finite();
+        bad[0] |= !f;
+        lo[0] = if f & (x < lo[0]) { x } else { lo[0] };
+        hi[0] = if f & (x > hi[0]) { x } else { hi[0] };
     }
     (
-        lo.into_iter().fold(f64::INFINITY, f64::min),
-        hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+        lo.iter().map(|x| x.to_f64()).fold(f64::INFINITY, f64::min),
+        hi.iter()
+            .map(|x| x.to_f64())
+            .fold(f64::NEG_INFINITY, f64::max),
         bad.iter().any(|&b| b),
     )
 }
