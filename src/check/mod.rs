@@ -2010,6 +2010,27 @@ mod tests {
         }
     }
 
+    /// The constants of a float32 comparison in the lean-pass tests.
+    fn f32_limits() -> Limits {
+        Limits {
+            floor: f32::MIN_POSITIVE as f64,
+            eps_ill: 1e-5,
+            limit: f32::MAX as f64,
+        }
+    }
+
+    /// A known maximum chosen from a run's own `v` by `k`: `v` itself (exact ties), a little
+    /// below or above, half, or none.
+    fn known_near(v: f64, k: u64) -> f64 {
+        match k % 5 {
+            0 => v,
+            1 => v.next_down().max(0.0),
+            2 => v.next_up(),
+            3 => v * 0.5,
+            _ => 0.0,
+        }
+    }
+
     /// A run from a seed: values with exact ties, zeros, tiny and huge magnitudes, and (when
     /// `odd`) non-finite values and tolerances.
     fn adversarial_run(seed: u64, odd: bool) -> (Vec<f32>, Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -2059,11 +2080,7 @@ mod tests {
 
     #[test]
     fn the_lean_pass_agrees_with_the_full_one() {
-        let lim = Limits {
-            floor: f32::MIN_POSITIVE as f64,
-            eps_ill: 1e-5,
-            limit: f32::MAX as f64,
-        };
+        let lim = f32_limits();
         let (mut lean, mut full, mut lean_failing) = (0, 0, 0);
         let (mut report_lean, mut report_full, mut report_new_rel) = (0, 0, 0);
         for seed in 1..6000u64 {
@@ -2078,15 +2095,8 @@ mod tests {
             }
             let first = compare_sums(&g, &want, &bound, &scale, lim);
             let first_rel = report_sums(&g, &want).max_rel;
-            // Known maxima, each chosen apart: this run's own (exact ties), a little below or
-            // above, half, none.
-            let pick = |v: f64, k: u64| match k % 5 {
-                0 => v,
-                1 => v.next_down().max(0.0),
-                2 => v.next_up(),
-                3 => v * 0.5,
-                _ => 0.0,
-            };
+            // Known maxima, each chosen apart ([`known_near`]).
+            let pick = known_near;
             let known = Known {
                 err: pick(first.max_err, seed),
                 rel: pick(first.max_rel, seed / 5),
@@ -2159,11 +2169,7 @@ mod tests {
     /// a run they do not decide is left untouched.
     #[test]
     fn a_constant_reference_decides_as_the_point_by_point_comparison() {
-        let lim = Limits {
-            floor: f32::MIN_POSITIVE as f64,
-            eps_ill: 1e-5,
-            limit: f32::MAX as f64,
-        };
+        let lim = f32_limits();
         let json = |s: &FieldStats| serde_json::to_string(s).unwrap();
         let (mut decided, mut fallback, mut ill, mut new_rel) = (0, 0, 0, 0);
         for seed in 1..8000u64 {
@@ -2204,13 +2210,7 @@ mod tests {
                 // The run's own statistics, for the known ones.
                 let mut own = FieldStats::default();
                 compare_block(&g, &want, &bound, None, judged, lim, &at, &mut own);
-                let pick = |v: f64, k: u64| match k % 5 {
-                    0 => v,
-                    1 => v.next_down().max(0.0),
-                    2 => v.next_up(),
-                    3 => v * 0.5,
-                    _ => 0.0,
-                };
+                let pick = known_near;
                 let before = FieldStats {
                     max_abs: pick(own.max_abs, seed),
                     max_abs_k: 7,
