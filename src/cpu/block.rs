@@ -506,12 +506,11 @@ impl Plan {
         dst: &mut [T],
         dst_err: Option<&mut [f64]>,
     ) {
-        let m = self.prog.outputs[k] as usize;
-        if matches!(self.loc(m, inp.cache.is_some()), Loc::Scalar) {
+        if let Some((v, e)) = self.scalar_output(k, inp, s) {
             // A scalar (a y-only or constant output) broadcast straight into `dst`.
-            splat(dst, s.sval[m]);
+            splat(dst, v);
             if let Some(de) = dst_err {
-                splat(de, s.serr[m]);
+                splat(de, e);
             }
             return;
         }

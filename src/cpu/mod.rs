@@ -188,13 +188,7 @@ impl<T: Real> CpuEngine<T> {
         while start < total {
             let len = tile_points.min(total - start);
             if tile.len != len {
-                tile = Tile {
-                    len,
-                    ..Tile::default()
-                };
-                for &f in &self.fields {
-                    tile.values[f.index()] = zeroed(len);
-                }
+                tile = self.empty_tile(start, len);
             }
             tile.start = start;
             let t0 = Instant::now();
@@ -218,6 +212,13 @@ impl<T: Real> CpuEngine<T> {
 
     /// Computes the requested fields for linear indices `start .. start + len`.
     pub fn eval(&self, start: usize, len: usize) -> Tile<T> {
+        let mut tile = self.empty_tile(start, len);
+        self.eval_into(&mut tile);
+        tile
+    }
+
+    /// A tile of `len` points from `start` with a zeroed array for each requested field.
+    fn empty_tile(&self, start: usize, len: usize) -> Tile<T> {
         let mut tile = Tile {
             start,
             len,
@@ -226,7 +227,6 @@ impl<T: Real> CpuEngine<T> {
         for &f in &self.fields {
             tile.values[f.index()] = zeroed(len);
         }
-        self.eval_into(&mut tile);
         tile
     }
 
