@@ -621,10 +621,6 @@ impl Checker {
             return (stats, Decided::default());
         }
         let eps = self.precision.epsilon();
-        let field_of = |s: &Suspect| match self.keys[s.key].1 {
-            Compare::Same(f) => f,
-            Compare::FdTotal(fd, _) => fd,
-        };
         let mut rest = Vec::with_capacity(suspects.len());
         let mut decided = Decided::default();
         let mut w = self
@@ -632,7 +628,7 @@ impl Checker {
             .as_ref()
             .map(|r| self.own_work.take().unwrap_or_else(|| r.work()));
         for s in suspects {
-            let field = field_of(s);
+            let field = self.field_of(s.key);
             // The float64 reference's own bound (float32 checks), else a double-double truth
             // with its bound (which a multi-precision truth, rounded to a double, lies within
             // — give or take 2^-51 of it).
@@ -665,7 +661,7 @@ impl Checker {
         self.own_work = w;
         let truths: Vec<Option<f64>> = rest
             .par_iter()
-            .map(|s| truth::Truth::with(|t| self.reference.truth_at(t, field_of(s), s.k)))
+            .map(|s| truth::Truth::with(|t| self.reference.truth_at(t, self.field_of(s.key), s.k)))
             .collect();
         for (s, truth) in rest.iter().zip(truths) {
             let st = &mut stats[s.key];
@@ -770,88 +766,111 @@ impl Checker {
         let eps_ill = ILL_CONDITIONED_ULPS * self.precision.epsilon() / SAFETY;
         let limit = self.precision.max_value();
         let floor = self.model.floor();
-        for (key, ((_, cmp, role), s)) in self.keys.iter().zip(stats.iter_mut()).enumerate() {
-            let (field, truth) = match *cmp {
-                Compare::Same(f) => (f, f),
-                Compare::FdTotal(fd, grad) => (fd, grad),
-            };
-            let judged = *role == Role::Checked && matches!(cmp, Compare::Same(_));
-            let at = |i: usize| tile.start + local.at(i);
-            let lim = Limits {
-                floor,
-                eps_ill,
-                limit,
-            };
-            let values = tile.values(field);
-            let ill_before = s.ill_conditioned;
-            // A derivative constant over the run (∂f/∂y = y), which the reference left
-            // unbroadcast: the extremes of the engine's values decide its lean comparison
-            // ([`quick_const`]); only a run they cannot decide is broadcast and compared point
-            // by point. (A finite difference is never compared with a scalar under its own
-            // scale: its round-off is compared with the stencil, which is never one.)
-            let pending = r.pending(w, truth);
-            let by_const = match (pending, &local) {
-                (Some((cw, cb)), Local::Range { first, len }) => {
-                    const_block(&values[*first..first + len], cw, cb, judged, lim, s)
-                }
-                (Some((cw, cb)), Local::Pick(_)) => {
+        let lim = Limits {
+            floor,
+            eps_ill,
+            limit,
+        };
+        let at = |i: usize| tile.start + local.at(i);
+        for (key, s) in stats.iter_mut().enumerate() {
+            let values = tile.values(self.field_of(key));
+            // The engine's values of the run: in place for a contiguous run, gathered and
+            // widened for a sample.
+            let lean = match local {
+                Local::Range { first, len } => self.compare_run(
+                    key,
+                    &values[first..first + len],
+                    w,
+                    s,
+                    lim,
+                    &at,
+                    suspects,
+                    cap,
+                ),
+                Local::Pick(_) => {
                     gather(values, &local, &mut g[..len]);
-                    const_block(&g[..len], cw, cb, judged, lim, s)
+                    self.compare_run(key, &g[..len], w, s, lim, &at, suspects, cap)
                 }
-                (None, _) => false,
             };
-            let find_suspects = || s.ill_conditioned > ill_before && suspects.len() < cap;
-            if by_const && !find_suspects() {
-                continue;
-            }
-            r.materialize(w, truth);
-            let (want, bound) = r.field(w, truth);
-            // A finite difference's round-off scale is its stencil's; anything else's is the
-            // value's own.
-            let own_scale: Option<&[f64]> = match field {
-                Field::FdX => Some(&w.out.scale[0][..len]),
-                Field::FdY => Some(&w.out.scale[1][..len]),
-                _ => None,
-            };
-            let scale = own_scale.unwrap_or(want);
-            let lean = by_const
-                || match local {
-                    // A contiguous run: the engine's values in place.
-                    Local::Range { first, len } => compare_block(
-                        &values[first..first + len],
-                        want,
-                        bound,
-                        own_scale,
-                        judged,
-                        lim,
-                        &at,
-                        s,
-                    ),
-                    // A sample: gathered, widened.
-                    Local::Pick(_) => {
-                        gather(values, &local, &mut g[..len]);
-                        compare_block(&g[..len], want, bound, own_scale, judged, lim, &at, s)
-                    }
-                };
-            if s.ill_conditioned > ill_before && suspects.len() < cap {
-                // Which points: the comparison's own per-point test.
-                for i in 0..len {
-                    let gv = values[local.at(i)].to_f64();
-                    let (.., both, _, fail, loose) = point(gv, want[i], bound[i], scale[i], lim);
-                    if both && !fail && loose && suspects.len() < cap {
-                        suspects.push(Suspect {
-                            key,
-                            k: at(i),
-                            value: gv,
-                            scale: scale[i],
-                        });
-                    }
-                }
-            }
             if key == 0 && f_first && !lean {
                 mask_undefined(r, w, g);
             }
         }
+    }
+
+    /// The engine's field that quantity `key` compares.
+    fn field_of(&self, key: usize) -> Field {
+        match self.keys[key].1 {
+            Compare::Same(f) | Compare::FdTotal(f, _) => f,
+        }
+    }
+
+    /// Compares quantity `key` over the last run the reference evaluated into `w`: the
+    /// engine's values `g` (`at` maps a run index to its linear grid index) into `s`, and
+    /// its first ill-conditioned points into `suspects` (up to `cap`). Returns whether a lean
+    /// pass decided the run ([`compare_block`]).
+    #[allow(clippy::too_many_arguments)]
+    fn compare_run<G: Real>(
+        &self,
+        key: usize,
+        g: &[G],
+        w: &mut RefWork,
+        s: &mut FieldStats,
+        lim: Limits,
+        at: &dyn Fn(usize) -> usize,
+        suspects: &mut Vec<Suspect>,
+        cap: usize,
+    ) -> bool {
+        let (_, cmp, role) = &self.keys[key];
+        let (field, truth) = match *cmp {
+            Compare::Same(f) => (f, f),
+            Compare::FdTotal(fd, grad) => (fd, grad),
+        };
+        let judged = *role == Role::Checked && matches!(cmp, Compare::Same(_));
+        let r = &self.reference;
+        let ill_before = s.ill_conditioned;
+        let more_suspects = |s: &FieldStats, suspects: &[Suspect]| {
+            s.ill_conditioned > ill_before && suspects.len() < cap
+        };
+        // A derivative constant over the run (∂f/∂y = y), which the reference left
+        // unbroadcast: the extremes of the engine's values decide its lean comparison
+        // ([`quick_const`]); only a run they cannot decide is broadcast and compared point by
+        // point. (A finite difference is never compared with a scalar under its own scale: its
+        // round-off is compared with the stencil, which is never one.)
+        let by_const = r
+            .pending(w, truth)
+            .is_some_and(|(cw, cb)| const_block(g, cw, cb, judged, lim, s));
+        if by_const && !more_suspects(s, suspects) {
+            return true;
+        }
+        r.materialize(w, truth);
+        let (want, bound) = r.field(w, truth);
+        // A finite difference's round-off scale is its stencil's; anything else's is the
+        // value's own.
+        let len = g.len();
+        let own_scale: Option<&[f64]> = match field {
+            Field::FdX => Some(&w.out.scale[0][..len]),
+            Field::FdY => Some(&w.out.scale[1][..len]),
+            _ => None,
+        };
+        let scale = own_scale.unwrap_or(want);
+        let lean = by_const || compare_block(g, want, bound, own_scale, judged, lim, at, s);
+        if more_suspects(s, suspects) {
+            // Which points: the comparison's own per-point test.
+            for i in 0..len {
+                let gv = g[i].to_f64();
+                let (.., both, _, fail, loose) = point(gv, want[i], bound[i], scale[i], lim);
+                if both && !fail && loose && suspects.len() < cap {
+                    suspects.push(Suspect {
+                        key,
+                        k: at(i),
+                        value: gv,
+                        scale: scale[i],
+                    });
+                }
+            }
+        }
+        lean
     }
 
     /// The reference's f and exact derivatives (∂f/∂x, ∂f/∂y; empty on 1-D grids) at the
@@ -1614,13 +1633,10 @@ fn quick_const<T: Real>(
     let err = (lo - w).abs().max((hi - w).abs());
     let wa = w.abs();
     let rel = BeatTest::new(known.rel)?;
-    let rel_margin = if wa > 0.0 {
-        rel.margin(err, wa)
-    } else {
-        f64::NEG_INFINITY
-    };
-    let odd_rel = rel.beats(rel_margin);
-    let (mut fails, mut ill) = (0, 0);
+    // Whether the largest error may set a new largest relative error (as a lean pass's
+    // margins tell it).
+    let odd_rel = wa > 0.0 && rel.may(err, wa);
+    let mut ill = 0;
     if judged {
         let ratio = BeatTest::new(known.ratio)?;
         let tol = SAFETY * b + lim.floor;
@@ -1633,23 +1649,19 @@ fn quick_const<T: Real>(
         if odd {
             return None;
         }
-        fails = 0;
+        // No point fails (the largest error is within the tolerance).
         if b > lim.eps_ill * wa {
             ill = g.len() as u64;
         }
     } else if !err.is_finite() || err > known.err {
         return None;
     }
-    // `new_max_rel` at the largest error (the point with the largest quotient).
+    // `new_max_rel` at the largest error (the point with the largest quotient; `k` ≥ 0).
     let q = err / wa;
-    let max_rel = if odd_rel && wa > 0.0 && rel.may(err, wa) && q > 0.0 && q > rel.k {
-        q
-    } else {
-        0.0
-    };
+    let max_rel = if odd_rel && q > rel.k { q } else { 0.0 };
     Some(Sums {
         compared: g.len() as u64,
-        fails,
+        fails: 0,
         ill,
         max_rel,
         ..Sums::default()
