@@ -435,30 +435,30 @@ pub fn run_staged<T: Real>(
     let mut masked = Tile::<T>::default();
     // The check runs before the sink sees a tile (in the CPU engine, where each run of points
     // was computed).
-    let (times, check) = engine.run_checked(opts.tile_points, checker.as_mut(), &mut |tile| {
-        crate::interrupt::check()?;
-        let t0 = Instant::now();
-        let tile = if mask_undefined(tile, &mut masked) {
-            masked.view()
-        } else {
-            *tile
-        };
-        host_ms += t0.elapsed().as_secs_f64() * 1e3;
-        let t0 = Instant::now();
-        for (f, w) in writers.iter_mut() {
-            w.write(tile.values(*f))?;
-        }
-        write_ms += t0.elapsed().as_secs_f64() * 1e3;
-        let t0 = Instant::now();
-        if let Some(s) = samples.as_mut() {
-            s.add(grid.x.n, &tile);
-        }
-        consumer(&tile)?;
-        bar.inc(tile.len as u64);
-        host_ms += t0.elapsed().as_secs_f64() * 1e3;
-        Ok(())
-    })?;
-    let check_ms = check;
+    let (times, check_ms) =
+        engine.run_checked(opts.tile_points, checker.as_mut(), &mut |tile| {
+            crate::interrupt::check()?;
+            let t0 = Instant::now();
+            let tile = if mask_undefined(tile, &mut masked) {
+                masked.view()
+            } else {
+                *tile
+            };
+            host_ms += t0.elapsed().as_secs_f64() * 1e3;
+            let t0 = Instant::now();
+            for (f, w) in writers.iter_mut() {
+                w.write(tile.values(*f))?;
+            }
+            write_ms += t0.elapsed().as_secs_f64() * 1e3;
+            let t0 = Instant::now();
+            if let Some(s) = samples.as_mut() {
+                s.add(grid.x.n, &tile);
+            }
+            consumer(&tile)?;
+            bar.inc(tile.len as u64);
+            host_ms += t0.elapsed().as_secs_f64() * 1e3;
+            Ok(())
+        })?;
     bar.finish();
     let t0 = Instant::now();
     for (_, w) in writers {
