@@ -55,6 +55,28 @@ pub(crate) struct Plan {
     for_f: Vec<bool>,
 }
 
+/// An output `sign·v + t` left undone ([`Plan::add_scalar`]): a block `v` with bounds `e`,
+/// `sign` ±1, a scalar `t` with bound `te`. Point `i`'s value and running bound are
+/// [`AddScalar::at`]'s, bit for bit those [`Plan::eval`] would have computed.
+#[derive(Clone, Copy)]
+pub(crate) struct AddScalar<'s> {
+    pub(crate) v: &'s [f64],
+    pub(crate) e: &'s [f64],
+    pub(crate) sign: f64,
+    pub(crate) t: f64,
+    pub(crate) te: f64,
+}
+
+impl AddScalar<'_> {
+    /// Point `i`'s value and bound, with `basic` the model's rounding of an addition
+    /// (`m.basic(1.0)`): the arithmetic of [`arith_scalar`] for one point.
+    #[inline(always)]
+    pub(crate) fn at(self, i: usize, basic: f64) -> (f64, f64) {
+        let r = self.sign * self.v[i] + self.t;
+        (r, self.e[i] + self.te + basic * r.abs())
+    }
+}
+
 /// Values (and bounds) of the x-only nodes of one plan for every column, at one x shift.
 pub(crate) struct ColumnCache<T> {
     vals: Vec<Vec<T>>,
@@ -199,6 +221,42 @@ impl Plan {
         model: Option<&ErrorModel>,
         s: &mut Scratch<T>,
     ) {
+        self.eval_but(inp, model, s, None)
+    }
+
+    /// Output `k` as a sum or difference of one block and one scalar (a y-only or constant
+    /// value), `±v + t` — `f = g(x) + h(y)` on a 2-D grid, `sin(x) + 1` — where it is: its node,
+    /// which [`Plan::eval_but`] may leave undone for the caller to compute point by point
+    /// from [`Plan::add_scalar`]'s parts (the stencils of the reference do, instead of a pass
+    /// through memory). `cached` says whether the blocks have a column cache.
+    pub(crate) fn add_scalar_output(&self, k: usize, cached: bool) -> Option<usize> {
+        let m = self.prog.outputs[k] as usize;
+        let scalar = |n: usize| matches!(self.loc(n, cached), Loc::Scalar);
+        match self.prog.nodes[m] {
+            Node::Add(a, b) | Node::Sub(a, b)
+                if matches!(self.loc(m, cached), Loc::Register)
+                    && scalar(a as usize) != scalar(b as usize)
+                    // No other node or output reads it (it is never computed).
+                    && !self.prog.nodes.iter().any(|n| {
+                        let (a, b) = n.operands();
+                        !n.is_leaf() && (a == m || b == m)
+                    })
+                    && self.prog.outputs.iter().filter(|&&o| o as usize == m).count() == 1 =>
+            {
+                Some(m)
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Plan::eval`] of every node but `skip` (an [`Plan::add_scalar_output`] node).
+    pub(crate) fn eval_but<T: Real>(
+        &self,
+        inp: &Input<'_, T>,
+        model: Option<&ErrorModel>,
+        s: &mut Scratch<T>,
+        skip: Option<usize>,
+    ) {
         let len = inp.xs.len();
         let cached = inp.cache.is_some();
         // Scalars (constants and y-only nodes) are the same for every block of a row.
@@ -206,6 +264,9 @@ impl Plan {
         let scalars_known = s.scalars_of == scalars_of;
         s.scalars_of = scalars_of;
         for (n, node) in self.prog.nodes.iter().enumerate() {
+            if skip == Some(n) {
+                continue;
+            }
             match self.loc(n, cached) {
                 Loc::Cached | Loc::Input => {}
                 Loc::Scalar if scalars_known => {}
@@ -494,6 +555,38 @@ impl Plan {
         let m = self.prog.outputs[k] as usize;
         let scalar = matches!(self.loc(m, inp.cache.is_some()), Loc::Scalar);
         scalar.then(|| (s.sval[m], s.serr[m]))
+    }
+
+    /// The parts of output `k`, an [`Plan::add_scalar_output`] node that the last
+    /// [`Plan::eval_but`] (with running bounds) left undone: its block operand and that
+    /// operand's bounds in place, and the scalar's value and bound.
+    pub(crate) fn add_scalar<'s>(
+        &self,
+        k: usize,
+        inp: &Input<'s, f64>,
+        s: &'s Scratch<f64>,
+    ) -> AddScalar<'s> {
+        let m = self.prog.outputs[k] as usize;
+        let (len, cached) = (inp.xs.len(), inp.cache.is_some());
+        let (a, b) = self.prog.nodes[m].operands();
+        let scalar_left = matches!(self.loc(a, cached), Loc::Scalar);
+        let (sm, vm) = if scalar_left { (a, b) } else { (b, a) };
+        // The block operand is not a scalar: the fetches read in place.
+        let v = self.fetch(vm, cached, inp, &s.vals, &s.sval, &mut [], len);
+        let e = self.fetch_err(vm, cached, inp, &s.errs, &s.serr, &mut [], len);
+        let sub = matches!(self.prog.nodes[m], Node::Sub(..));
+        // s − v = (−v) + s and v − s = v + (−s), exactly.
+        AddScalar {
+            v,
+            e,
+            sign: if sub && scalar_left { -1.0 } else { 1.0 },
+            t: if sub && !scalar_left {
+                -s.sval[sm]
+            } else {
+                s.sval[sm]
+            },
+            te: s.serr[sm],
+        }
     }
 
     /// Copies output `k` of the last [`Plan::eval`] into `dst` (and its bound into `dst_err`),
