@@ -131,6 +131,11 @@ pub(crate) struct Reference {
     /// grids (no column caches), when the checked precision is f32, so that the few ulps of
     /// float64 this costs are 2^-29 of any tolerance. A float64 check evaluates directly.
     near: bool,
+    /// The node of f that the stencils leave undone ([`Plan::add_scalar_output`]), for runs
+    /// without and with a column cache: where f is a block plus a scalar, the stencil has
+    /// two or four points, none of them the center (read from the run's results), and its
+    /// points are evaluated directly (not [`Reference::near`]).
+    deferred: [Option<usize>; 2],
 }
 
 /// What a truth evaluates: output k of the main program at (x, y), or a stencil of f over
@@ -149,6 +154,9 @@ impl Reference {
     pub(crate) fn new(spec: &FieldSpec, model: ErrorModel, fd: bool) -> Reference {
         let mut r = Reference::pointwise(spec, model, fd);
         r.near = !spec.grid.is_2d() && spec.precision == Precision::F32;
+        if r.near {
+            r.deferred = [None; 2];
+        }
         if spec.grid.is_2d() {
             r.build_caches();
         }
@@ -164,12 +172,16 @@ impl Reference {
             outs.push(&spec.grad_y);
         }
         let (terms, den) = spec.stencil();
+        let f_only = Plan::new(&[&spec.expr]);
+        let fused = matches!(terms.len(), 2 | 4) && terms.iter().all(|t| t.0 != 0);
+        let deferred = [false, true]
+            .map(|cached| fused.then(|| f_only.add_scalar_output(0, cached)).flatten());
         Reference {
             grid: spec.grid,
             p: spec.precision,
             model,
             main: Plan::new(&outs),
-            f_only: Plan::new(&[&spec.expr]),
+            f_only,
             terms,
             den,
             fd,
@@ -177,6 +189,7 @@ impl Reference {
             main_cache: None,
             f_caches: Vec::new(),
             near: false,
+            deferred,
         }
     }
 
@@ -305,19 +318,11 @@ impl Reference {
         let basic = m.basic(1.0);
         for &(field, axis) in axes {
             let along_x = field == Field::FdX;
-            // f a sum of a block and a scalar at every stencil point (the center not among
-            // them: it is read from the run's results): left undone by the plan, and computed
-            // where the stencil reads it ([`stencil_n_added`]).
-            let two_or_four = matches!(self.terms.len(), 2 | 4);
+            // f a block plus a scalar at every stencil point: left undone by the plan, and
+            // computed where the stencil reads it ([`stencil_n_added`]).
             let defer = match self.terms.first() {
-                Some(&(o, ..))
-                    if w.defer
-                        && !self.near
-                        && two_or_four
-                        && self.terms.iter().all(|t| t.0 != 0) =>
-                {
-                    let cached = self.term_cache(along_x, o, first).is_some();
-                    self.f_only.add_scalar_output(0, cached)
+                Some(&(o, ..)) if w.defer => {
+                    self.deferred[self.term_cache(along_x, o, first).is_some() as usize]
                 }
                 _ => None,
             };
@@ -1141,9 +1146,7 @@ mod tests {
                 .with_scheme(scheme)
                 .with_precision(p);
             let r = Reference::new(&spec, ErrorModel::cpu(p), true);
-            let defers = !r.near
-                && r.terms.iter().all(|t| t.0 != 0)
-                && r.f_only.add_scalar_output(0, grid.is_2d()).is_some();
+            let defers = r.deferred[grid.is_2d() as usize].is_some();
             assert_eq!(defers, undone, "{src} {scheme:?} {p:?}");
             let (mut a, mut b) = (r.work(), r.work());
             b.defer = false;
