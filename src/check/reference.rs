@@ -3,7 +3,9 @@
 //! difference's stencil at the engine's own stencil coordinates, then compares the engine's
 //! values for those points while both are in cache. No reference tile is ever stored; runs
 //! go to all cores; each instruction is a vectorised loop over the run
-//! ([`crate::cpu::block`]).
+//! ([`crate::cpu::block`]), except that where f at the stencil points is a block plus a
+//! scalar (f = g(x) + h(y)) that last addition is done inside the stencil's loop
+//! ([`stencil_n_added`]), with the same bits.
 //!
 //! **Same coordinates.** The reference evaluates where the engine did: grid coordinates in
 //! the engine's precision, and stencil points `x + T(o·h)` rounded as the engine's
