@@ -5,7 +5,7 @@
 //! go to all cores; each instruction is a vectorised loop over the run
 //! ([`crate::cpu::block`]), except that where f at the stencil points is a block plus a
 //! scalar (f = g(x) + h(y)) that last addition is done inside the stencil's loop
-//! ([`stencil_n_added`]), with the same bits.
+//! ([`stencil_terms`]), with the same bits.
 //!
 //! **Same coordinates.** The reference evaluates where the engine did: grid coordinates in
 //! the engine's precision, and stencil points `x + T(o·h)` rounded as the engine's
@@ -80,7 +80,7 @@ pub(crate) struct RefWork {
     /// compares it as a constant ([`super::quick_const`]) and broadcasts it only where it must.
     pub(crate) lazy: bool,
     /// Whether a stencil's terms that are a block plus a scalar are left undone by the plan
-    /// and computed where the stencil reads them ([`stencil_n_added`]); off only in a test
+    /// and computed where the stencil reads them ([`stencil_terms`]); off only in a test
     /// that holds the two ways to the same bits.
     pub(crate) defer: bool,
 }
@@ -321,7 +321,7 @@ impl Reference {
         for &(field, axis) in axes {
             let along_x = field == Field::FdX;
             // f a block plus a scalar at every stencil point: left undone by the plan, and
-            // computed where the stencil reads it ([`stencil_n_added`]).
+            // computed where the stencil reads it ([`stencil_terms`]).
             let defer = match self.terms.first() {
                 Some(&(o, ..)) if w.defer => {
                     self.deferred[self.term_cache(along_x, o, first).is_some() as usize]
@@ -358,7 +358,7 @@ impl Reference {
                             self.term_input(along_x, (o, off), first, y, &w.xs[..len], &tw.xk);
                         self.f_only.add_scalar(0, &inp, &tw.scratch)
                     });
-                let mut next = || added.next().expect("a term");
+                let mut next = || Added(added.next().expect("a term"), basic);
                 let out = [
                     &mut w.out.values[field.index()][..len],
                     &mut w.out.bounds[field.index()][..len],
@@ -367,9 +367,9 @@ impl Reference {
                 let (den, div) = (self.den, m.div(1.0));
                 match self.terms[..] {
                     [(_, _, a), (_, _, b)] => {
-                        stencil_n_added([next(), next()], [a, b], den, basic, div, out)
+                        stencil_terms([next(), next()], [a, b], den, basic, div, out)
                     }
-                    [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => stencil_n_added(
+                    [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => stencil_terms(
                         [next(), next(), next(), next()],
                         [a, b, c, d],
                         den,
@@ -630,7 +630,7 @@ fn shifted(xs: &[f64], off: f64, p: Precision, out: &mut [f64]) {
 /// A stencil's value, bound and scale over a run: `q = Σ w·f_k / den` in the scheme's order,
 /// its bound (each term's bound, each addition's rounding in the checked precision, then the
 /// division's) and `Σ|w·f_k| / |den|`, into `out`. Two- and four-point stencils (every scheme)
-/// take one fused pass ([`stencil_fused`]); any other takes a pass per term
+/// take one fused pass ([`stencil_terms`]); any other takes a pass per term
 /// ([`stencil_term`], [`stencil_divide`]) through `sum`, the same arithmetic.
 fn stencil(
     fk: &[(&[f64], &[f64], f64)],
@@ -642,10 +642,9 @@ fn stencil(
 ) {
     let n = out[0].len();
     match fk {
-        [a, b] => stencil_n([a.0, b.0], [a.1, b.1], [a.2, b.2], den, basic, div, out),
-        [a, b, c, d] => stencil_n(
-            [a.0, b.0, c.0, d.0],
-            [a.1, b.1, c.1, d.1],
+        [a, b] => stencil_terms([a, b].map(Stored::of), [a.2, b.2], den, basic, div, out),
+        [a, b, c, d] => stencil_terms(
+            [a, b, c, d].map(Stored::of),
             [a.2, b.2, c.2, d.2],
             den,
             basic,
@@ -663,28 +662,17 @@ fn stencil(
     }
 }
 
-/// [`stencil_fused`] for `N` points (compiled for AVX-512 and AVX2 too, chosen at run time).
-/// A wrapper around an inlined body, not the body itself: written directly as this
-/// multiversioned function (its closure included) the fused pass made 2-D checks 1.6× slower.
+/// Every term of an `N`-point stencil and [`stencil_divide`] in one pass over the run, the
+/// sums in registers: the same operations in the same order as [`stencil_term`] term by
+/// term, so the same bits. Its terms are in memory ([`Stored`]) or left undone by their plan,
+/// `±v + t` ([`Plan::add_scalar`], [`Added`]): each point's value and bound then computed
+/// where the stencil reads them, as the plan would have (the same bits), instead of a pass
+/// that stores them and a pass that loads them back. Compiled for AVX-512 and AVX2 too
+/// (chosen at run time); its body is inlined (written as a multiversioned function with a
+/// closure, the fused pass made 2-D checks 1.6× slower).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn stencil_n<const N: usize>(
-    f: [&[f64]; N],
-    e: [&[f64]; N],
-    w: [f64; N],
-    den: f64,
-    basic: f64,
-    div: f64,
-    out: [&mut [f64]; 3],
-) {
-    stencil_fused(f, e, w, den, basic, div, out)
-}
-
-/// [`stencil_term`] for every term and [`stencil_divide`] in one pass over the run, the sums
-/// in registers: the same operations in the same order, so the same bits.
-#[inline(always)]
-fn stencil_fused<const N: usize>(
-    f: [&[f64]; N],
-    e: [&[f64]; N],
+fn stencil_terms<S: TermAt, const N: usize>(
+    f: [S; N],
     w: [f64; N],
     den: f64,
     basic: f64,
@@ -692,42 +680,8 @@ fn stencil_fused<const N: usize>(
     out: [&mut [f64]; 3],
 ) {
     let n = out[0].len();
-    let f: [Stored<'_>; N] = std::array::from_fn(|k| Stored(&f[k][..n], &e[k][..n]));
     let sums = Terms {
-        f,
-        w,
-        wabs: w.map(f64::abs),
-        basic,
-    };
-    divide_sums(n, sums, den, div, out);
-}
-
-/// [`stencil_fused`] for `N` points each left undone by its plan, `±v + t`
-/// ([`Plan::add_scalar`]): each point's value and bound computed where the stencil reads
-/// them, as the plan would have (the same bits), instead of a pass that stores them and a
-/// pass that loads them back. Compiled for AVX-512 and AVX2 too (chosen at run time).
-#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
-fn stencil_n_added<const N: usize>(
-    f: [AddScalar<'_>; N],
-    w: [f64; N],
-    den: f64,
-    basic: f64,
-    div: f64,
-    out: [&mut [f64]; 3],
-) {
-    let n = out[0].len();
-    let f = f.map(|t| {
-        Added(
-            AddScalar {
-                v: &t.v[..n],
-                e: &t.e[..n],
-                ..t
-            },
-            basic,
-        )
-    });
-    let sums = Terms {
-        f,
+        f: f.map(|t| t.head(n)),
         w,
         wabs: w.map(f64::abs),
         basic,
@@ -745,16 +699,29 @@ trait PointSums: Copy {
 /// One stencil term's value and bound at point `i`.
 trait TermAt: Copy {
     fn at(self, i: usize) -> (f64, f64);
+    /// The first `n` points (so that the loops carry no bounds checks).
+    fn head(self, n: usize) -> Self;
 }
 
 /// A term evaluated into memory: its values and bounds.
 #[derive(Clone, Copy)]
 struct Stored<'a>(&'a [f64], &'a [f64]);
 
+impl<'a> Stored<'a> {
+    /// The term `(values, bounds, weight)`'s values and bounds.
+    fn of(t: &(&'a [f64], &'a [f64], f64)) -> Self {
+        Stored(t.0, t.1)
+    }
+}
+
 impl TermAt for Stored<'_> {
     #[inline(always)]
     fn at(self, i: usize) -> (f64, f64) {
         (self.0[i], self.1[i])
+    }
+    #[inline(always)]
+    fn head(self, n: usize) -> Self {
+        Stored(&self.0[..n], &self.1[..n])
     }
 }
 
@@ -766,6 +733,12 @@ impl TermAt for Added<'_> {
     #[inline(always)]
     fn at(self, i: usize) -> (f64, f64) {
         self.0.at(i, self.1)
+    }
+    #[inline(always)]
+    fn head(self, n: usize) -> Self {
+        let t = self.0;
+        let (v, e) = (&t.v[..n], &t.e[..n]);
+        Added(AddScalar { v, e, ..t }, self.1)
     }
 }
 
