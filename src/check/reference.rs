@@ -1089,6 +1089,14 @@ mod tests {
                 p32,
                 true,
             ),
+            // Overflow to ∞ (and ∞ − ∞ in the stencils) at the corners.
+            (
+                "exp(20*x) - exp(20*y)",
+                plane((-40.0, 40.0), (-40.0, 40.0)),
+                Scheme::Central,
+                p64,
+                true,
+            ),
             (
                 "x*y + y^2",
                 plane((-1e-3, 1e-3), (-3.0, 3.0)),
