@@ -35,6 +35,7 @@ pub(crate) mod truth;
 use rayon::prelude::*;
 use serde::{Serialize, Serializer};
 
+use crate::cpu::block::AddScalar;
 use crate::engine::{DeviceKind, Real, TileView};
 use crate::error::{Error, Result};
 use crate::expr::{Func, Node, Program};
@@ -843,6 +844,31 @@ impl Checker {
         if by_const && !more_suspects(s, suspects) {
             return true;
         }
+        // f left undone by the reference, a block plus a scalar ([`Reference::added_f`]): a
+        // lean comparison computes it as it reads it, and gives what `compare_block` would
+        // from f written out (the same bits); anything it does not decide, or a run whose
+        // ill-conditioned points are wanted as suspects, is compared from f written out.
+        if field == Field::F
+            && judged
+            && let Some(f) = r.added_f(w)
+        {
+            let known = Known {
+                err: s.max_abs,
+                rel: s.max_rel,
+                ratio: s.worst_ratio,
+            };
+            if let Some(v) = quick_added(g, f, self.model.basic(1.0), lim, known)
+                && (v.ill == 0 || suspects.len() >= cap)
+            {
+                s.compared += g.len() as u64;
+                s.failures += v.fails;
+                s.ill_conditioned += v.ill;
+                return true;
+            }
+        }
+        if truth == Field::F {
+            r.materialize_f(w);
+        }
         r.materialize(w, truth);
         let (want, bound) = r.field(w, truth);
         // A finite difference's round-off scale is its stencil's; anything else's is the
@@ -971,6 +997,7 @@ impl Checker {
 /// undefined everywhere is "not checked". `g` (the gather buffer, free between comparisons)
 /// holds a copy of f meanwhile.
 fn mask_undefined(r: &Reference, w: &mut RefWork, g: &mut [f64]) {
+    r.materialize_f(w);
     if all_finite(r.field(w, Field::F).0) {
         return;
     }
@@ -1408,28 +1435,120 @@ fn quick_sums<T: Real>(
 ) -> Option<Sums> {
     // While no point has failed (the known largest err/tol is below 1), a failing point
     // beats it, so a run the lean pass clears has no failure and need not count them.
-    match (scale, known.ratio < 1.0) {
-        (Some(s), true) => lean_pass::<T, true, false>(g, want, bound, s, lim, known),
-        (Some(s), false) => lean_pass::<T, true, true>(g, want, bound, s, lim, known),
-        (None, true) => lean_pass::<T, false, false>(g, want, bound, want, lim, known),
-        (None, false) => lean_pass::<T, false, true>(g, want, bound, want, lim, known),
+    let n = g.len();
+    let (want, bound) = (&want[..n], &bound[..n]);
+    let v = match (scale, known.ratio < 1.0) {
+        (Some(s), true) => {
+            lean_pass::<T, _, true, false>(g, InMemory(want, bound, &s[..n]), lim, known)
+        }
+        (Some(s), false) => {
+            lean_pass::<T, _, true, true>(g, InMemory(want, bound, &s[..n]), lim, known)
+        }
+        (None, true) => lean_pass::<T, _, false, false>(g, InMemory(want, bound, want), lim, known),
+        (None, false) => lean_pass::<T, _, false, true>(g, InMemory(want, bound, want), lim, known),
+    };
+    // Not `map` with a closure: a closure is not compiled for the caller's targets.
+    Some(lean_sums(g, want, v?, known))
+}
+
+/// The lean pass of [`compare_block`] for f where the reference left it undone, a block plus
+/// a scalar ([`reference::Reference::added_f`]): each point's value and bound computed as the
+/// pass reads them, bit for bit those [`reference::Reference::materialize_f`] would store, so
+/// the result is that of [`quick_sums`]. `None` also where a point may set a new largest relative
+/// error (found from stored values). Compiled for AVX-512 and AVX2 too.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+fn quick_added<T: Real>(
+    g: &[T],
+    f: AddScalar<'_>,
+    basic: f64,
+    lim: Limits,
+    known: Known,
+) -> Option<Cleared> {
+    let n = g.len();
+    let (v, e) = (&f.v[..n], &f.e[..n]);
+    let src = Added(AddScalar { v, e, ..f }, basic);
+    let cleared = if known.ratio < 1.0 {
+        lean_pass::<T, _, false, false>(g, src, lim, known)
+    } else {
+        lean_pass::<T, _, false, true>(g, src, lim, known)
+    };
+    match cleared {
+        Some(c) if !c.odd_rel => Some(c),
+        _ => None,
     }
+}
+
+/// The reference of a run for a lean pass ([`lean_pass`]): each point's value, bound and
+/// scale (the value itself where the quantity has no scale of its own), in memory
+/// ([`InMemory`]) or computed as the pass reads them ([`Added`]).
+trait RefLanes {
+    /// Points `c .. c + LEAN_LANES`: values, bounds, scales.
+    fn lanes(&mut self, c: usize) -> [[f64; LEAN_LANES]; 3];
+    /// Point `i` (a run's last few).
+    fn at(&mut self, i: usize) -> (f64, f64, f64);
+}
+
+/// A reference in memory: values, bounds and scales, as long as the run.
+struct InMemory<'a>(&'a [f64], &'a [f64], &'a [f64]);
+
+impl RefLanes for InMemory<'_> {
+    #[inline(always)]
+    fn lanes(&mut self, c: usize) -> [[f64; LEAN_LANES]; 3] {
+        let lanes = |v: &[f64]| -> [f64; LEAN_LANES] {
+            v[c..c + LEAN_LANES].try_into().expect("a whole chunk")
+        };
+        [lanes(self.0), lanes(self.1), lanes(self.2)]
+    }
+    #[inline(always)]
+    fn at(&mut self, i: usize) -> (f64, f64, f64) {
+        (self.0[i], self.1[i], self.2[i])
+    }
+}
+
+/// A reference left undone, a block plus a scalar, and the model's rounding of an addition:
+/// values and bounds computed as [`AddScalar::at`] computes them (the scale is the value).
+struct Added<'a>(AddScalar<'a>, f64);
+
+impl RefLanes for Added<'_> {
+    #[inline(always)]
+    fn lanes(&mut self, c: usize) -> [[f64; LEAN_LANES]; 3] {
+        let lanes = |v: &[f64]| -> [f64; LEAN_LANES] {
+            v[c..c + LEAN_LANES].try_into().expect("a whole chunk")
+        };
+        let (v, e) = (lanes(self.0.v), lanes(self.0.e));
+        let (mut w, mut b) = ([0.0; LEAN_LANES], [0.0; LEAN_LANES]);
+        for l in 0..LEAN_LANES {
+            (w[l], b[l]) = self.0.of(v[l], e[l], self.1);
+        }
+        [w, b, w]
+    }
+    #[inline(always)]
+    fn at(&mut self, i: usize) -> (f64, f64, f64) {
+        let (w, b) = self.0.at(i, self.1);
+        (w, b, w)
+    }
+}
+
+/// What a lean pass that cleared its run found: its failures and ill-conditioned points,
+/// and whether some point may set a new largest relative error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Cleared {
+    fails: u64,
+    ill: u64,
+    odd_rel: bool,
 }
 
 /// The loop of [`quick_sums`]: with `OWN_SCALE` the tolerance's scale is `scale`, else
 /// `|want|`; with `FAILS`, failures are counted (else the known ratio is below 1 and any
 /// failure sends the run to the full pass).
 #[inline(always)]
-fn lean_pass<T: Real, const OWN_SCALE: bool, const FAILS: bool>(
+fn lean_pass<T: Real, R: RefLanes, const OWN_SCALE: bool, const FAILS: bool>(
     g: &[T],
-    want: &[f64],
-    bound: &[f64],
-    scale: &[f64],
+    mut r: R,
     lim: Limits,
     known: Known,
-) -> Option<Sums> {
+) -> Option<Cleared> {
     let n = g.len();
-    let (want, bound, scale) = (&want[..n], &bound[..n], &scale[..n]);
     let (ratio, rel) = (BeatTest::new(known.ratio)?, BeatTest::new(known.rel)?);
     let mut a = Lean::new();
     // The arithmetic of `point` for finite values (anything else goes to the full pass), in
@@ -1470,17 +1589,14 @@ fn lean_pass<T: Real, const OWN_SCALE: bool, const FAILS: bool>(
     let whole = n / LEAN_LANES * LEAN_LANES;
     for c in (0..whole).step_by(LEAN_LANES) {
         let gc: [T; LEAN_LANES] = g[c..c + LEAN_LANES].try_into().expect("a whole chunk");
-        let lanes = |v: &[f64]| -> [f64; LEAN_LANES] {
-            v[c..c + LEAN_LANES].try_into().expect("a whole chunk")
-        };
-        let (wc, bc) = (lanes(want), lanes(bound));
-        let sc = if OWN_SCALE { lanes(scale) } else { wc };
+        let [wc, bc, sc] = r.lanes(c);
         for l in 0..LEAN_LANES {
             step!(l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
         }
     }
-    for i in whole..n {
-        step!(0, g[i].to_f64(), want[i], bound[i], scale[i]);
+    for (i, gv) in g.iter().enumerate().skip(whole) {
+        let (wv, b, sc) = r.at(i);
+        step!(0, gv.to_f64(), wv, b, sc);
     }
     let (odd, odd_rel) = a.verdict(known, ratio, rel);
     let (fails, ill) = (a.fails.iter().sum(), a.ill.iter().sum());
@@ -1488,30 +1604,27 @@ fn lean_pass<T: Real, const OWN_SCALE: bool, const FAILS: bool>(
     if odd {
         None
     } else {
-        Some(lean_sums(g, want, rel, odd_rel, fails, ill))
+        Some(Cleared {
+            fails,
+            ill,
+            odd_rel,
+        })
     }
 }
 
-/// The sums of a run the lean pass cleared: all `g.len()` points compared, the counts, and a
-/// new largest relative error where some point may set one (`odd_rel`).
+/// The sums of a run the lean pass cleared (`v`): all `g.len()` points compared, the
+/// counts, and a new largest relative error where some point may set one.
 #[inline(always)]
-fn lean_sums<T: Real>(
-    g: &[T],
-    want: &[f64],
-    rel: BeatTest,
-    odd_rel: bool,
-    fails: u64,
-    ill: u64,
-) -> Sums {
+fn lean_sums<T: Real>(g: &[T], want: &[f64], v: Cleared, known: Known) -> Sums {
+    let max_rel = match BeatTest::new(known.rel) {
+        Some(rel) if v.odd_rel => new_max_rel(g, want, rel),
+        _ => 0.0,
+    };
     Sums {
         compared: g.len() as u64,
-        fails,
-        ill,
-        max_rel: if odd_rel {
-            new_max_rel(g, want, rel)
-        } else {
-            0.0
-        },
+        fails: v.fails,
+        ill: v.ill,
+        max_rel,
         ..Sums::default()
     }
 }
@@ -1575,7 +1688,12 @@ fn quick_report<T: Real>(g: &[T], want: &[f64], known: Known) -> Option<Sums> {
     if odd {
         None
     } else {
-        Some(lean_sums(g, want, rel, odd_rel, 0, 0))
+        let v = Cleared {
+            fails: 0,
+            ill: 0,
+            odd_rel,
+        };
+        Some(lean_sums(g, want, v, known))
     }
 }
 
@@ -2301,22 +2419,7 @@ mod tests {
         let mut ill = 0;
         for (src, grid, mode, wrong) in cases {
             let spec = FieldSpec::new(src, grid).unwrap();
-            let engine = CpuEngine::<f32>::new(&spec).unwrap();
-            let model = ErrorModel::cpu(Precision::F32);
-            let mut lazy = Checker::new(&spec, model, DeviceKind::Cpu, mode);
-            let mut eager = Checker::new(&spec, model, DeviceKind::Cpu, mode);
-            eager.lazy = false;
-            for start in (0..grid.len()).step_by(20_000) {
-                let mut tile = engine.eval(start, 20_000.min(grid.len() - start));
-                if let Some(k) = wrong.filter(|k| (start..start + tile.len).contains(k)) {
-                    tile.values[Field::GradY.index()][k - start] += 1e-3;
-                }
-                lazy.check(&tile.view());
-                eager.check(&tile.view());
-            }
-            let json = |c: &Checker| serde_json::to_string(&c.results()).unwrap();
-            assert_eq!(json(&lazy), json(&eager), "{src}");
-            assert_eq!(lazy.failure_lines(), eager.failure_lines(), "{src}");
+            let lazy = lazy_and_eager_agree(&spec, mode, wrong.map(|k| (Field::GradY, k)));
             let gy = lazy.stats("grad_y").unwrap();
             ill += gy.ill_conditioned + gy.escalated;
             if let Some(k) = wrong {
@@ -2326,6 +2429,104 @@ mod tests {
             }
         }
         assert!(ill > 0, "no ill-conditioned constant derivative");
+    }
+
+    /// Checks `spec`'s grid (float32 engine, tiles of 20 000 points) with a lazy checker
+    /// (constant derivatives compared as constants, f left undone where it is a block plus a
+    /// scalar) and an eager one, `wrong` (a field, a point) made 1e-3 wrong in the engine's
+    /// values; asserts both give the same statistics and failure lines, and returns the lazy
+    /// one.
+    fn lazy_and_eager_agree(
+        spec: &FieldSpec,
+        mode: CheckMode,
+        wrong: Option<(Field, usize)>,
+    ) -> Checker {
+        let model = ErrorModel::cpu(spec.precision);
+        let mut lazy = Checker::new(spec, model, DeviceKind::Cpu, mode);
+        let mut eager = Checker::new(spec, model, DeviceKind::Cpu, mode);
+        eager.lazy = false;
+        fn feed<T: Real>(
+            spec: &FieldSpec,
+            wrong: Option<(Field, usize)>,
+            mut c: [&mut Checker; 2],
+        ) {
+            let engine = CpuEngine::<T>::new(spec).unwrap();
+            let n = spec.grid.len();
+            for start in (0..n).step_by(20_000) {
+                let mut tile = engine.eval(start, 20_000.min(n - start));
+                if let Some((f, k)) = wrong.filter(|(_, k)| (start..start + tile.len).contains(k)) {
+                    let v = &mut tile.values[f.index()][k - start];
+                    *v = T::from_f64(v.to_f64() + 1e-3);
+                }
+                for c in c.iter_mut() {
+                    c.check(&tile.view());
+                }
+            }
+        }
+        match spec.precision {
+            Precision::F32 => feed::<f32>(spec, wrong, [&mut lazy, &mut eager]),
+            Precision::F64 => feed::<f64>(spec, wrong, [&mut lazy, &mut eager]),
+        }
+        let json = |c: &Checker| serde_json::to_string(&c.results()).unwrap();
+        assert_eq!(json(&lazy), json(&eager), "{}", spec.source);
+        assert_eq!(
+            lazy.failure_lines(),
+            eager.failure_lines(),
+            "{}",
+            spec.source
+        );
+        lazy
+    }
+
+    /// f left undone by the reference where it is a block plus a scalar, and compared as the
+    /// lean pass computes it, gives the statistics of f written out: f32 and f64, central and
+    /// five-point, full and sampled, with undefined rows (masked), ill-conditioned points
+    /// (suspects collected from f written out) and a wrong value (found, with its index);
+    /// and a stencil that reads its center (forward differences) keeps f written out.
+    #[test]
+    fn f_left_undone_gives_the_statistics_of_f_written_out() {
+        use crate::grid::Scheme;
+        let plane = |y0: f64, y1: f64| {
+            Grid::plane(
+                Axis::x(-2.0, 2.0, 1500).unwrap(),
+                Axis::y(y0, y1, 61).unwrap(),
+            )
+            .unwrap()
+        };
+        let loss = "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2";
+        let (full, sampled) = (CheckMode::Full, CheckMode::Sample { every: 7 });
+        let (c, five, fwd) = (Scheme::Central, Scheme::FivePoint, Scheme::Forward);
+        let (p32, p64) = (Precision::F32, Precision::F64);
+        // (function, y range, mode, scheme, precision, wrong f at, f left undone)
+        let cases = [
+            (loss, (-3.0, 3.0), full, c, p32, None, true),
+            (loss, (-3.0, 3.0), full, c, p32, Some(40_123), true),
+            (loss, (-3.0, 3.0), full, five, p64, Some(77_777), true),
+            (loss, (-3.0, 3.0), sampled, c, p32, None, true),
+            ("x + log(y)", (-1.0, 3.0), full, c, p32, None, true),
+            // f = x + (y³/3 − 0.49y) cancels near x = 0.32 on every row.
+            ("x + y^3/3 - 0.49*y", (0.69, 0.71), full, c, p32, None, true),
+            (loss, (-3.0, 3.0), full, fwd, p32, Some(40_123), false),
+        ];
+        let mut ill = 0;
+        for (src, y, mode, scheme, p, wrong, undone) in cases {
+            let spec = FieldSpec::new(src, plane(y.0, y.1))
+                .unwrap()
+                .with_scheme(scheme)
+                .with_precision(p);
+            let lazy = lazy_and_eager_agree(&spec, mode, wrong.map(|k| (Field::F, k)));
+            let cached = mode == full;
+            let defers = lazy.reference.deferred_f[cached as usize].is_some();
+            assert_eq!(defers, undone, "{src} {scheme:?}");
+            let f = lazy.stats("f").unwrap();
+            ill += f.ill_conditioned;
+            if let Some(k) = wrong {
+                assert_eq!((f.failures, f.worst_k), (1, k), "{src} {scheme:?} {p:?}");
+            } else {
+                assert!(f.compared > 0 && f.failures == 0, "{src}");
+            }
+        }
+        assert!(ill > 0, "no ill-conditioned f");
     }
 
     /// The lanes of `new_max_rel` give the point-by-point maximum, for known maxima from

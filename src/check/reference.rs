@@ -40,6 +40,9 @@ pub(crate) struct RefRun {
     /// work ([`RefWork::lazy`]) left unbroadcast: its value and bound. Its slot in `values`
     /// and `bounds` is filled only by [`Reference::materialize`].
     pending: [Option<(f64, f64)>; 5],
+    /// f left undone by the main plan, a block plus a scalar ([`Reference::added_f`]): its
+    /// slot in `values` and `bounds` is filled only by [`Reference::materialize_f`].
+    f_added: bool,
     /// The stencils' scales: Σ|w·f_k| / |den| (what a finite difference's round-off is
     /// relative to), for fd_x and fd_y.
     pub(crate) scale: [Vec<f64>; 2],
@@ -57,6 +60,7 @@ impl RefRun {
             bounds: [z(), z(), z(), z(), z()],
             owned: [true; 5],
             pending: [None; 5],
+            f_added: false,
             scale: [z(), z()],
             y: 0.0,
             first: None,
@@ -76,8 +80,10 @@ pub(crate) struct RefWork {
     sum: [Vec<f64>; 3],
     /// The results of the last run.
     pub(crate) out: RefRun,
-    /// Whether a scalar derivative is left unbroadcast ([`RefRun::pending`]): the checker
-    /// compares it as a constant ([`super::quick_const`]) and broadcasts it only where it must.
+    /// Whether a scalar derivative is left unbroadcast ([`RefRun::pending`]) and f, where it
+    /// is a block plus a scalar, left undone ([`RefRun::f_added`]): the checker compares the
+    /// one as a constant ([`super::quick_const`]) and the other as it computes it
+    /// ([`super::quick_added`]), and writes either out only where it must.
     pub(crate) lazy: bool,
     /// Whether a stencil's terms that are a block plus a scalar are left undone by the plan
     /// and computed where the stencil reads them ([`stencil_terms`]); off only in a test
@@ -138,6 +144,10 @@ pub(crate) struct Reference {
     /// two or four points, none of them the center (read from the run's results), and its
     /// points are evaluated directly (not [`Reference::near`]).
     deferred: [Option<usize>; 2],
+    /// The same for f at the points themselves, in a lazy work ([`RefWork::lazy`]): where f
+    /// is a block plus a scalar and no stencil reads it (none has the center among its
+    /// points), the comparison computes it ([`Reference::added_f`]).
+    pub(super) deferred_f: [Option<usize>; 2],
 }
 
 /// What a truth evaluates: output k of the main program at (x, y), or a stencil of f over
@@ -158,6 +168,7 @@ impl Reference {
         r.near = !spec.grid.is_2d() && spec.precision == Precision::F32;
         if r.near {
             r.deferred = [None; 2];
+            r.deferred_f = [None; 2];
         }
         if spec.grid.is_2d() {
             r.build_caches();
@@ -178,11 +189,18 @@ impl Reference {
         let fused = matches!(terms.len(), 2 | 4) && terms.iter().all(|t| t.0 != 0);
         let deferred = [false, true]
             .map(|cached| fused.then(|| f_only.add_scalar_output(0, cached)).flatten());
+        let center_read = fd && terms.iter().any(|t| t.0 == 0);
+        let main = Plan::new(&outs);
+        let deferred_f = [false, true].map(|cached| {
+            (!center_read)
+                .then(|| main.add_scalar_output(0, cached))
+                .flatten()
+        });
         Reference {
             grid: spec.grid,
             p: spec.precision,
             model,
-            main: Plan::new(&outs),
+            main,
             f_only,
             terms,
             den,
@@ -192,6 +210,7 @@ impl Reference {
             f_caches: Vec::new(),
             near: false,
             deferred,
+            deferred_f,
         }
     }
 
@@ -270,7 +289,11 @@ impl Reference {
             y,
             cache: with(first, self.main_cache.as_ref()),
         };
-        self.main.eval(&inp, Some(m), &mut w.scratch);
+        let defer_f = match w.lazy {
+            true => self.deferred_f[inp.cache.is_some() as usize],
+            false => None,
+        };
+        self.main.eval_but(&inp, Some(m), &mut w.scratch, defer_f);
         let outputs: &[(Field, usize)] = if self.grid.is_2d() {
             &[
                 (Field::F, 0),
@@ -286,10 +309,16 @@ impl Reference {
         w.out.first = first;
         w.out.owned = [true; 5];
         w.out.pending = [None; 5];
+        w.out.f_added = defer_f.is_some();
         for &(field, k) in outputs {
             let i = field.index();
+            if field == Field::F && w.out.f_added {
+                w.out.owned[i] = false;
+                continue;
+            }
             w.out.owned[i] = self.main.output_in_place(k, &inp, &w.scratch).is_none();
-            // A scalar derivative, left unbroadcast (f is always written: the stencils read it).
+            // A scalar derivative, left unbroadcast (f is never a pending scalar: the stencils
+            // read it).
             if w.out.owned[i]
                 && w.lazy
                 && field != Field::F
@@ -432,8 +461,8 @@ impl Reference {
     pub(crate) fn field<'w>(&'w self, w: &'w RefWork, field: Field) -> (&'w [f64], &'w [f64]) {
         let (i, len) = (field.index(), w.out.len);
         assert!(
-            w.out.pending[i].is_none(),
-            "a pending scalar output is read before it is broadcast"
+            w.out.pending[i].is_none() && !(field == Field::F && w.out.f_added),
+            "an output left undone is read before it is written"
         );
         if !w.out.owned[i]
             && let Some(k) = self.main_output(field)
@@ -495,6 +524,45 @@ impl Reference {
     /// ([`RefRun::pending`]).
     pub(crate) fn pending(&self, w: &RefWork, field: Field) -> Option<(f64, f64)> {
         w.out.pending[field.index()]
+    }
+
+    /// f of the last run where the main plan left it undone, a block plus a scalar
+    /// ([`RefRun::f_added`]): its parts, for a comparison that computes it as it reads it.
+    pub(crate) fn added_f<'w>(&'w self, w: &'w RefWork) -> Option<AddScalar<'w>> {
+        w.out.f_added.then(|| {
+            let inp = Input {
+                xs: &w.xs[..w.out.len],
+                y: w.out.y,
+                cache: with(w.out.first, self.main_cache.as_ref()),
+            };
+            self.main.add_scalar(0, &inp, &w.scratch)
+        })
+    }
+
+    /// Computes f into the run's buffers where the main plan left it undone
+    /// ([`Reference::added_f`]): the same bits the plan would have computed.
+    pub(crate) fn materialize_f(&self, w: &mut RefWork) {
+        if !w.out.f_added {
+            return;
+        }
+        let RefWork {
+            xs, scratch, out, ..
+        } = w;
+        let len = out.len;
+        let inp = Input {
+            xs: &xs[..len],
+            y: out.y,
+            cache: with(out.first, self.main_cache.as_ref()),
+        };
+        let f = self.main.add_scalar(0, &inp, scratch);
+        let basic = self.model.basic(1.0);
+        let i = Field::F.index();
+        let (v, e) = (&mut out.values[i][..len], &mut out.bounds[i][..len]);
+        for (k, (v, e)) in v.iter_mut().zip(e.iter_mut()).enumerate() {
+            (*v, *e) = f.at(k, basic);
+        }
+        out.owned[i] = true;
+        out.f_added = false;
     }
 
     /// Broadcasts `field` into the run's buffers where it is a pending scalar.

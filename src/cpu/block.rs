@@ -72,8 +72,14 @@ impl AddScalar<'_> {
     /// (`m.basic(1.0)`): the arithmetic of [`arith_scalar`] for one point.
     #[inline(always)]
     pub(crate) fn at(self, i: usize, basic: f64) -> (f64, f64) {
-        let r = self.sign * self.v[i] + self.t;
-        (r, self.e[i] + self.te + basic * r.abs())
+        self.of(self.v[i], self.e[i], basic)
+    }
+
+    /// The value and bound of the point whose block value is `v` and bound `e`.
+    #[inline(always)]
+    pub(crate) fn of(self, v: f64, e: f64, basic: f64) -> (f64, f64) {
+        let r = self.sign * v + self.t;
+        (r, e + self.te + basic * r.abs())
     }
 }
 

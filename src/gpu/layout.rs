@@ -170,7 +170,7 @@ impl ConstHead {
 }
 
 /// The constants of one sweep step: offsets `T(o·h)` for o in [`SweepStep::OFFSETS`] and
-/// denominators `T(d·h)` for d in [`SweepStep::DENS`], enough for every [`Scheme`].
+/// denominators `T(d·h)` for d in [`SweepStep::DENS`], enough for every [`crate::grid::Scheme`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SweepStep {
