@@ -43,7 +43,7 @@ use crate::grid::{Field, Grid, Precision};
 use crate::spec::FieldSpec;
 use crate::tolerance::{ErrorModel, ILL_CONDITIONED_ULPS, SAFETY};
 
-use reference::{Cols, Local, RefWork, Reference, gather};
+use reference::{Cols, Local, RefWork, Reference, RowMemo, gather};
 
 /// How much of a grid the check compares (`--check`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -829,7 +829,7 @@ impl Checker {
         };
         let judged = *role == Role::Checked && matches!(cmp, Compare::Same(_));
         let r = &self.reference;
-        let ill_before = s.ill_conditioned;
+        let (fails_before, ill_before) = (s.failures, s.ill_conditioned);
         let more_suspects = |s: &FieldStats, suspects: &[Suspect]| {
             s.ill_conditioned > ill_before && suspects.len() < cap
         };
@@ -866,6 +866,27 @@ impl Checker {
                 return true;
             }
         }
+        // A quantity whose reference is the same at a column in every row (read from the
+        // column cache: ∂f/∂x of f = g(x) + h(y)), and whose engine values over this run are,
+        // bit for bit, those of a run at the same columns that a lean comparison cleared:
+        // every point compares exactly as that run's did, so that comparison's counts stand
+        // (the maxima it left unchanged are known already), unless its ill-conditioned
+        // points are wanted as suspects.
+        let same_rows = match *cmp {
+            Compare::Same(_) if judged && w.lazy => r.same_in_every_row(w, truth),
+            _ => None,
+        };
+        if let Some(first) = same_rows
+            && let Some(m) = w.memo.iter().find(|m| {
+                m.key == key && m.first == first && m.bytes == bytemuck::cast_slice::<G, u8>(g)
+            })
+            && (m.ill == 0 || suspects.len() >= cap)
+        {
+            s.compared += g.len() as u64;
+            s.failures += m.fails;
+            s.ill_conditioned += m.ill;
+            return true;
+        }
         if truth == Field::F {
             r.materialize_f(w);
         }
@@ -895,6 +916,12 @@ impl Checker {
                     });
                 }
             }
+        }
+        if let Some(first) = same_rows
+            && lean
+        {
+            let (fails, ill) = (s.failures - fails_before, s.ill_conditioned - ill_before);
+            remember(w, key, first, g, fails, ill);
         }
         lean
     }
@@ -990,6 +1017,35 @@ impl Checker {
             })
             .collect()
     }
+}
+
+/// Runs of one quantity remembered at most ([`RowMemo`]): enough for rows of 32 runs.
+const MEMO_RUNS: usize = 32;
+
+/// Remembers that a lean comparison cleared the run of quantity `key` from column `first`
+/// whose engine values are `g`, counting `fails` and `ill` ([`RowMemo`]): in place of the
+/// run it remembered at those columns, else in a free slot, else (a row of more than
+/// [`MEMO_RUNS`] runs) not at all.
+fn remember<G: Real>(w: &mut RefWork, key: usize, first: usize, g: &[G], fails: u64, ill: u64) {
+    let bytes = bytemuck::cast_slice::<G, u8>(g);
+    let slot = match w.memo.iter().position(|m| m.key == key && m.first == first) {
+        Some(i) => i,
+        None if w.memo.iter().filter(|m| m.key == key).count() < MEMO_RUNS => {
+            w.memo.push(RowMemo {
+                key,
+                first,
+                bytes: Vec::with_capacity(bytes.len()),
+                fails: 0,
+                ill: 0,
+            });
+            w.memo.len() - 1
+        }
+        None => return,
+    };
+    let m = &mut w.memo[slot];
+    m.bytes.clear();
+    m.bytes.extend_from_slice(bytes);
+    (m.fails, m.ill) = (fails, ill);
 }
 
 /// Where the reference's f of the last run is undefined its derivatives are too: they are
@@ -2419,7 +2475,8 @@ mod tests {
         let mut ill = 0;
         for (src, grid, mode, wrong) in cases {
             let spec = FieldSpec::new(src, grid).unwrap();
-            let lazy = lazy_and_eager_agree(&spec, mode, wrong.map(|k| (Field::GradY, k)));
+            let wrong_gy: Vec<_> = wrong.map(|k| (Field::GradY, k)).into_iter().collect();
+            let lazy = lazy_and_eager_agree(&spec, mode, &wrong_gy);
             let gy = lazy.stats("grad_y").unwrap();
             ill += gy.ill_conditioned + gy.escalated;
             if let Some(k) = wrong {
@@ -2431,30 +2488,29 @@ mod tests {
         assert!(ill > 0, "no ill-conditioned constant derivative");
     }
 
-    /// Checks `spec`'s grid (float32 engine, tiles of 20 000 points) with a lazy checker
-    /// (constant derivatives compared as constants, f left undone where it is a block plus a
-    /// scalar) and an eager one, `wrong` (a field, a point) made 1e-3 wrong in the engine's
-    /// values; asserts both give the same statistics and failure lines, and returns the lazy
-    /// one.
+    /// Checks `spec`'s grid (its precision's engine, tiles of 20 000 points) with a lazy
+    /// checker (constant derivatives compared as constants, f left undone where it is a block
+    /// plus a scalar, runs of quantities the same in every row remembered) and an eager one,
+    /// the engine's values at `wrong` (fields, points) made 1e-3 wrong; asserts both give the
+    /// same statistics and failure lines, and returns the lazy one.
     fn lazy_and_eager_agree(
         spec: &FieldSpec,
         mode: CheckMode,
-        wrong: Option<(Field, usize)>,
+        wrong: &[(Field, usize)],
     ) -> Checker {
         let model = ErrorModel::cpu(spec.precision);
         let mut lazy = Checker::new(spec, model, DeviceKind::Cpu, mode);
         let mut eager = Checker::new(spec, model, DeviceKind::Cpu, mode);
         eager.lazy = false;
-        fn feed<T: Real>(
-            spec: &FieldSpec,
-            wrong: Option<(Field, usize)>,
-            mut c: [&mut Checker; 2],
-        ) {
+        fn feed<T: Real>(spec: &FieldSpec, wrong: &[(Field, usize)], mut c: [&mut Checker; 2]) {
             let engine = CpuEngine::<T>::new(spec).unwrap();
             let n = spec.grid.len();
             for start in (0..n).step_by(20_000) {
                 let mut tile = engine.eval(start, 20_000.min(n - start));
-                if let Some((f, k)) = wrong.filter(|(_, k)| (start..start + tile.len).contains(k)) {
+                for &(f, k) in wrong
+                    .iter()
+                    .filter(|(_, k)| (start..start + tile.len).contains(k))
+                {
                     let v = &mut tile.values[f.index()][k - start];
                     *v = T::from_f64(v.to_f64() + 1e-3);
                 }
@@ -2514,7 +2570,8 @@ mod tests {
                 .unwrap()
                 .with_scheme(scheme)
                 .with_precision(p);
-            let lazy = lazy_and_eager_agree(&spec, mode, wrong.map(|k| (Field::F, k)));
+            let wrong_f: Vec<_> = wrong.map(|k| (Field::F, k)).into_iter().collect();
+            let lazy = lazy_and_eager_agree(&spec, mode, &wrong_f);
             let cached = mode == full;
             let defers = lazy.reference.deferred_f[cached as usize].is_some();
             assert_eq!(defers, undone, "{src} {scheme:?}");
@@ -2527,6 +2584,52 @@ mod tests {
             }
         }
         assert!(ill > 0, "no ill-conditioned f");
+    }
+
+    /// A quantity the same in every row (∂f/∂x of f = g(x) + h(y), read from the column
+    /// cache) whose runs repeat bit for bit is compared once per run of columns and the
+    /// counts carried to the repeats, with the statistics of comparing every run: f32 and
+    /// f64, rows of one and of three runs, ill-conditioned columns (suspects collected until
+    /// the cap, then counted), a wrong value in one row and a wrong value at the same column
+    /// of every row (each failure counted).
+    #[test]
+    fn runs_the_same_in_every_row_give_the_statistics_of_every_run_compared() {
+        let plane = |nx: usize, ny: usize| {
+            Grid::plane(
+                Axis::x(-2.0, 2.0, nx).unwrap(),
+                Axis::y(-3.0, 3.0, ny).unwrap(),
+            )
+            .unwrap()
+        };
+        let loss = "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2";
+        // ∂f/∂x = 2x − 3 cancels near x = 1.5, in every row.
+        let cancels = "x^2 - 3*x + y^2";
+        let every_row = |nx: usize, ny: usize, col: usize| -> Vec<(Field, usize)> {
+            (0..ny).map(|j| (Field::GradX, j * nx + col)).collect()
+        };
+        let (p32, p64) = (Precision::F32, Precision::F64);
+        // (function, grid, precision, wrong values, the failures they make)
+        let cases = [
+            (loss, plane(1000, 90), p32, vec![], 0u64),
+            (loss, plane(3000, 40), p64, vec![], 0),
+            (cancels, plane(1001, 300), p32, vec![], 0),
+            (cancels, plane(1001, 90), p64, vec![], 0),
+            (loss, plane(1000, 90), p32, vec![(Field::GradX, 45_678)], 1),
+            (loss, plane(3000, 40), p32, every_row(3000, 40, 2222), 40),
+        ];
+        let mut ill = 0;
+        for (src, grid, p, wrong, fails) in cases {
+            let spec = FieldSpec::new(src, grid).unwrap().with_precision(p);
+            let lazy = lazy_and_eager_agree(&spec, CheckMode::Full, &wrong);
+            let gx = lazy.stats("grad_x").unwrap();
+            assert_eq!(gx.compared, grid.len() as u64, "{src}");
+            assert_eq!(gx.failures, fails, "{src} {p:?}");
+            if let Some(&(_, k)) = wrong.first() {
+                assert_eq!(gx.worst_k, k, "{src} {p:?}");
+            }
+            ill += gx.ill_conditioned;
+        }
+        assert!(ill > 0, "no ill-conditioned ∂f/∂x");
     }
 
     /// The lanes of `new_max_rel` give the point-by-point maximum, for known maxima from

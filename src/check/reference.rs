@@ -85,10 +85,25 @@ pub(crate) struct RefWork {
     /// one as a constant ([`super::quick_const`]) and the other as it computes it
     /// ([`super::quick_added`]), and writes either out only where it must.
     pub(crate) lazy: bool,
+    /// Runs a lean comparison cleared, of quantities the same in every row
+    /// ([`Reference::same_in_every_row`]), by quantity and first column: the checker's memory
+    /// of them, kept across runs, pieces and tiles.
+    pub(crate) memo: Vec<RowMemo>,
     /// Whether a stencil's terms that are a block plus a scalar are left undone by the plan
     /// and computed where the stencil reads them ([`stencil_terms`]); off only in a test
     /// that holds the two ways to the same bits.
     pub(crate) defer: bool,
+}
+
+/// A run of a quantity whose reference is the same in every row that a lean comparison
+/// cleared: the engine's values (bytes), and the failures and ill-conditioned points it
+/// counted.
+pub(crate) struct RowMemo {
+    pub(crate) key: usize,
+    pub(crate) first: usize,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) fails: u64,
+    pub(crate) ill: u64,
 }
 
 /// The buffers of one stencil term.
@@ -253,6 +268,7 @@ impl Reference {
             sum: [vec![0.0; BLOCK], vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: RefRun::new(),
             lazy: false,
+            memo: Vec::new(),
             defer: true,
         }
     }
@@ -524,6 +540,15 @@ impl Reference {
     /// ([`RefRun::pending`]).
     pub(crate) fn pending(&self, w: &RefWork, field: Field) -> Option<(f64, f64)> {
         w.out.pending[field.index()]
+    }
+
+    /// Whether `field`'s reference over the last run is read from the column cache, the same
+    /// at a column in every row (∂f/∂x of f = g(x) + h(y)); `Some` with the run's first
+    /// column where it is.
+    pub(crate) fn same_in_every_row(&self, w: &RefWork, field: Field) -> Option<usize> {
+        let first = w.out.first?;
+        let k = self.main_output(field)?;
+        (self.main_cache.is_some() && self.main.output_cached(k)).then_some(first)
     }
 
     /// f of the last run where the main plan left it undone, a block plus a scalar

@@ -550,6 +550,12 @@ impl Plan {
         Some((v, e))
     }
 
+    /// Whether output `k` is read from the column cache (it depends on x alone) on blocks
+    /// with one.
+    pub(crate) fn output_cached(&self, k: usize) -> bool {
+        matches!(self.loc(self.prog.outputs[k] as usize, true), Loc::Cached)
+    }
+
     /// Output `k` of the last [`Plan::eval`] and its bound where it is a scalar (a y-only or
     /// constant output, the same at every point of the block).
     pub(crate) fn scalar_output<T: Real>(
