@@ -2437,13 +2437,7 @@ mod tests {
     /// index).
     #[test]
     fn constant_derivatives_compared_as_constants_give_the_same_statistics() {
-        let plane = |y0: f64, y1: f64| {
-            Grid::plane(
-                Axis::x(-2.0, 2.0, 1500).unwrap(),
-                Axis::y(y0, y1, 61).unwrap(),
-            )
-            .unwrap()
-        };
+        let plane = rows_of_1500;
         let cases = [
             (
                 "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2",
@@ -2486,6 +2480,15 @@ mod tests {
             }
         }
         assert!(ill > 0, "no ill-conditioned constant derivative");
+    }
+
+    /// 61 rows over y in [y0, y1], of 1500 points over x in [−2, 2].
+    fn rows_of_1500(y0: f64, y1: f64) -> Grid {
+        Grid::plane(
+            Axis::x(-2.0, 2.0, 1500).unwrap(),
+            Axis::y(y0, y1, 61).unwrap(),
+        )
+        .unwrap()
     }
 
     /// Checks `spec`'s grid (its precision's engine, tiles of 20 000 points) with a lazy
@@ -2542,13 +2545,7 @@ mod tests {
     #[test]
     fn f_left_undone_gives_the_statistics_of_f_written_out() {
         use crate::grid::Scheme;
-        let plane = |y0: f64, y1: f64| {
-            Grid::plane(
-                Axis::x(-2.0, 2.0, 1500).unwrap(),
-                Axis::y(y0, y1, 61).unwrap(),
-            )
-            .unwrap()
-        };
+        let plane = rows_of_1500;
         let loss = "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2";
         let (full, sampled) = (CheckMode::Full, CheckMode::Sample { every: 7 });
         let (c, five, fwd) = (Scheme::Central, Scheme::FivePoint, Scheme::Forward);
