@@ -234,6 +234,14 @@ pub struct FieldStats {
 }
 
 impl FieldStats {
+    /// Adds a run of `n` points that a lean comparison cleared (or one known to compare as
+    /// such a run did), with its failures and ill-conditioned points: no maximum changes.
+    fn add_cleared(&mut self, n: usize, fails: u64, ill: u64) {
+        self.compared += n as u64;
+        self.failures += fails;
+        self.ill_conditioned += ill;
+    }
+
     fn merge(mut self, o: &FieldStats) -> FieldStats {
         if o.max_abs > self.max_abs {
             self.max_abs = o.max_abs;
@@ -860,9 +868,7 @@ impl Checker {
             if let Some(v) = quick_added(g, f, self.model.basic(1.0), lim, known)
                 && (v.ill == 0 || suspects.len() >= cap)
             {
-                s.compared += g.len() as u64;
-                s.failures += v.fails;
-                s.ill_conditioned += v.ill;
+                s.add_cleared(g.len(), v.fails, v.ill);
                 return true;
             }
         }
@@ -882,9 +888,7 @@ impl Checker {
             })
             && (m.ill == 0 || suspects.len() >= cap)
         {
-            s.compared += g.len() as u64;
-            s.failures += m.fails;
-            s.ill_conditioned += m.ill;
+            s.add_cleared(g.len(), m.fails, m.ill);
             return true;
         }
         if truth == Field::F {
