@@ -175,7 +175,7 @@ impl<T: Real> CpuEngine<T> {
     fn tiles(
         &mut self,
         tile_points: Option<usize>,
-        checker: &mut Option<&mut Checker>,
+        mut checker: Option<&mut Checker>,
         sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<(EngineTimes, f64)> {
         let total = self.grid().len();
@@ -404,9 +404,7 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
         tile_points: Option<usize>,
         sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<EngineTimes> {
-        let mut none = None;
-        self.tiles(tile_points, &mut none, sink)
-            .map(|(times, _)| times)
+        self.tiles(tile_points, None, sink).map(|(times, _)| times)
     }
 
     /// A full check runs fused: each run of points is checked on the thread that computed
@@ -421,7 +419,7 @@ impl<T: Real> Engine<T> for CpuEngine<T> {
         sink: &mut dyn FnMut(&TileView<'_, T>) -> Result<()>,
     ) -> Result<(EngineTimes, f64)> {
         match checker {
-            Some(c) if c.is_full() => self.tiles(tile_points, &mut Some(c), sink),
+            Some(c) if c.is_full() => self.tiles(tile_points, Some(c), sink),
             other => check_each_tile(self, tile_points, other, sink),
         }
     }
