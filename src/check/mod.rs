@@ -312,8 +312,10 @@ pub struct Checker {
     /// For a float32 check: the reference with bounds on its *own* float64 error (the CPU
     /// float64 model), which decides most ill-conditioned points without multi-precision.
     own_error: Option<Reference>,
-    /// Whether the pieces leave scalar derivatives unbroadcast and compare them as constants
-    /// ([`quick_const`]); off only in tests, to compare the two.
+    /// Whether the pieces' works are lazy ([`RefWork::lazy`]): scalar derivatives compared as
+    /// constants ([`quick_const`]), f that is a block plus a scalar compared as it is
+    /// computed ([`quick_added`]), and runs of quantities the same in every row remembered
+    /// ([`RowMemo`]); off only in tests, to compare the lazy check with the plain one.
     lazy: bool,
     /// `own_error`'s buffers, kept from tile to tile (a block's registers for every node of
     /// its plans: allocating them per tile cost a few percent of a sampled check). Only
@@ -891,9 +893,6 @@ impl Checker {
             s.add_cleared(g.len(), m.fails, m.ill);
             return true;
         }
-        if truth == Field::F {
-            r.materialize_f(w);
-        }
         r.materialize(w, truth);
         let (want, bound) = r.field(w, truth);
         // A finite difference's round-off scale is its stencil's; anything else's is the
@@ -1057,7 +1056,7 @@ fn remember<G: Real>(w: &mut RefWork, key: usize, first: usize, g: &[G], fails: 
 /// undefined everywhere is "not checked". `g` (the gather buffer, free between comparisons)
 /// holds a copy of f meanwhile.
 fn mask_undefined(r: &Reference, w: &mut RefWork, g: &mut [f64]) {
-    r.materialize_f(w);
+    r.materialize(w, Field::F);
     if all_finite(r.field(w, Field::F).0) {
         return;
     }
@@ -1289,9 +1288,6 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
         }
     };
     let whole = n / LANES * LANES;
-    let lanes = |v: &[f64], c: usize| -> [f64; LANES] {
-        v[c..c + LANES].try_into().expect("a whole chunk")
-    };
     // One step of a lane (a macro, not a closure: a closure holding the accumulators by
     // reference kept them in memory, and masked stores then stalled the loads).
     macro_rules! step {
@@ -1316,8 +1312,9 @@ fn compare_sums<T: Real>(g: &[T], want: &[f64], bound: &[f64], scale: &[f64], li
         }};
     }
     for (k, c) in (0..whole).step_by(LANES).enumerate() {
-        let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
-        let (wc, bc, sc) = (lanes(want, c), lanes(bound, c), lanes(scale, c));
+        let gc: [T; LANES] = lanes_at(g, c);
+        let [wc, bc, sc]: [[f64; LANES]; 3] =
+            [lanes_at(want, c), lanes_at(bound, c), lanes_at(scale, c)];
         for l in 0..LANES {
             step!(l, c + l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
         }
@@ -1448,6 +1445,12 @@ struct Lean {
 /// Lanes of a lean pass: one 512-bit register of f64 per accumulator.
 const LEAN_LANES: usize = 8;
 
+/// `v[c .. c + N]` as an array (one bounds check a chunk, none a lane).
+#[inline(always)]
+fn lanes_at<T: Copy, const N: usize>(v: &[T], c: usize) -> [T; N] {
+    v[c..c + N].try_into().expect("a whole chunk")
+}
+
 impl Lean {
     fn new() -> Lean {
         Lean {
@@ -1513,7 +1516,7 @@ fn quick_sums<T: Real>(
 
 /// The lean pass of [`compare_block`] for f where the reference left it undone, a block plus
 /// a scalar ([`reference::Reference::added_f`]): each point's value and bound computed as the
-/// pass reads them, bit for bit those [`reference::Reference::materialize_f`] would store, so
+/// pass reads them, bit for bit those [`reference::Reference::materialize`] would store, so
 /// the result is that of [`quick_sums`]. `None` also where a point may set a new largest relative
 /// error (found from stored values). Compiled for AVX-512 and AVX2 too.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
@@ -1554,10 +1557,11 @@ struct InMemory<'a>(&'a [f64], &'a [f64], &'a [f64]);
 impl RefLanes for InMemory<'_> {
     #[inline(always)]
     fn lanes(&mut self, c: usize) -> [[f64; LEAN_LANES]; 3] {
-        let lanes = |v: &[f64]| -> [f64; LEAN_LANES] {
-            v[c..c + LEAN_LANES].try_into().expect("a whole chunk")
-        };
-        [lanes(self.0), lanes(self.1), lanes(self.2)]
+        [
+            lanes_at(self.0, c),
+            lanes_at(self.1, c),
+            lanes_at(self.2, c),
+        ]
     }
     #[inline(always)]
     fn at(&mut self, i: usize) -> (f64, f64, f64) {
@@ -1572,10 +1576,8 @@ struct Added<'a>(AddScalar<'a>, f64);
 impl RefLanes for Added<'_> {
     #[inline(always)]
     fn lanes(&mut self, c: usize) -> [[f64; LEAN_LANES]; 3] {
-        let lanes = |v: &[f64]| -> [f64; LEAN_LANES] {
-            v[c..c + LEAN_LANES].try_into().expect("a whole chunk")
-        };
-        let (v, e) = (lanes(self.0.v), lanes(self.0.e));
+        let (v, e): ([f64; LEAN_LANES], [f64; LEAN_LANES]) =
+            (lanes_at(self.0.v, c), lanes_at(self.0.e, c));
         let (mut w, mut b) = ([0.0; LEAN_LANES], [0.0; LEAN_LANES]);
         for l in 0..LEAN_LANES {
             (w[l], b[l]) = self.0.of(v[l], e[l], self.1);
@@ -1648,7 +1650,7 @@ fn lean_pass<T: Real, R: RefLanes, const OWN_SCALE: bool, const FAILS: bool>(
     }
     let whole = n / LEAN_LANES * LEAN_LANES;
     for c in (0..whole).step_by(LEAN_LANES) {
-        let gc: [T; LEAN_LANES] = g[c..c + LEAN_LANES].try_into().expect("a whole chunk");
+        let gc: [T; LEAN_LANES] = lanes_at(g, c);
         let [wc, bc, sc] = r.lanes(c);
         for l in 0..LEAN_LANES {
             step!(l, gc[l].to_f64(), wc[l], bc[l], sc[l]);
@@ -1716,8 +1718,8 @@ fn new_max_rel<T: Real>(g: &[T], want: &[f64], rel: BeatTest) -> f64 {
     }
     let whole = n / LEAN_LANES * LEAN_LANES;
     for c in (0..whole).step_by(LEAN_LANES) {
-        let gc: [T; LEAN_LANES] = g[c..c + LEAN_LANES].try_into().expect("a whole chunk");
-        let wc: [f64; LEAN_LANES] = want[c..c + LEAN_LANES].try_into().expect("a whole chunk");
+        let gc: [T; LEAN_LANES] = lanes_at(g, c);
+        let wc: [f64; LEAN_LANES] = lanes_at(want, c);
         for l in 0..LEAN_LANES {
             step!(l, gc[l].to_f64(), wc[l]);
         }
@@ -1877,8 +1879,8 @@ fn report_sums<T: Real>(g: &[T], want: &[f64]) -> Sums {
         }};
     }
     for c in (0..whole).step_by(LANES) {
-        let gc: [T; LANES] = g[c..c + LANES].try_into().expect("a whole chunk");
-        let wc: [f64; LANES] = want[c..c + LANES].try_into().expect("a whole chunk");
+        let gc: [T; LANES] = lanes_at(g, c);
+        let wc: [f64; LANES] = lanes_at(want, c);
         for l in 0..LANES {
             step!(l, c + l, gc[l].to_f64(), wc[l]);
         }
@@ -2026,7 +2028,7 @@ fn chunk_extremes<T: Real>(v: &[T]) -> (f64, f64, bool) {
     let mut bad = [false; LANES];
     let whole = v.len() / LANES * LANES;
     for c in (0..whole).step_by(LANES) {
-        let chunk: [T; LANES] = v[c..c + LANES].try_into().expect("a whole chunk");
+        let chunk: [T; LANES] = lanes_at(v, c);
         for l in 0..LANES {
             let x = chunk[l];
             let f = x.is_finite();

@@ -41,7 +41,7 @@ pub(crate) struct RefRun {
     /// and `bounds` is filled only by [`Reference::materialize`].
     pending: [Option<(f64, f64)>; 5],
     /// f left undone by the main plan, a block plus a scalar ([`Reference::added_f`]): its
-    /// slot in `values` and `bounds` is filled only by [`Reference::materialize_f`].
+    /// slot in `values` and `bounds` is filled only by [`Reference::materialize`].
     f_added: bool,
     /// The stencils' scales: Σ|w·f_k| / |den| (what a finite difference's round-off is
     /// relative to), for fd_x and fd_y.
@@ -300,11 +300,7 @@ impl Reference {
         let y = self.grid.y.map_or(0.0, |ax| ax.coord(row, p));
         w.out.len = len;
         // The point itself: f and every derivative.
-        let inp = Input {
-            xs: &w.xs[..len],
-            y,
-            cache: with(first, self.main_cache.as_ref()),
-        };
+        let inp = self.main_input(&w.xs[..len], y, first);
         let defer_f = match w.lazy {
             true => self.deferred_f[inp.cache.is_some() as usize],
             false => None,
@@ -499,9 +495,18 @@ impl Reference {
         first: Option<usize>,
         scratch: &'w Scratch<f64>,
     ) -> Option<(&'w [f64], &'w [f64])> {
-        let cache = with(first, self.main_cache.as_ref());
         self.main
-            .output_in_place(k, &Input { xs, y, cache }, scratch)
+            .output_in_place(k, &self.main_input(xs, y, first), scratch)
+    }
+
+    /// The main plan's input for a run at `xs`, row coordinate `y`, first column `first` (a
+    /// contiguous run, which the column cache serves).
+    fn main_input<'w>(&'w self, xs: &'w [f64], y: f64, first: Option<usize>) -> Input<'w, f64> {
+        Input {
+            xs,
+            y,
+            cache: with(first, self.main_cache.as_ref()),
+        }
     }
 
     /// The column cache of a stencil term at offset multiple `o` (along x, or along y: the
@@ -555,47 +560,34 @@ impl Reference {
     /// ([`RefRun::f_added`]): its parts, for a comparison that computes it as it reads it.
     pub(crate) fn added_f<'w>(&'w self, w: &'w RefWork) -> Option<AddScalar<'w>> {
         w.out.f_added.then(|| {
-            let inp = Input {
-                xs: &w.xs[..w.out.len],
-                y: w.out.y,
-                cache: with(w.out.first, self.main_cache.as_ref()),
-            };
+            let inp = self.main_input(&w.xs[..w.out.len], w.out.y, w.out.first);
             self.main.add_scalar(0, &inp, &w.scratch)
         })
     }
 
-    /// Computes f into the run's buffers where the main plan left it undone
-    /// ([`Reference::added_f`]): the same bits the plan would have computed.
-    pub(crate) fn materialize_f(&self, w: &mut RefWork) {
-        if !w.out.f_added {
-            return;
-        }
-        let RefWork {
-            xs, scratch, out, ..
-        } = w;
-        let len = out.len;
-        let inp = Input {
-            xs: &xs[..len],
-            y: out.y,
-            cache: with(out.first, self.main_cache.as_ref()),
-        };
-        let f = self.main.add_scalar(0, &inp, scratch);
-        let basic = self.model.basic(1.0);
-        let i = Field::F.index();
-        let (v, e) = (&mut out.values[i][..len], &mut out.bounds[i][..len]);
-        for (k, (v, e)) in v.iter_mut().zip(e.iter_mut()).enumerate() {
-            (*v, *e) = f.at(k, basic);
-        }
-        out.owned[i] = true;
-        out.f_added = false;
-    }
-
-    /// Broadcasts `field` into the run's buffers where it is a pending scalar.
+    /// Writes `field` into the run's buffers where the last run left it undone: a pending
+    /// scalar broadcast, f computed from its parts ([`Reference::added_f`]), the same bits
+    /// the plan would have written.
     pub(crate) fn materialize(&self, w: &mut RefWork, field: Field) {
         let (i, len) = (field.index(), w.out.len);
         if let Some((v, e)) = w.out.pending[i].take() {
             w.out.values[i][..len].fill(v);
             w.out.bounds[i][..len].fill(e);
+        }
+        if field == Field::F && w.out.f_added {
+            let RefWork {
+                xs, scratch, out, ..
+            } = w;
+            let f =
+                self.main
+                    .add_scalar(0, &self.main_input(&xs[..len], out.y, out.first), scratch);
+            let basic = self.model.basic(1.0);
+            let (v, e) = (&mut out.values[i][..len], &mut out.bounds[i][..len]);
+            for (k, (v, e)) in v.iter_mut().zip(e.iter_mut()).enumerate() {
+                (*v, *e) = f.at(k, basic);
+            }
+            out.owned[i] = true;
+            out.f_added = false;
         }
     }
 
