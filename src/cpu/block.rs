@@ -706,7 +706,7 @@ fn is_exact(e: &[f64]) -> bool {
 const NEAR_SHIFT: f64 = 1.0 / 16.0;
 
 /// sin(δ) and cos(δ) − 1 for |δ| ≤ [`NEAR_SHIFT`], by their Taylor series (the first
-/// omitted terms, δ¹³/13! and δ¹⁴/14!, are below 2^-100).
+/// omitted terms, δ¹³/13! and δ¹⁴/14!, are below 2^-84).
 #[inline(always)]
 fn small_sincos(d: f64) -> (f64, f64) {
     let z = d * d;
@@ -723,29 +723,105 @@ fn small_sincos(d: f64) -> (f64, f64) {
     (s, cm1)
 }
 
+/// Lanes of the addition-formula loops ([`near_sincos`], [`near_exp`]): one 512-bit register.
+const NEAR_LANES: usize = 8;
+
+/// `f(d)` for a chunk of shifts `d`, where `f` (an inlined function, not a closure: a
+/// closure is not compiled for the caller's targets) is a pure function of `d`'s bits: the cached
+/// `(dc, fc)` for every lane when every shift has the cached one's bits (the same bits `f`
+/// would give), else `f` lane by lane, the chunk's last lane then cached. The shifts of a
+/// stencil point from its center are few: u = x ± h rounded to the engine's precision
+/// differs from x by h rounded to x's ulp, the same across a binade of x, so most chunks
+/// take the cached pair and skip the series.
+#[inline(always)]
+fn cached_shift<const K: usize>(
+    d: &[f64; NEAR_LANES],
+    cache: &mut (u64, [f64; K]),
+    f: impl Fn(f64) -> [f64; K],
+) -> [[f64; NEAR_LANES]; K] {
+    let same = d.iter().fold(true, |all, x| all & (x.to_bits() == cache.0));
+    let mut out = [[0.0; NEAR_LANES]; K];
+    if same {
+        for (o, &c) in out.iter_mut().zip(&cache.1) {
+            *o = [c; NEAR_LANES];
+        }
+    } else {
+        for (l, &dl) in d.iter().enumerate() {
+            for (o, v) in out.iter_mut().zip(f(dl)) {
+                o[l] = v;
+            }
+        }
+        *cache = (d[NEAR_LANES - 1].to_bits(), out.map(|o| o[NEAR_LANES - 1]));
+    }
+    out
+}
+
+/// [`small_sincos`] as an array, for [`cached_shift`].
+#[inline(always)]
+fn small_sincos_of(d: f64) -> [f64; 2] {
+    let (s, cm1) = small_sincos(d);
+    [s, cm1]
+}
+
+/// e^δ − 1 for |δ| ≤ [`NEAR_SHIFT`] by its series to δ¹⁰/10! (the first omitted term is below
+/// 2^-65 of it), as an array for [`cached_shift`].
+#[inline(always)]
+fn small_expm1_of(d: f64) -> [f64; 1] {
+    [d * (1.0
+        + d * (0.5
+            + d * (1.0 / 6.0
+                + d * (1.0 / 24.0
+                    + d * (1.0 / 120.0
+                        + d * (1.0 / 720.0
+                            + d * (1.0 / 5040.0
+                                + d * (1.0 / 40_320.0
+                                    + d * (1.0 / 362_880.0 + d / 3_628_800.0)))))))))]
+}
+
 /// f(u) for f = sin or cos from sin(u₀), cos(u₀) at δ = u − u₀:
 /// sin u = sin u₀ + (sin u₀·(cos δ − 1) + cos u₀·sin δ), cos u = cos u₀ + (cos u₀·(cos δ − 1) −
 /// sin u₀·sin δ), the correction small next to the first term. Lanes with a large shift, or
 /// where the correction is not small next to the result (near the zeros), go to refmath.
+/// sin δ and cos δ − 1 are a series in δ, computed once for a chunk whose shifts are all the
+/// last one's ([`cached_shift`]).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn near_sincos(f: Func, u0: &[f64], u: &[f64], sin0: &[f64], cos0: &[f64], out: &mut [f64]) {
     let n = out.len();
     let (u0, u, sin0, cos0) = (&u0[..n], &u[..n], &sin0[..n], &cos0[..n]);
     let is_sin = f == Func::Sin;
     let mut direct = false;
-    for i in 0..n {
-        let d = u[i] - u0[i];
-        let (sd, cm1) = small_sincos(d);
-        let (first, other) = if is_sin {
-            (sin0[i], cos0[i])
-        } else {
-            (cos0[i], -sin0[i])
-        };
+    let mut cache = (0f64.to_bits(), small_sincos_of(0.0));
+    // One point: its result, and whether it is within an ulp or so (the correction at most
+    // 1/16 of the result).
+    #[inline(always)]
+    fn point(is_sin: bool, s0: f64, c0: f64, d: f64, sd: f64, cm1: f64) -> (f64, bool) {
+        let (first, other) = if is_sin { (s0, c0) } else { (c0, -s0) };
         let corr = first * cm1 + other * sd;
         let r = first + corr;
+        (r, (d.abs() <= NEAR_SHIFT) & (16.0 * corr.abs() <= r.abs()))
+    }
+    let whole = n / NEAR_LANES * NEAR_LANES;
+    for c in (0..whole).step_by(NEAR_LANES) {
+        let lanes =
+            |v: &[f64]| -> [f64; NEAR_LANES] { v[c..c + NEAR_LANES].try_into().expect("a chunk") };
+        let (uc, u0c, s0, c0) = (lanes(u), lanes(u0), lanes(sin0), lanes(cos0));
+        let mut d = [0.0; NEAR_LANES];
+        for l in 0..NEAR_LANES {
+            d[l] = uc[l] - u0c[l];
+        }
+        let [sd, cm1] = cached_shift(&d, &mut cache, small_sincos_of);
+        let o: &mut [f64; NEAR_LANES] = (&mut out[c..c + NEAR_LANES]).try_into().expect("a chunk");
+        for l in 0..NEAR_LANES {
+            let (r, ok) = point(is_sin, s0[l], c0[l], d[l], sd[l], cm1[l]);
+            o[l] = r;
+            direct |= !ok;
+        }
+    }
+    for i in whole..n {
+        let d = u[i] - u0[i];
+        let [sd, cm1] = small_sincos_of(d);
+        let (r, ok) = point(is_sin, sin0[i], cos0[i], d, sd, cm1);
         out[i] = r;
-        // Within an ulp or so when the correction is at most 1/16 of the result.
-        let ok = d.abs() <= NEAR_SHIFT && 16.0 * corr.abs() <= r.abs();
         direct |= !ok;
     }
     if direct {
@@ -765,26 +841,42 @@ fn near_sincos(f: Func, u0: &[f64], u: &[f64], sin0: &[f64], cos0: &[f64], out: 
 }
 
 /// exp(u) from e₀ = exp(u₀): e₀ + e₀·(e^δ − 1), e^δ − 1 by its series for |δ| ≤
-/// [`NEAR_SHIFT`]; other lanes (and non-finite ones) directly.
+/// [`NEAR_SHIFT`] (once for a chunk whose shifts are all the last one's, [`cached_shift`]);
+/// other lanes (and non-finite ones) directly.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 fn near_exp(u0: &[f64], u: &[f64], e0: &[f64], out: &mut [f64]) {
     let n = out.len();
     let (u0, u, e0) = (&u0[..n], &u[..n], &e0[..n]);
     let mut direct = false;
-    for i in 0..n {
+    let mut cache = (0f64.to_bits(), small_expm1_of(0.0));
+    // One point: its result, and whether it is kept.
+    #[inline(always)]
+    fn point(e0: f64, d: f64, em1: f64) -> (f64, bool) {
+        let r = e0 + e0 * em1;
+        (r, (d.abs() <= NEAR_SHIFT) & r.is_finite() & (r != 0.0))
+    }
+    let whole = n / NEAR_LANES * NEAR_LANES;
+    for c in (0..whole).step_by(NEAR_LANES) {
+        let lanes =
+            |v: &[f64]| -> [f64; NEAR_LANES] { v[c..c + NEAR_LANES].try_into().expect("a chunk") };
+        let (uc, u0c, ec) = (lanes(u), lanes(u0), lanes(e0));
+        let mut d = [0.0; NEAR_LANES];
+        for l in 0..NEAR_LANES {
+            d[l] = uc[l] - u0c[l];
+        }
+        let [em1] = cached_shift(&d, &mut cache, small_expm1_of);
+        let o: &mut [f64; NEAR_LANES] = (&mut out[c..c + NEAR_LANES]).try_into().expect("a chunk");
+        for l in 0..NEAR_LANES {
+            let (r, ok) = point(ec[l], d[l], em1[l]);
+            o[l] = r;
+            direct |= !ok;
+        }
+    }
+    for i in whole..n {
         let d = u[i] - u0[i];
-        let em1 = d
-            * (1.0
-                + d * (0.5
-                    + d * (1.0 / 6.0
-                        + d * (1.0 / 24.0
-                            + d * (1.0 / 120.0
-                                + d * (1.0 / 720.0
-                                    + d * (1.0 / 5040.0
-                                        + d * (1.0 / 40_320.0
-                                            + d * (1.0 / 362_880.0 + d / 3_628_800.0)))))))));
-        out[i] = e0[i] + e0[i] * em1;
-        direct |= !(d.abs() <= NEAR_SHIFT && out[i].is_finite() && out[i] != 0.0);
+        let (r, ok) = point(e0[i], d, small_expm1_of(d)[0]);
+        out[i] = r;
+        direct |= !ok;
     }
     if direct {
         for i in 0..n {
@@ -1157,6 +1249,154 @@ mod tests {
         let mut b = vec![0.0; xs.len()];
         plan.write_output(0, &inp, &mut s, &mut v, bounds.then_some(&mut b));
         (v, b)
+    }
+
+    /// The addition formulas of [`near_sincos`] and [`near_exp`] lane by lane, their series
+    /// evaluated at every point (what the cached shifts must reproduce), with the same two
+    /// steps: the formula everywhere, then, where any lane failed its test, every lane whose
+    /// result fails it again computed directly.
+    fn near_lane_by_lane(f: Func, u0: &[f64], u: &[f64]) -> Vec<f64> {
+        use crate::math::refmath;
+        let first = |a: f64| match f {
+            Func::Exp => a.exp(),
+            Func::Sin => refmath::sin(a),
+            _ => refmath::cos(a),
+        };
+        let direct = |b: f64| match f {
+            Func::Exp => b.exp(),
+            Func::Sin => refmath::sin(b),
+            _ => refmath::cos(b),
+        };
+        let near: Vec<(f64, bool)> = u0
+            .iter()
+            .zip(u)
+            .map(|(&a, &b)| {
+                let d = b - a;
+                let (r, ok) = if f == Func::Exp {
+                    let e0 = a.exp();
+                    let r = e0 + e0 * small_expm1_of(d)[0];
+                    (r, r.is_finite() && r != 0.0)
+                } else {
+                    let (s0, c0) = (refmath::sin(a), refmath::cos(a));
+                    let (sd, cm1) = small_sincos(d);
+                    let (first, other) = if f == Func::Sin { (s0, c0) } else { (c0, -s0) };
+                    let corr = first * cm1 + other * sd;
+                    let r = first + corr;
+                    (r, 16.0 * corr.abs() <= r.abs())
+                };
+                (r, d.abs() <= NEAR_SHIFT && ok)
+            })
+            .collect();
+        let any_direct = near.iter().any(|&(_, ok)| !ok);
+        near.iter()
+            .zip(u0.iter().zip(u))
+            .map(|(&(r, _), (&a, &b))| {
+                let again = match f {
+                    Func::Exp => r.is_finite() && r != 0.0,
+                    _ => 16.0 * (r - first(a)).abs() <= r.abs(),
+                };
+                if any_direct && !((b - a).abs() <= NEAR_SHIFT && again) {
+                    direct(b)
+                } else {
+                    r
+                }
+            })
+            .collect()
+    }
+
+    /// Chunks whose shifts repeat the last one's take its series from a cache: the same bits
+    /// as the series at every point, for shifts that repeat (x ± h rounded to f32, across
+    /// binades and zero), shifts that change at every point, large shifts, runs that are not
+    /// whole chunks, and non-finite coordinates.
+    #[test]
+    fn cached_shifts_give_the_bits_of_the_series_at_every_point() {
+        use crate::math::refmath;
+        let mut next = crate::check::xorshift(11);
+        let mut unit = move || (next() >> 11) as f64 / (1u64 << 53) as f64;
+        let mut cases: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        for (n, lo, hi) in [
+            (1024, -4.0, 4.0),
+            (1021, -1e-3, 1e-3),
+            (13, 0.5, 0.6),
+            (5, 1.0, 2.0),
+        ] {
+            let u0: Vec<f64> = (0..n)
+                .map(|i| (lo + (hi - lo) * i as f64 / n as f64) as f32 as f64)
+                .collect();
+            for h in [1e-3f32, -1e-3, 1e-2, 0.5] {
+                let u = u0.iter().map(|&x| (x as f32 + h) as f64).collect();
+                cases.push((u0.clone(), u));
+            }
+            // Shifts that differ at every point, some beyond the series' range.
+            let u = u0.iter().map(|&x| x + 0.1 * (unit() - 0.5)).collect();
+            cases.push((u0.clone(), u));
+        }
+        let mut odd: Vec<f64> = (0..64).map(|i| i as f64 / 32.0).collect();
+        odd[9] = f64::NAN;
+        odd[20] = f64::INFINITY;
+        odd[40] = -0.0;
+        cases.push((odd.clone(), odd.iter().map(|&x| x + 1e-3).collect()));
+        let mut repeats = 0;
+        for (u0, u) in &cases {
+            let d: Vec<f64> = u.iter().zip(u0).map(|(b, a)| b - a).collect();
+            repeats += d
+                .windows(2)
+                .filter(|p| p[0].to_bits() == p[1].to_bits())
+                .count();
+            let n = u0.len();
+            let sin0: Vec<f64> = u0.iter().map(|&a| refmath::sin(a)).collect();
+            let cos0: Vec<f64> = u0.iter().map(|&a| refmath::cos(a)).collect();
+            let exp0: Vec<f64> = u0.iter().map(|&a| a.exp()).collect();
+            for f in [Func::Sin, Func::Cos, Func::Exp] {
+                let mut out = vec![0.0; n];
+                if f == Func::Exp {
+                    near_exp(u0, u, &exp0, &mut out);
+                } else {
+                    near_sincos(f, u0, u, &sin0, &cos0, &mut out);
+                }
+                let want = near_lane_by_lane(f, u0, u);
+                for i in 0..n {
+                    assert_eq!(
+                        out[i].to_bits(),
+                        want[i].to_bits(),
+                        "{f:?} at {i} of {n}: u0 {} u {}",
+                        u0[i],
+                        u[i]
+                    );
+                }
+            }
+        }
+        // Most shifts of x ± h repeat the one before: the cache is what these runs exercise.
+        assert!(repeats > 4000, "{repeats} shifts repeat the one before");
+
+        // The cache itself, chunk after chunk: every lane the bits of the series at its own
+        // shift, whether a chunk repeats the last one's shift, differs from it by an ulp in
+        // one lane, or changes within the chunk.
+        let (a, b) = (1e-3f64, 1e-3f64.next_up());
+        let chunks: [[f64; NEAR_LANES]; 6] = [
+            [a; NEAR_LANES],
+            [a, a, a, a, a, a, a, b],
+            [a; NEAR_LANES],
+            [b, b, b, b, b, b, b, a],
+            [b; NEAR_LANES],
+            [-0.0; NEAR_LANES],
+        ];
+        let (mut c2, mut c1) = (
+            (0f64.to_bits(), small_sincos_of(0.0)),
+            (0f64.to_bits(), small_expm1_of(0.0)),
+        );
+        for d in chunks.iter().chain(chunks.iter().rev()) {
+            let [sd, cm1] = cached_shift(d, &mut c2, small_sincos_of);
+            let [em1] = cached_shift(d, &mut c1, small_expm1_of);
+            for l in 0..NEAR_LANES {
+                let ([s, c], [e]) = (small_sincos_of(d[l]), small_expm1_of(d[l]));
+                assert_eq!(
+                    [sd[l], cm1[l], em1[l]].map(f64::to_bits),
+                    [s, c, e].map(f64::to_bits),
+                    "{d:?} lane {l}"
+                );
+            }
+        }
     }
 
     /// A scalar output (y-only or constant) is written as its broadcast, bounds too, and a
