@@ -2635,6 +2635,25 @@ mod tests {
         assert!(ill > 0, "no ill-conditioned ∂f/∂x");
     }
 
+    /// A run remembered for a quantity the same in every row is not carried to a row where
+    /// f is undefined (there its derivatives are not compared): the reference's exp(30y)
+    /// overflows on the top rows, where ∂f/∂x = 30·exp(30x) is what it is on every row.
+    #[test]
+    fn a_remembered_run_is_not_carried_to_a_row_where_f_is_undefined() {
+        let grid = Grid::plane(
+            Axis::x(-2.0, 2.0, 1000).unwrap(),
+            Axis::y(-30.0, 30.0, 61).unwrap(),
+        )
+        .unwrap();
+        let spec = FieldSpec::new("exp(30*x) - exp(30*y)", grid)
+            .unwrap()
+            .with_precision(Precision::F32);
+        let lazy = lazy_and_eager_agree(&spec, CheckMode::Full, &[]);
+        let gx = lazy.stats("grad_x").unwrap();
+        // 54 of 61 rows defined (y ≤ 23: e^709.8 is float64's largest).
+        assert_eq!(gx.compared, 54_000);
+    }
+
     /// The lanes of `new_max_rel` give the point-by-point maximum, for known maxima from
     /// none to above the run's, run lengths off the lane count included.
     #[test]

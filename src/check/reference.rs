@@ -549,11 +549,13 @@ impl Reference {
 
     /// Whether `field`'s reference over the last run is read from the column cache, the same
     /// at a column in every row (∂f/∂x of f = g(x) + h(y)); `Some` with the run's first
-    /// column where it is.
+    /// column where it is. Not where the run's copy of it was changed (masked where f is
+    /// undefined: [`Reference::own`]), which is then not the cache's.
     pub(crate) fn same_in_every_row(&self, w: &RefWork, field: Field) -> Option<usize> {
         let first = w.out.first?;
         let k = self.main_output(field)?;
-        (self.main_cache.is_some() && self.main.output_cached(k)).then_some(first)
+        let in_cache = self.main_cache.is_some() && self.main.output_cached(k);
+        (in_cache && !w.out.owned[field.index()]).then_some(first)
     }
 
     /// f of the last run where the main plan left it undone, a block plus a scalar
