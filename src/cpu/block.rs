@@ -377,8 +377,9 @@ impl Plan {
     /// the shift δ is small. Lanes where the shift is large or the formula would cancel are
     /// computed directly. Bounds are the same running bounds as [`Plan::eval`]'s.
     ///
-    /// The values are a few ulps of float64 from the direct ones: the float32 reference (whose
-    /// error is 2^-29 of any f32 tolerance) uses this; a float64 reference evaluates directly.
+    /// Each value is within a few ulps of float64 of the direct one, most of it the base's
+    /// own error, which the points beside one base share: the reference's stencils, whose
+    /// weights sum to zero, use this in either precision (`check::reference`'s `near`).
     pub(crate) fn eval_near(
         &self,
         inp: &Input<'_, f64>,
