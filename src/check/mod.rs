@@ -43,7 +43,10 @@ use crate::grid::{Field, Grid, Precision};
 use crate::spec::FieldSpec;
 use crate::tolerance::{ErrorModel, ILL_CONDITIONED_ULPS, SAFETY};
 
-use reference::{Cols, Local, RefWork, Reference, RowMemo, gather};
+use reference::{
+    AddedStencil, Bands, CHUNK, Cols, Local, MAX_CHUNKS, RefWork, Reference, RowMemo, Undone,
+    gather,
+};
 
 /// How much of a grid the check compares (`--check`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -874,6 +877,32 @@ impl Checker {
                 return true;
             }
         }
+        // A finite difference left undone by the reference, its stencil's terms each a block
+        // plus a scalar read from a column cache ([`Reference::bands`]): compared with
+        // tolerances bounded chunk by chunk ([`banded_stencil`]); a run that does not decide
+        // so is compared from the stencil written out.
+        let mut th = std::mem::take(&mut w.thresholds);
+        if judged
+            && let Some((bands, first)) = r.bands(w, field)
+            && let Some(st) = r.added_stencil(w, field)
+        {
+            let known = Known {
+                err: s.max_abs,
+                rel: s.max_rel,
+                ratio: s.worst_ratio,
+            };
+            let cleared = match st {
+                Undone::Two(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
+                Undone::Four(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
+            };
+            if cleared {
+                w.thresholds = th;
+                w.banded += 1;
+                s.add_cleared(g.len(), 0, 0);
+                return true;
+            }
+        }
+        w.thresholds = th;
         // A quantity whose reference is the same at a column in every row (read from the
         // column cache: ∂f/∂x of f = g(x) + h(y)), and whose engine values over this run are,
         // bit for bit, those of a run at the same columns that a lean comparison cleared:
@@ -899,8 +928,8 @@ impl Checker {
         // value's own.
         let len = g.len();
         let own_scale: Option<&[f64]> = match field {
-            Field::FdX => Some(&w.out.scale[0][..len]),
-            Field::FdY => Some(&w.out.scale[1][..len]),
+            Field::FdX if judged => Some(&w.out.scale[0][..len]),
+            Field::FdY if judged => Some(&w.out.scale[1][..len]),
             _ => None,
         };
         let scale = own_scale.unwrap_or(want);
@@ -1589,6 +1618,105 @@ impl RefLanes for Added<'_> {
         let (w, b) = self.0.at(i, self.1);
         (w, b, w)
     }
+}
+
+/// The comparison of a judged finite difference that the reference left undone, its
+/// stencil's terms each a block plus a scalar whose blocks are read from a column cache
+/// ([`Reference::bands`]): `true` where it proves that the run compares as a lean pass
+/// ([`quick_sums`]) that clears it with no failure and no ill-conditioned point would — the
+/// caller then counts its points and nothing else changes — and `false` where it cannot
+/// (the run is then compared from the stencil written out, the same answer either way).
+///
+/// Each point's quotient is computed as the reference computes it (the same bits), and so
+/// its error; its bound and scale, which the lean pass needs only through the point's
+/// tolerance and its looseness, are not: chunks of [`CHUNK`] columns take bounds on them
+/// instead ([`AddedStencil::chunk_bounds`], from extremes of the blocks computed once for
+/// the grid). A chunk decides where the largest bound is not loose against the smallest
+/// scale (so no point is ill-conditioned) and gives a threshold `θ` on the error: below
+/// the smallest tolerance times min(the known worst ratio, 1) less 2^-50 of it — every
+/// margin of the point's ratio is then negative, and it neither beats the worst ratio nor
+/// fails (both tests are monotone in the tolerance) — and at most the known largest error.
+/// The relative error against |q| is the lean pass's own test, point by point. The
+/// tolerance's per-point arithmetic (about two thirds of a stencil's and its lean pass's
+/// instructions) is so done once a chunk. Compiled for AVX-512 and AVX2 too.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn banded_stencil<T: Real, const N: usize>(
+    g: &[T],
+    st: AddedStencil<'_, N>,
+    bands: &[Bands],
+    first: usize,
+    lim: Limits,
+    known: Known,
+    th: &mut [f64],
+) -> bool {
+    let n = g.len();
+    let Some(rel) = BeatTest::new(known.rel) else {
+        return false;
+    };
+    if n == 0 || bands.len() != N {
+        return false;
+    }
+    // Thresholds, chunk by chunk.
+    let k = if known.ratio < 1.0 { known.ratio } else { 1.0 };
+    let j0 = first / CHUNK;
+    let m = (first + n - 1) / CHUNK - j0 + 1;
+    let mut qe_lo = [0.0; MAX_CHUNKS];
+    let mut qe_hi = [0.0; MAX_CHUNKS];
+    let mut qs_lo = [0.0; MAX_CHUNKS];
+    st.chunk_bounds(bands, j0, m, &mut qe_lo, &mut qe_hi, &mut qs_lo);
+    let mut theta = [0.0; MAX_CHUNKS];
+    let mut decided = true;
+    let (tiny, below_one) = (2f64.powi(-900), 1.0 - 2f64.powi(-49));
+    for j in 0..m {
+        let tol = SAFETY * qe_lo[j] + lim.floor;
+        let kt = k * tol;
+        // kt·(1 − 2^-49) rounded is at most kt·(1 − 2^-50); from 2^-900 up, err − kt is
+        // then negative and stays so when rounded. With no known ratio yet (k = 0, a strict
+        // test) only an exact value passes; otherwise below 2^-900 nothing is let through.
+        let tau = match (kt >= tiny, k == 0.0) {
+            (true, _) => kt * below_one,
+            (false, true) => 0.0,
+            (false, false) => -1.0,
+        };
+        theta[j] = if tau < known.err { tau } else { known.err };
+        decided &= qe_hi[j] <= lim.eps_ill * qs_lo[j];
+    }
+    if !decided {
+        return false;
+    }
+    // The points: each error against its chunk's threshold (a group of lanes that straddles
+    // two chunks takes the smaller), and the lean pass's relative-error margin.
+    // Each point's threshold into `th` (a full chunk with two stores), then every point in
+    // one plain loop whose only state is an or of flags (so that it vectorises): an error
+    // not within its threshold (or NaN), or a relative-error margin that beats.
+    let th = &mut th[..n];
+    for (j, &t) in theta[..m].iter().enumerate() {
+        let a = ((j0 + j) * CHUNK).max(first) - first;
+        let b = ((j0 + j + 1) * CHUNK).min(first + n) - first;
+        match th.get_mut(a..a + CHUNK) {
+            Some(c) if b - a == CHUNK => c.copy_from_slice(&[t; CHUNK]),
+            _ => th[a..b].fill(t),
+        }
+    }
+    let qs = st.quotients(n);
+    let v = qs.v.map(|v| &v[..n]);
+    let g = &g[..n];
+    let mut flags = 0u64;
+    for i in 0..n {
+        let mut vi = [0.0; N];
+        for k in 0..N {
+            vi[k] = v[k][i];
+        }
+        let q = qs.of(vi);
+        let err = (g[i].to_f64() - q).abs();
+        let wa = q.abs();
+        let beats = rel.beats(rel.margin(err, wa));
+        // (An error not within its threshold, NaN included.)
+        let bad = !(err <= th[i]) | ((wa > 0.0) & beats);
+        flags |= bad as u64;
+    }
+    flags == 0
 }
 
 /// What a lean pass that cleared its run found: its failures and ill-conditioned points,
@@ -2587,6 +2715,80 @@ mod tests {
             }
         }
         assert!(ill > 0, "no ill-conditioned f");
+    }
+
+    /// Finite differences whose stencils' terms are a block plus a scalar from a column
+    /// cache, compared with tolerances bounded chunk by chunk ([`banded_stencil`]), give the
+    /// statistics of the stencils written out and compared point by point: f32 and f64,
+    /// central and five-point, the scalar added or subtracted, f crossing zero on every row
+    /// (ill-conditioned points, whose runs go point by point), values overflowing to ∞,
+    /// tiles that start mid-row (runs that start mid-chunk), wrong values in fd_x and in
+    /// fd_y (found, with their index); and the banded comparison decides most runs.
+    #[test]
+    fn banded_stencils_give_the_statistics_of_stencils_written_out() {
+        use crate::grid::Scheme;
+        let plane = rows_of_1500;
+        let loss = "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2";
+        let (c, five) = (Scheme::Central, Scheme::FivePoint);
+        let (p32, p64) = (Precision::F32, Precision::F64);
+        // (function, y range, scheme, precision, a wrong value, most runs banded)
+        let cases = [
+            (loss, (-3.0, 3.0), c, p32, None, true),
+            (loss, (-3.0, 3.0), c, p64, None, true),
+            (
+                loss,
+                (-3.0, 3.0),
+                five,
+                p32,
+                Some((Field::FdX, 40_123)),
+                true,
+            ),
+            (loss, (-3.0, 3.0), c, p32, Some((Field::FdY, 77_777)), true),
+            (
+                loss,
+                (-3.0, 3.0),
+                five,
+                p64,
+                Some((Field::FdY, 12_345)),
+                true,
+            ),
+            ("y^2 - sin(3*x)", (1.2, 2.0), c, p32, None, true),
+            ("exp(y) - cos(2*x)", (0.3, 2.0), five, p64, None, true),
+            // f = x + (y³/3 − 0.49y) crosses zero near x = 0.32 on every row.
+            ("x + (y^3/3 - 0.49*y)", (0.69, 0.71), c, p32, None, false),
+            ("exp(30*x) - exp(30*y)", (-30.0, 30.0), c, p32, None, false),
+        ];
+        for (src, y, scheme, p, wrong, mostly) in cases {
+            let spec = FieldSpec::new(src, plane(y.0, y.1))
+                .unwrap()
+                .with_scheme(scheme)
+                .with_precision(p);
+            let wrong_v: Vec<_> = wrong.into_iter().collect();
+            let lazy = lazy_and_eager_agree(&spec, CheckMode::Full, &wrong_v);
+            let banded: u64 = lazy
+                .pool
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(w, _)| w.banded)
+                .sum();
+            let runs = 2 * 61 * 1500_u64.div_ceil(BLOCK_F64 as u64);
+            assert!(banded > 0, "{src}: no run banded");
+            if mostly {
+                assert!(banded * 2 > runs, "{src}: {banded} of {runs} runs banded");
+            }
+            if let Some((f, k)) = wrong {
+                let key = if f == Field::FdX {
+                    "fd_x_roundoff"
+                } else {
+                    "fd_y_roundoff"
+                };
+                // 1e-3 off: the worst point, and beyond its tolerance in float64.
+                let st = lazy.stats(key).unwrap();
+                assert_eq!(st.worst_k, k, "{src} {key}");
+                assert_eq!(st.failures, (p == p64) as u64, "{src} {key} {p:?}");
+            }
+        }
     }
 
     /// A quantity the same in every row (∂f/∂x of f = g(x) + h(y), read from the column

@@ -43,6 +43,10 @@ pub(crate) struct RefRun {
     /// f left undone by the main plan, a block plus a scalar ([`Reference::added_f`]): its
     /// slot in `values` and `bounds` is filled only by [`Reference::materialize`].
     f_added: bool,
+    /// fd_x and fd_y left undone where their stencils' terms are a block plus a scalar, in a
+    /// lazy work ([`Reference::added_stencil`]): their slots in `values`, `bounds` and
+    /// `scale` are filled only by [`Reference::materialize`].
+    stencil_added: [bool; 2],
     /// The stencils' scales: Σ|w·f_k| / |den| (what a finite difference's round-off is
     /// relative to), for fd_x and fd_y.
     pub(crate) scale: [Vec<f64>; 2],
@@ -61,6 +65,7 @@ impl RefRun {
             owned: [true; 5],
             pending: [None; 5],
             f_added: false,
+            stencil_added: [false; 2],
             scale: [z(), z()],
             y: 0.0,
             first: None,
@@ -71,9 +76,11 @@ impl RefRun {
 /// Per-thread buffers of the reference.
 pub(crate) struct RefWork {
     scratch: Scratch<f64>,
-    /// One per stencil term (the center's unused): f at the term's points, evaluated
-    /// directly or near the center ([`Plan::eval_near`]), and the shifted coordinates.
-    terms: Vec<TermWork>,
+    /// One per stencil term (the center's unused) and axis: f at the term's points,
+    /// evaluated directly or near the center ([`Plan::eval_near`]), and the shifted
+    /// coordinates. An axis's own, so that a stencil left undone keeps its terms while the
+    /// other axis's are evaluated.
+    terms: [Vec<TermWork>; 2],
     xs: Vec<f64>,
     /// A stencil's running sum, its bound and its scale, before the division (stencils
     /// without a fused form).
@@ -93,6 +100,11 @@ pub(crate) struct RefWork {
     /// and computed where the stencil reads them ([`stencil_terms`]); off only in a test
     /// that holds the two ways to the same bits.
     pub(crate) defer: bool,
+    /// Per-point thresholds of a banded comparison ([`super::banded_stencil`]), kept here
+    /// so that no run clears a buffer for them.
+    pub(crate) thresholds: Vec<f64>,
+    /// Runs of a finite difference that a banded comparison decided.
+    pub(crate) banded: u64,
 }
 
 /// A run of a quantity whose reference is the same in every row that a lean comparison
@@ -171,6 +183,10 @@ pub(crate) struct Reference {
     /// is a block plus a scalar and no stencil reads it (none has the center among its
     /// points), the comparison computes it ([`Reference::added_f`]).
     pub(super) deferred_f: [Option<usize>; 2],
+    /// Per axis, one per stencil term: the extremes of the term's block over each chunk of
+    /// columns ([`Bands`]), where the stencil is left undone with a column cache and its
+    /// blocks are read from it (else empty).
+    bands: [Vec<Bands>; 2],
 }
 
 /// What a truth evaluates: output k of the main program at (x, y), or a stencil of f over
@@ -232,6 +248,7 @@ impl Reference {
             main_cache: None,
             f_caches: Vec::new(),
             near: false,
+            bands: [Vec::new(), Vec::new()],
             deferred,
             deferred_f,
         }
@@ -258,26 +275,49 @@ impl Reference {
             self.f_caches
                 .push((o, self.f_only.column_cache(&shifted, m)));
         }
+        // The bands of the stencils left undone: along x each term's block at its own
+        // column offset, along y every term's the unshifted one's.
+        if self.deferred[1].is_some()
+            && let Some(block) = self.f_only.add_scalar_cached_block(0)
+        {
+            for (axis, along_x) in [(0, true), (1, false)] {
+                let bands = self
+                    .terms
+                    .iter()
+                    .map(|&(o, ..)| {
+                        let cache = self.f_cache(if along_x { o } else { 0 })?;
+                        let (v, e) = cache.node(block);
+                        (v.len() == e.len()).then(|| Bands::new(v, e))
+                    })
+                    .collect::<Option<Vec<_>>>();
+                self.bands[axis] = bands.unwrap_or_default();
+            }
+        }
     }
 
     /// Buffers for one thread.
     pub(crate) fn work(&self) -> RefWork {
         let nodes = self.main.nodes().max(self.f_only.nodes());
         let terms = if self.fd { self.terms.len() } else { 0 };
+        let terms_y = if self.grid.is_2d() { terms } else { 0 };
         RefWork {
             scratch: Scratch::new(nodes, true),
-            terms: (0..terms)
-                .map(|_| TermWork {
-                    scratch: Scratch::new(nodes, true),
-                    xk: vec![0.0; BLOCK],
-                })
-                .collect(),
+            terms: [terms, terms_y].map(|n| {
+                (0..n)
+                    .map(|_| TermWork {
+                        scratch: Scratch::new(nodes, true),
+                        xk: vec![0.0; BLOCK],
+                    })
+                    .collect()
+            }),
             xs: vec![0.0; BLOCK],
             sum: [vec![0.0; BLOCK], vec![0.0; BLOCK], vec![0.0; BLOCK]],
             out: RefRun::new(),
             lazy: false,
             memo: Vec::new(),
             defer: true,
+            thresholds: vec![0.0; BLOCK],
+            banded: 0,
         }
     }
 
@@ -330,6 +370,7 @@ impl Reference {
         w.out.owned = [true; 5];
         w.out.pending = [None; 5];
         w.out.f_added = defer_f.is_some();
+        w.out.stencil_added = [false; 2];
         for &(field, k) in outputs {
             let i = field.index();
             if field == Field::F && w.out.f_added {
@@ -379,7 +420,7 @@ impl Reference {
             };
             // f and its bound at each stencil point, as the engine rounded its coordinate:
             // first evaluated, each term into its own buffers ...
-            for (tw, &(o, off, _)) in w.terms.iter_mut().zip(&self.terms) {
+            for (tw, &(o, off, _)) in w.terms[axis].iter_mut().zip(&self.terms) {
                 if o == 0 {
                     continue;
                 }
@@ -398,35 +439,11 @@ impl Reference {
                 }
             }
             if defer.is_some() {
-                let mut added = self
-                    .terms
-                    .iter()
-                    .zip(w.terms.iter())
-                    .map(|(&(o, off, _), tw)| {
-                        let inp =
-                            self.term_input(along_x, (o, off), first, y, &w.xs[..len], &tw.xk);
-                        self.f_only.add_scalar(0, &inp, &tw.scratch)
-                    });
-                let mut next = || Added(added.next().expect("a term"), basic);
-                let out = [
-                    &mut w.out.values[field.index()][..len],
-                    &mut w.out.bounds[field.index()][..len],
-                    &mut w.out.scale[axis][..len],
-                ];
-                let (den, div) = (self.den, m.div(1.0));
-                match self.terms[..] {
-                    [(_, _, a), (_, _, b)] => {
-                        stencil_terms([next(), next()], [a, b], den, basic, div, out)
-                    }
-                    [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => stencil_terms(
-                        [next(), next(), next(), next()],
-                        [a, b, c, d],
-                        den,
-                        basic,
-                        div,
-                        out,
-                    ),
-                    _ => unreachable!("two or four terms"),
+                // Left undone in a lazy work (the checker's comparison computes it as it reads
+                // it, [`Reference::added_stencil`]), else written out now.
+                w.out.stencil_added[axis] = true;
+                if !w.lazy {
+                    self.materialize(w, field);
                 }
                 continue;
             }
@@ -443,7 +460,7 @@ impl Reference {
             // At most four terms (the five-point stencil's), on the stack.
             let mut fk: [(&[f64], &[f64], f64); 4] = [(&[], &[], 0.0); 4];
             for ((tw, &(o, off, weight)), slot) in
-                w.terms.iter_mut().zip(&self.terms).zip(fk.iter_mut())
+                w.terms[axis].iter_mut().zip(&self.terms).zip(fk.iter_mut())
             {
                 let (v, e) = if o == 0 {
                     center
@@ -481,7 +498,9 @@ impl Reference {
     pub(crate) fn field<'w>(&'w self, w: &'w RefWork, field: Field) -> (&'w [f64], &'w [f64]) {
         let (i, len) = (field.index(), w.out.len);
         assert!(
-            w.out.pending[i].is_none() && !(field == Field::F && w.out.f_added),
+            w.out.pending[i].is_none()
+                && !(field == Field::F && w.out.f_added)
+                && !stencil_axis(field).is_some_and(|a| w.out.stencil_added[a]),
             "an output left undone is read before it is written"
         );
         if !w.out.owned[i]
@@ -599,6 +618,103 @@ impl Reference {
             out.owned[i] = true;
             out.f_added = false;
         }
+        if let Some(axis) = stencil_axis(field)
+            && w.out.stencil_added[axis]
+        {
+            let basic = self.model.basic(1.0);
+            let (den, div) = (self.den, self.model.div(1.0));
+            let out = &mut w.out;
+            let out3 = [
+                &mut out.values[i][..len],
+                &mut out.bounds[i][..len],
+                &mut out.scale[axis][..len],
+            ];
+            let terms = &w.terms[axis];
+            let xs = &w.xs[..len];
+            match self.terms[..] {
+                [(_, _, a), (_, _, b)] => {
+                    let t = self.added_terms(axis, terms, xs, out.y, out.first);
+                    stencil_terms(t.map(|t| Added(t, basic)), [a, b], den, basic, div, out3)
+                }
+                [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => {
+                    let t = self.added_terms(axis, terms, xs, out.y, out.first);
+                    let w4 = [a, b, c, d];
+                    stencil_terms(t.map(|t| Added(t, basic)), w4, den, basic, div, out3)
+                }
+                _ => unreachable!("two or four terms"),
+            }
+            out.stencil_added[axis] = false;
+        }
+    }
+
+    /// The terms of the stencil along `axis` over the last run (at `xs`, row coordinate `y`,
+    /// first column `first`), each a block plus a scalar that its plan left undone.
+    fn added_terms<'a, const N: usize>(
+        &'a self,
+        axis: usize,
+        terms: &'a [TermWork],
+        xs: &'a [f64],
+        y: f64,
+        first: Option<usize>,
+    ) -> [AddScalar<'a>; N] {
+        let mut k = 0;
+        [(); N].map(|_| {
+            let ((o, off, _), tw) = (self.terms[k], &terms[k]);
+            k += 1;
+            let inp = self.term_input(axis == 0, (o, off), first, y, xs, &tw.xk);
+            self.f_only.add_scalar(0, &inp, &tw.scratch)
+        })
+    }
+
+    /// fd_x or fd_y of the last run where it was left undone ([`RefRun::stencil_added`]): its
+    /// stencil's terms and constants, for a comparison that computes it as it reads it (the
+    /// bits [`Reference::materialize`] would write).
+    pub(crate) fn added_stencil<'w>(&'w self, w: &'w RefWork, field: Field) -> Option<Undone<'w>> {
+        let axis = stencil_axis(field)?;
+        if !w.out.stencil_added[axis] {
+            return None;
+        }
+        let (len, basic) = (w.out.len, self.model.basic(1.0));
+        let (terms, xs) = (&w.terms[axis], &w.xs[..len]);
+        let (y, first) = (w.out.y, w.out.first);
+        let dabs = self.den.abs();
+        let divide = Divide {
+            den: self.den,
+            r: 1.0 / self.den,
+            below: reciprocal_below(dabs),
+            div: self.model.div(1.0),
+        };
+        let head = |t: AddScalar<'w>| Added(t, basic).head(len);
+        Some(match self.terms[..] {
+            [(_, _, a), (_, _, b)] => Undone::Two(AddedStencil {
+                terms: Terms::new(
+                    self.added_terms(axis, terms, xs, y, first).map(head),
+                    [a, b],
+                    basic,
+                ),
+                divide,
+            }),
+            [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => Undone::Four(AddedStencil {
+                terms: Terms::new(
+                    self.added_terms(axis, terms, xs, y, first).map(head),
+                    [a, b, c, d],
+                    basic,
+                ),
+                divide,
+            }),
+            _ => unreachable!("two or four terms"),
+        })
+    }
+
+    /// The bands of fd_x's or fd_y's stencil terms ([`Bands`], one per term) and the first
+    /// column of the last run, where the run left the stencil undone ([`Reference::added_stencil`])
+    /// and its blocks are read from a column cache.
+    pub(crate) fn bands<'w>(&'w self, w: &RefWork, field: Field) -> Option<(&'w [Bands], usize)> {
+        let axis = stencil_axis(field)?;
+        let first = w.out.first?;
+        let bands = &self.bands[axis];
+        (w.out.stencil_added[axis] && bands.len() == self.terms.len())
+            .then_some((&bands[..], first))
     }
 
     /// Copies `field` from where [`Reference::field`] reads it into `w.out`'s own buffers,
@@ -722,6 +838,260 @@ fn shifted(xs: &[f64], off: f64, p: Precision, out: &mut [f64]) {
     }
 }
 
+/// The axis of a finite difference (0 for fd_x, 1 for fd_y).
+fn stencil_axis(field: Field) -> Option<usize> {
+    match field {
+        Field::FdX => Some(0),
+        Field::FdY => Some(1),
+        _ => None,
+    }
+}
+
+/// A stencil left undone ([`Reference::added_stencil`]), by its number of points.
+pub(crate) enum Undone<'a> {
+    Two(AddedStencil<'a, 2>),
+    Four(AddedStencil<'a, 4>),
+}
+
+/// A stencil whose terms are each a block plus a scalar, left undone: its terms, weights
+/// and division, from which a comparison computes each point's quotient as
+/// [`stencil_terms`] would ([`Quotients`]; the same bits where the division is safe) and
+/// bounds on its bound and scale chunk by chunk ([`AddedStencil::chunk_bounds`]); what
+/// that does not decide is compared from the stencil written out
+/// ([`Reference::materialize`]).
+#[derive(Clone, Copy)]
+pub(crate) struct AddedStencil<'a, const N: usize> {
+    terms: Terms<Added<'a>, N>,
+    divide: Divide,
+}
+
+impl<'a, const N: usize> AddedStencil<'a, N> {
+    /// The parts of its quotients ([`Quotients`]), over the first `n` points.
+    pub(crate) fn quotients(self, n: usize) -> Quotients<'a, N> {
+        let Terms { f, w, .. } = self.terms;
+        let mut q = Quotients {
+            v: [&[][..]; N],
+            sign: [0.0; N],
+            t: [0.0; N],
+            w,
+            den: self.divide.den,
+            r: self.divide.r,
+        };
+        for (k, fk) in f.iter().enumerate() {
+            q.v[k] = &fk.0.v[..n];
+            q.sign[k] = fk.0.sign;
+            q.t[k] = fk.0.t;
+        }
+        q
+    }
+
+    /// Bounds, for every point of each chunk `j0 .. j0 + m` of the run, on what the stencil
+    /// written out ([`stencil_terms`]) holds there, from the chunk's extremes of each term's block
+    /// (`bands`, one per term): into `qe_lo[j]` and `qe_hi[j]` a lower and an upper bound of
+    /// the bound `qe`, into `qs_lo[j]` a lower bound of the scale `qs`. `qe_hi[j]` is ∞
+    /// where the chunk is not bounded so: a value or bound not finite, or a sum outside the
+    /// range in which every quotient is correctly rounded ([`division_is_safe`]).
+    ///
+    /// Each bound is the point's own arithmetic, operation for operation, on extremes of its
+    /// operands: every operation is monotone in the magnitudes it takes (rounding is
+    /// monotone), so the result lies between the results at the extremes. |F| = |±v + t|
+    /// ranges over |·| of the rounded ends (0 where they straddle zero); the magnitude of a
+    /// sum is at most the rounded sum of its terms' largest magnitudes, and at least 0 (its
+    /// terms in `qe`'s lower bound are dropped); the quotient's at most the largest sum's,
+    /// divided. A chunk whose every term is at least 2^-900 in magnitude has sums that are 0
+    /// or at least 2^-952 (multiples of the smallest term's ulp), so that, with the largest
+    /// sum at most 2^900, every quotient is in [`markstein`]'s safe range.
+    #[inline(always)]
+    pub(crate) fn chunk_bounds(
+        self,
+        bands: &[Bands],
+        j0: usize,
+        m: usize,
+        qe_lo: &mut [f64],
+        qe_hi: &mut [f64],
+        qs_lo: &mut [f64],
+    ) {
+        let Terms { f, wabs, basic, .. } = self.terms;
+        let Divide {
+            den, below, div, ..
+        } = self.divide;
+        let dabs = den.abs();
+        let den_safe = (2f64.powi(-60)..=2f64.powi(60)).contains(&dabs);
+        let (tiny, huge) = (2f64.powi(-900), 2f64.powi(900));
+        let (qe_lo, qe_hi, qs_lo) = (&mut qe_lo[..m], &mut qe_hi[..m], &mut qs_lo[..m]);
+        // Each term's extremes over the chunks, as slices of exactly `m` (no bounds checks in
+        // the loop, which then vectorises across chunks).
+        let mut ext = [[&[][..]; 4]; N];
+        for k in 0..N {
+            let b = &bands[k];
+            let r = j0..j0 + m;
+            ext[k] = [
+                &b.lo[r.clone()],
+                &b.hi[r.clone()],
+                &b.elo[r.clone()],
+                &b.ehi[r],
+            ];
+        }
+        for j in 0..m {
+            let (mut acc_hi, mut acce_lo, mut acce_hi, mut scale_lo) = (0.0, 0.0, 0.0, 0.0);
+            let mut smallest = f64::INFINITY;
+            for k in 0..N {
+                let t = f[k].0;
+                let [lo, hi, elo, ehi] = ext[k];
+                let (lo, hi) = if t.sign > 0.0 {
+                    (lo[j], hi[j])
+                } else {
+                    (-hi[j], -lo[j])
+                };
+                let (f_lo, f_hi) = (lo + t.t, hi + t.t);
+                let a_lo = if f_lo > 0.0 {
+                    f_lo
+                } else if f_hi < 0.0 {
+                    -f_hi
+                } else {
+                    0.0
+                };
+                let a_hi = if f_lo.abs() > f_hi.abs() {
+                    f_lo.abs()
+                } else {
+                    f_hi.abs()
+                };
+                // [`AddScalar::of`]'s bound, at the extremes.
+                let e_lo = elo[j] + t.te + basic * a_lo;
+                let e_hi = ehi[j] + t.te + basic * a_hi;
+                // [`Terms::sums`], at the extremes (|w·F| is |w|·|F| rounded).
+                let (p_lo, p_hi) = (wabs[k] * a_lo, wabs[k] * a_hi);
+                smallest = if p_lo < smallest { p_lo } else { smallest };
+                if k == 0 {
+                    acc_hi = p_hi;
+                    acce_lo = wabs[0] * e_lo;
+                    acce_hi = wabs[0] * e_hi;
+                    scale_lo = p_lo;
+                } else {
+                    acc_hi += p_hi;
+                    // (basic·|acc| at its least, 0, added.)
+                    acce_lo += wabs[k] * e_lo;
+                    acce_hi += wabs[k] * e_hi + basic * acc_hi;
+                    scale_lo += p_lo;
+                }
+            }
+            // [`Divide::point`], at the extremes.
+            let q_hi = acc_hi / dabs;
+            let lo_e = acce_lo * below;
+            let hi_e = acce_hi * below + div * q_hi;
+            let safe = den_safe & (acc_hi <= huge) & (smallest >= tiny) & (hi_e <= f64::MAX);
+            qe_lo[j] = lo_e;
+            qe_hi[j] = if safe { hi_e } else { f64::INFINITY };
+            qs_lo[j] = scale_lo * below;
+        }
+    }
+}
+
+/// What a stencil left undone computes its quotients from: each term's block `v` (as
+/// many points as the run), sign and scalar (the term `sign·v + t`, [`AddScalar::of`]),
+/// its weight, and the divisor with its reciprocal ([`markstein`]). Plain arrays, so that
+/// the loops over a run's points vectorise.
+#[derive(Clone, Copy)]
+pub(crate) struct Quotients<'a, const N: usize> {
+    pub(super) v: [&'a [f64]; N],
+    sign: [f64; N],
+    t: [f64; N],
+    w: [f64; N],
+    den: f64,
+    r: f64,
+}
+
+impl<const N: usize> Quotients<'_, N> {
+    /// Point `i`'s quotient from its terms' block values `v` (at `i`), the bits
+    /// [`stencil_terms`] writes where the division is safe: the terms summed in the
+    /// scheme's order ([`Terms::sums`]), then divided ([`Divide::point`]).
+    #[inline(always)]
+    pub(crate) fn of(&self, v: [f64; N]) -> f64 {
+        let mut acc = 0.0;
+        for (k, &vk) in v.iter().enumerate() {
+            let term = self.w[k] * (self.sign[k] * vk + self.t[k]);
+            acc = if k == 0 { term } else { acc + term };
+        }
+        markstein(acc, self.den, self.r)
+    }
+}
+
+/// Columns per chunk of [`Bands`].
+pub(crate) const CHUNK: usize = 32;
+
+/// The most chunks a run of at most [`BLOCK`] points meets.
+pub(crate) const MAX_CHUNKS: usize = BLOCK / CHUNK + 1;
+
+/// A column-cache block's smallest and largest value and bound over each chunk of [`CHUNK`]
+/// columns, counted from the grid's first: computed once for the grid, they bound what a
+/// stencil of any row computes at any point of a chunk ([`AddedStencil::chunk_bounds`]). A
+/// chunk with a value or bound that is not finite has NaN for all four (no chunk bound
+/// holds there).
+pub(crate) struct Bands {
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    elo: Vec<f64>,
+    ehi: Vec<f64>,
+}
+
+impl Bands {
+    /// The bands of the block with values `v` and bounds `e` at every column.
+    pub(crate) fn new(v: &[f64], e: &[f64]) -> Bands {
+        let n = v.len().div_ceil(CHUNK);
+        let mut b = Bands {
+            lo: Vec::with_capacity(n),
+            hi: Vec::with_capacity(n),
+            elo: Vec::with_capacity(n),
+            ehi: Vec::with_capacity(n),
+        };
+        for (vc, ec) in v.chunks(CHUNK).zip(e.chunks(CHUNK)) {
+            let finite = vc.iter().chain(ec).all(|x| x.is_finite());
+            let fold = |xs: &[f64], pick: fn(f64, f64) -> f64| match finite {
+                true => xs.iter().copied().reduce(pick).unwrap_or(f64::NAN),
+                false => f64::NAN,
+            };
+            b.lo.push(fold(vc, f64::min));
+            b.hi.push(fold(vc, f64::max));
+            b.elo.push(fold(ec, f64::min));
+            b.ehi.push(fold(ec, f64::max));
+        }
+        b
+    }
+}
+
+/// Keeps the extremes of a stencil's sums for [`division_is_safe`]: `bits << 1` (sign
+/// dropped), less one into `lo`, into `hi`.
+#[inline(always)]
+fn track_sum(acc: f64, lo: &mut u64, hi: &mut u64) {
+    let b = acc.to_bits() << 1;
+    *lo = (*lo).min(b.wrapping_sub(1));
+    *hi = (*hi).max(b);
+}
+
+/// A stencil's division by `den`: `r` = 1/den, `below` = 1/|den| rounded down, `div` the
+/// model's rounding of a division.
+#[derive(Clone, Copy)]
+struct Divide {
+    den: f64,
+    r: f64,
+    below: f64,
+    div: f64,
+}
+
+impl Divide {
+    /// The quotient, its bound and its scale from a point's sums, where the division is safe
+    /// ([`divide_sums`]).
+    #[inline(always)]
+    fn point(self, acc: f64, acce: f64, scale: f64) -> [f64; 3] {
+        let v = markstein(acc, self.den, self.r);
+        [
+            v,
+            acce * self.below + self.div * v.abs(),
+            scale * self.below,
+        ]
+    }
+}
+
 /// A stencil's value, bound and scale over a run: `q = Σ w·f_k / den` in the scheme's order,
 /// its bound (each term's bound, each addition's rounding in the checked precision, then the
 /// division's) and `Σ|w·f_k| / |den|`, into `out`. Two- and four-point stencils (every scheme)
@@ -775,13 +1145,7 @@ fn stencil_terms<S: TermAt, const N: usize>(
     out: [&mut [f64]; 3],
 ) {
     let n = out[0].len();
-    let sums = Terms {
-        f: f.map(|t| t.head(n)),
-        w,
-        wabs: w.map(f64::abs),
-        basic,
-    };
-    divide_sums(n, sums, den, div, out);
+    divide_sums(n, Terms::new(f.map(|t| t.head(n)), w, basic), den, div, out);
 }
 
 /// A point's stencil sums `(acc, acce, scale)`, for [`divide_sums`]. A trait with an
@@ -846,21 +1210,43 @@ struct Terms<S: TermAt, const N: usize> {
     basic: f64,
 }
 
-impl<S: TermAt, const N: usize> PointSums for Terms<S, N> {
+impl<S: TermAt, const N: usize> Terms<S, N> {
+    /// The terms `f` with weights `w`, and the model's rounding of an addition.
+    fn new(f: [S; N], w: [f64; N], basic: f64) -> Self {
+        Terms {
+            f,
+            w,
+            wabs: w.map(f64::abs),
+            basic,
+        }
+    }
+
+    /// The sums of a point whose terms' values and bounds are `fe`.
     #[inline(always)]
-    fn at(self, i: usize) -> (f64, f64, f64) {
-        let Terms { f, w, wabs, basic } = self;
-        let (f0, e0) = f[0].at(i);
+    fn sums(self, fe: [(f64, f64); N]) -> (f64, f64, f64) {
+        let Terms { w, wabs, basic, .. } = self;
+        let (f0, e0) = fe[0];
         let mut acc = w[0] * f0;
         let mut acce = wabs[0] * e0;
         let mut scale = (w[0] * f0).abs();
         for k in 1..N {
-            let (fk, ek) = f[k].at(i);
+            let (fk, ek) = fe[k];
             acc += w[k] * fk;
             acce += wabs[k] * ek + basic * acc.abs();
             scale += (w[k] * fk).abs();
         }
         (acc, acce, scale)
+    }
+}
+
+impl<S: TermAt, const N: usize> PointSums for Terms<S, N> {
+    #[inline(always)]
+    fn at(self, i: usize) -> (f64, f64, f64) {
+        let mut fe = [(0.0, 0.0); N];
+        for (k, t) in self.f.iter().enumerate() {
+            fe[k] = t.at(i);
+        }
+        self.sums(fe)
     }
 }
 
@@ -888,17 +1274,17 @@ fn divide_sums(n: usize, sums: impl PointSums, den: f64, div: f64, out: [&mut [f
     let [q, qe, qs] = out;
     let (q, qe, qs) = (&mut q[..n], &mut qe[..n], &mut qs[..n]);
     let dabs = den.abs();
-    let (r, below) = (1.0 / den, reciprocal_below(dabs));
+    let d = Divide {
+        den,
+        r: 1.0 / den,
+        below: reciprocal_below(dabs),
+        div,
+    };
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for i in 0..n {
         let (acc, acce, scale) = sums.at(i);
-        let b = acc.to_bits() << 1;
-        lo = lo.min(b.wrapping_sub(1));
-        hi = hi.max(b);
-        let v = markstein(acc, den, r);
-        q[i] = v;
-        qe[i] = acce * below + div * v.abs();
-        qs[i] = scale * below;
+        track_sum(acc, &mut lo, &mut hi);
+        [q[i], qe[i], qs[i]] = d.point(acc, acce, scale);
     }
     if !division_is_safe(dabs, lo, hi) {
         // (Outside the safe range of divisors, 1/|den| may itself be out of range: every
@@ -1317,6 +1703,94 @@ mod tests {
         }
         // The two ways differ (else the test would show nothing).
         assert!(beside > 1000, "{beside}");
+    }
+
+    /// [`AddedStencil::chunk_bounds`] brackets, at every point of every chunk it bounds,
+    /// the bound and scale the stencil written out holds there, and [`Quotients::of`] gives
+    /// its quotient bit for bit: f32 and f64, central and five-point, the scalar added or
+    /// subtracted, f crossing zero, values overflowing to ∞, runs that start mid-chunk.
+    #[test]
+    fn chunk_bounds_hold_the_bounds_and_scales_of_the_stencil_written_out() {
+        use crate::grid::{Axis, Scheme};
+        let plane = |y: (f64, f64)| {
+            Grid::plane(
+                Axis::x(-2.0, 2.0, 1100).unwrap(),
+                Axis::y(y.0, y.1, 9).unwrap(),
+            )
+            .unwrap()
+        };
+        let loss = "0.3*sin(3*x) + 0.5*x^2 + 0.5*y^2";
+        let (c, five) = (Scheme::Central, Scheme::FivePoint);
+        let (p32, p64) = (Precision::F32, Precision::F64);
+        let cases = [
+            (loss, (-3.0, 3.0), c, p32),
+            (loss, (-3.0, 3.0), five, p64),
+            ("y^2 - sin(3*x)", (-2.0, 2.0), c, p64),
+            ("exp(y) - cos(2*x)", (-2.0, 2.0), five, p32),
+            ("x + (y^3/3 - 0.49*y)", (0.69, 0.71), c, p32),
+            ("exp(30*x) - exp(30*y)", (-30.0, 30.0), c, p64),
+        ];
+        let (mut decided, mut undecided) = (0, 0);
+        for (src, y, scheme, p) in cases {
+            let grid = plane(y);
+            let spec = FieldSpec::new(src, grid)
+                .unwrap()
+                .with_scheme(scheme)
+                .with_precision(p);
+            let r = Reference::new(&spec, ErrorModel::cpu(p), true);
+            let mut w = r.work();
+            w.lazy = true;
+            for row in 0..9 {
+                // Runs from columns 0, 13 and 1037 (mid-chunk).
+                for (first, len) in [(0, 1024), (13, 1000), (1037, 63)] {
+                    r.eval_run(row, &Cols::Range { first, len }, &mut w);
+                    for (fd, axis) in [(Field::FdX, 0), (Field::FdY, 1)] {
+                        let (bands, at) = r.bands(&w, fd).expect("banded");
+                        assert_eq!(at, first);
+                        let (j0, m) =
+                            (first / CHUNK, (first + len - 1) / CHUNK - first / CHUNK + 1);
+                        let mut b = [[0.0; MAX_CHUNKS]; 3];
+                        let [lo, hi, qs_lo] = &mut b;
+                        let mut q = vec![0.0; len];
+                        match r.added_stencil(&w, fd).unwrap() {
+                            Undone::Two(st) => {
+                                st.chunk_bounds(bands, j0, m, lo, hi, qs_lo);
+                                let qs = st.quotients(len);
+                                for (i, q) in q.iter_mut().enumerate() {
+                                    *q = qs.of(qs.v.map(|v| v[i]));
+                                }
+                            }
+                            Undone::Four(st) => {
+                                st.chunk_bounds(bands, j0, m, lo, hi, qs_lo);
+                                let qs = st.quotients(len);
+                                for (i, q) in q.iter_mut().enumerate() {
+                                    *q = qs.of(qs.v.map(|v| v[i]));
+                                }
+                            }
+                        }
+                        r.materialize(&mut w, fd);
+                        let (v, e) = r.field(&w, fd);
+                        let scale = &w.out.scale[axis][..len];
+                        for i in 0..len {
+                            let j = (first + i) / CHUNK - j0;
+                            if hi[j] == f64::INFINITY {
+                                undecided += 1;
+                                continue;
+                            }
+                            decided += 1;
+                            let at = format!("{src} {fd:?} row {row} column {}", first + i);
+                            assert_eq!(q[i].to_bits(), v[i].to_bits(), "{at}: quotient");
+                            assert!(lo[j] <= e[i] && e[i] <= hi[j], "{at}: bound {}", e[i]);
+                            assert!(qs_lo[j] <= scale[i], "{at}: scale {}", scale[i]);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            decided > 100_000 && undecided > 1000,
+            "{decided} {undecided}"
+        );
     }
 
     #[test]

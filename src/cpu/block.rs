@@ -89,6 +89,14 @@ pub(crate) struct ColumnCache<T> {
     errs: Vec<Vec<f64>>,
 }
 
+impl<T> ColumnCache<T> {
+    /// Node `n`'s values and bounds at every column (an x-only node; the bounds are empty
+    /// where the cache was filled without a model).
+    pub(crate) fn node(&self, n: usize) -> (&[T], &[f64]) {
+        (&self.vals[n], &self.errs[n])
+    }
+}
+
 /// One block's inputs.
 pub(crate) struct Input<'a, T> {
     /// x coordinates of the block's points (already shifted for a stencil term).
@@ -253,6 +261,20 @@ impl Plan {
             }
             _ => None,
         }
+    }
+
+    /// The block operand of output `k` where it is an [`Plan::add_scalar_output`] node whose
+    /// block is read from the column cache (blocks with one): its node, whose values and
+    /// bounds over the grid's columns [`ColumnCache::node`] gives.
+    pub(crate) fn add_scalar_cached_block(&self, k: usize) -> Option<usize> {
+        let m = self.add_scalar_output(k, true)?;
+        let (a, b) = self.prog.nodes[m].operands();
+        let v = if matches!(self.loc(a, true), Loc::Scalar) {
+            b
+        } else {
+            a
+        };
+        matches!(self.loc(v, true), Loc::Cached).then_some(v)
     }
 
     /// [`Plan::eval`] of every node but `skip` (an [`Plan::add_scalar_output`] node).
