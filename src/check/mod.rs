@@ -560,11 +560,20 @@ impl Checker {
     /// ([`Piece::run`]), with buffers from the pool (kept across tiles), which
     /// [`Piece::finish`] returns. `in_cache`: each run's values were just written by this
     /// thread (a check fused with the engine), so they are not prefetched.
+    ///
+    /// The runs the buffers remember ([`RowMemo`]) are forgotten: which buffers a piece gets
+    /// depends on the threads' timing, and a run carried from another piece's rows would
+    /// leave the maximum where that piece found it, so that the same check reported
+    /// different points from one run to the next. Each piece's sums so depend on its own
+    /// points only, and their merge, in the order of the points, gives the earliest point of
+    /// a maximum that several share.
     pub(crate) fn piece<'c>(&'c self, start: &TileStart, in_cache: bool) -> Piece<'c> {
         let mut work = self.pool.lock().expect("not poisoned").pop();
-        work.get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]))
-            .0
-            .lazy = self.lazy;
+        let w = &mut work
+            .get_or_insert_with(|| (self.reference.work(), vec![0.0; BLOCK_F64]))
+            .0;
+        w.lazy = self.lazy;
+        w.memo.clear();
         Piece {
             checker: self,
             work,
@@ -2669,6 +2678,46 @@ mod tests {
             spec.source
         );
         lazy
+    }
+
+    /// A piece's sums do not depend on which buffers it got from the pool: a run that the
+    /// buffers remember from another piece's rows (∂f/∂x, the same in every row) is compared
+    /// again, so that the maxima shared by every row are reported at the earliest, as a
+    /// check that remembers nothing reports them. The later rows' piece runs first, and the
+    /// earlier rows' piece then takes its buffers.
+    #[test]
+    fn a_piece_does_not_carry_runs_remembered_by_another() {
+        let spec = FieldSpec::new("exp(x) + 0.5*y^2", rows_of_1500(-3.0, 3.0))
+            .unwrap()
+            .with_precision(Precision::F32);
+        let tile = CpuEngine::<f32>::new(&spec)
+            .unwrap()
+            .eval(0, spec.grid.len());
+        let view = tile.view();
+        let runs = full_runs(&spec.grid, 0, tile.len);
+        let (early, late) = runs.split_at(runs.len() / 2);
+        let model = ErrorModel::cpu(Precision::F32);
+        let check = |lazy: bool| {
+            let mut c = Checker::new(&spec, model, DeviceKind::Cpu, CheckMode::Full);
+            c.lazy = lazy;
+            let start = c.tile_start();
+            let piece = |part: &[Run]| {
+                let mut p = c.piece(&start, false);
+                for run in part {
+                    p.run(&view, run);
+                }
+                p.finish()
+            };
+            let (b, a) = (piece(late), piece(early));
+            c.finish_tile(start, vec![a, b]);
+            c
+        };
+        let (lazy, eager) = (check(true), check(false));
+        let json = |c: &Checker| serde_json::to_string(&c.results()).unwrap();
+        assert_eq!(json(&lazy), json(&eager));
+        // ∂f/∂x's largest error is in every row: the first row holds it.
+        let grad_x = lazy.stats("grad_x").unwrap();
+        assert_eq!(grad_x.at[0], 0, "{:?}", grad_x.at);
     }
 
     /// f left undone by the reference where it is a block plus a scalar, and compared as the
