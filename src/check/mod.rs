@@ -891,7 +891,7 @@ impl Checker {
         // tolerances bounded chunk by chunk ([`banded_stencil`]); a run that does not decide
         // so is compared from the stencil written out.
         let mut th = std::mem::take(&mut w.thresholds);
-        if judged
+        let banded = if judged
             && let Some((bands, first)) = r.bands(w, field)
             && let Some(st) = r.added_stencil(w, field)
         {
@@ -900,18 +900,19 @@ impl Checker {
                 rel: s.max_rel,
                 ratio: s.worst_ratio,
             };
-            let cleared = match st {
+            match st {
                 Undone::Two(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
                 Undone::Four(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
-            };
-            if cleared {
-                w.thresholds = th;
-                w.banded += 1;
-                s.add_cleared(g.len(), 0, 0);
-                return true;
             }
-        }
+        } else {
+            false
+        };
         w.thresholds = th;
+        if banded {
+            w.banded += 1;
+            s.add_cleared(g.len(), 0, 0);
+            return true;
+        }
         // A quantity whose reference is the same at a column in every row (read from the
         // column cache: ∂f/∂x of f = g(x) + h(y)), and whose engine values over this run are,
         // bit for bit, those of a run at the same columns that a lean comparison cleared:
@@ -1694,11 +1695,10 @@ fn banded_stencil<T: Real, const N: usize>(
     if !decided {
         return false;
     }
-    // The points: each error against its chunk's threshold (a group of lanes that straddles
-    // two chunks takes the smaller), and the lean pass's relative-error margin.
-    // Each point's threshold into `th` (a full chunk with two stores), then every point in
-    // one plain loop whose only state is an or of flags (so that it vectorises): an error
-    // not within its threshold (or NaN), or a relative-error margin that beats.
+    // The points: each point's chunk's threshold into `th` (a full chunk by one copy), then
+    // every point in one plain loop whose only state is an or of flags (so that it
+    // vectorises): an error not within its threshold (or NaN), or a relative-error margin
+    // that beats (the lean pass's test).
     let th = &mut th[..n];
     for (j, &t) in theta[..m].iter().enumerate() {
         let a = ((j0 + j) * CHUNK).max(first) - first;

@@ -629,17 +629,17 @@ impl Reference {
                 &mut out.bounds[i][..len],
                 &mut out.scale[axis][..len],
             ];
-            let terms = &w.terms[axis];
-            let xs = &w.xs[..len];
-            match self.terms[..] {
-                [(_, _, a), (_, _, b)] => {
-                    let t = self.added_terms(axis, terms, xs, out.y, out.first);
-                    stencil_terms(t.map(|t| Added(t, basic)), [a, b], den, basic, div, out3)
+            let (terms, xs, y, first) = (&w.terms[axis], &w.xs[..len], out.y, out.first);
+            match self.terms.len() {
+                2 => {
+                    let t = self.added_terms::<2>(axis, terms, xs, y, first);
+                    let t = t.map(|t| Added(t, basic));
+                    stencil_terms(t, self.weights(), den, basic, div, out3)
                 }
-                [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => {
-                    let t = self.added_terms(axis, terms, xs, out.y, out.first);
-                    let w4 = [a, b, c, d];
-                    stencil_terms(t.map(|t| Added(t, basic)), w4, den, basic, div, out3)
+                4 => {
+                    let t = self.added_terms::<4>(axis, terms, xs, y, first);
+                    let t = t.map(|t| Added(t, basic));
+                    stencil_terms(t, self.weights(), den, basic, div, out3)
                 }
                 _ => unreachable!("two or four terms"),
             }
@@ -657,10 +657,8 @@ impl Reference {
         y: f64,
         first: Option<usize>,
     ) -> [AddScalar<'a>; N] {
-        let mut k = 0;
-        [(); N].map(|_| {
+        std::array::from_fn(|k| {
             let ((o, off, _), tw) = (self.terms[k], &terms[k]);
-            k += 1;
             let inp = self.term_input(axis == 0, (o, off), first, y, xs, &tw.xk);
             self.f_only.add_scalar(0, &inp, &tw.scratch)
         })
@@ -674,36 +672,34 @@ impl Reference {
         if !w.out.stencil_added[axis] {
             return None;
         }
-        let (len, basic) = (w.out.len, self.model.basic(1.0));
-        let (terms, xs) = (&w.terms[axis], &w.xs[..len]);
-        let (y, first) = (w.out.y, w.out.first);
-        let dabs = self.den.abs();
-        let divide = Divide {
-            den: self.den,
-            r: 1.0 / self.den,
-            below: reciprocal_below(dabs),
-            div: self.model.div(1.0),
-        };
-        let head = |t: AddScalar<'w>| Added(t, basic).head(len);
-        Some(match self.terms[..] {
-            [(_, _, a), (_, _, b)] => Undone::Two(AddedStencil {
-                terms: Terms::new(
-                    self.added_terms(axis, terms, xs, y, first).map(head),
-                    [a, b],
-                    basic,
-                ),
-                divide,
-            }),
-            [(_, _, a), (_, _, b), (_, _, c), (_, _, d)] => Undone::Four(AddedStencil {
-                terms: Terms::new(
-                    self.added_terms(axis, terms, xs, y, first).map(head),
-                    [a, b, c, d],
-                    basic,
-                ),
-                divide,
-            }),
+        Some(match self.terms.len() {
+            2 => Undone::Two(self.stencil_of(axis, w)),
+            4 => Undone::Four(self.stencil_of(axis, w)),
             _ => unreachable!("two or four terms"),
         })
+    }
+
+    /// [`Reference::added_stencil`] of `N` terms along `axis`.
+    fn stencil_of<'w, const N: usize>(
+        &'w self,
+        axis: usize,
+        w: &'w RefWork,
+    ) -> AddedStencil<'w, N> {
+        let (len, basic) = (w.out.len, self.model.basic(1.0));
+        let terms = self.added_terms(axis, &w.terms[axis], &w.xs[..len], w.out.y, w.out.first);
+        AddedStencil {
+            terms: Terms::new(
+                terms.map(|t| Added(t, basic).head(len)),
+                self.weights(),
+                basic,
+            ),
+            divide: Divide::new(self.den, self.model.div(1.0)),
+        }
+    }
+
+    /// The stencil's `N` weights, in the scheme's order.
+    fn weights<const N: usize>(&self) -> [f64; N] {
+        std::array::from_fn(|k| self.terms[k].2)
     }
 
     /// The bands of fd_x's or fd_y's stencil terms ([`Bands`], one per term) and the first
@@ -1079,6 +1075,17 @@ struct Divide {
 }
 
 impl Divide {
+    /// The division by `den`, with `div` the model's rounding of a division.
+    #[inline(always)]
+    fn new(den: f64, div: f64) -> Divide {
+        Divide {
+            den,
+            r: 1.0 / den,
+            below: reciprocal_below(den.abs()),
+            div,
+        }
+    }
+
     /// The quotient, its bound and its scale from a point's sums, where the division is safe
     /// ([`divide_sums`]).
     #[inline(always)]
@@ -1274,12 +1281,7 @@ fn divide_sums(n: usize, sums: impl PointSums, den: f64, div: f64, out: [&mut [f
     let [q, qe, qs] = out;
     let (q, qe, qs) = (&mut q[..n], &mut qe[..n], &mut qs[..n]);
     let dabs = den.abs();
-    let d = Divide {
-        den,
-        r: 1.0 / den,
-        below: reciprocal_below(dabs),
-        div,
-    };
+    let d = Divide::new(den, div);
     let (mut lo, mut hi) = (u64::MAX, 0u64);
     for i in 0..n {
         let (acc, acce, scale) = sums.at(i);
