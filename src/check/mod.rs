@@ -44,8 +44,8 @@ use crate::spec::FieldSpec;
 use crate::tolerance::{ErrorModel, ILL_CONDITIONED_ULPS, SAFETY};
 
 use reference::{
-    AddedStencil, Bands, CHUNK, Cols, Local, MAX_CHUNKS, RefWork, Reference, RowMemo, Undone,
-    gather,
+    AddedStencil, Bands, CHUNK, Cols, Diffs, Local, MAX_CHUNKS, RefWork, Reference, RowMemo,
+    Undone, gather,
 };
 
 /// How much of a grid the check compares (`--check`).
@@ -900,16 +900,18 @@ impl Checker {
                 rel: s.max_rel,
                 ratio: s.worst_ratio,
             };
+            let diffs = r.diffs(field);
             match st {
-                Undone::Two(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
-                Undone::Four(st) => banded_stencil(g, st, bands, first, lim, known, &mut th),
+                Undone::Two(st) => banded_stencil(g, st, bands, diffs, first, lim, known, &mut th),
+                Undone::Four(st) => banded_stencil(g, st, bands, diffs, first, lim, known, &mut th),
             }
         } else {
-            false
+            None
         };
         w.thresholds = th;
-        if banded {
+        if let Some(near) = banded {
             w.banded += 1;
+            w.banded_near += near;
             s.add_cleared(g.len(), 0, 0);
             return true;
         }
@@ -1632,40 +1634,48 @@ impl RefLanes for Added<'_> {
 
 /// The comparison of a judged finite difference that the reference left undone, its
 /// stencil's terms each a block plus a scalar whose blocks are read from a column cache
-/// ([`Reference::bands`]): `true` where it proves that the run compares as a lean pass
+/// ([`Reference::bands`]): `Some` where it proves that the run compares as a lean pass
 /// ([`quick_sums`]) that clears it with no failure and no ill-conditioned point would — the
-/// caller then counts its points and nothing else changes — and `false` where it cannot
-/// (the run is then compared from the stencil written out, the same answer either way).
+/// caller then counts its points and nothing else changes — with the number of chunks
+/// cleared without their quotients (below), and `None` where it cannot (the run is then
+/// compared from the stencil written out, the same answer either way).
 ///
-/// Each point's quotient is computed as the reference computes it (the same bits), and so
-/// its error; its bound and scale, which the lean pass needs only through the point's
-/// tolerance and its looseness, are not: chunks of [`CHUNK`] columns take bounds on them
+/// A point's bound and scale, which the lean pass needs only through the point's tolerance
+/// and its looseness, are not computed: chunks of [`CHUNK`] columns take bounds on them
 /// instead ([`AddedStencil::chunk_bounds`], from extremes of the blocks computed once for
 /// the grid). A chunk decides where the largest bound is not loose against the smallest
 /// scale (so no point is ill-conditioned) and gives a threshold `θ` on the error: below
 /// the smallest tolerance times min(the known worst ratio, 1) less 2^-50 of it — every
 /// margin of the point's ratio is then negative, and it neither beats the worst ratio nor
 /// fails (both tests are monotone in the tolerance) — and at most the known largest error.
-/// The relative error against |q| is the lean pass's own test, point by point. The
-/// tolerance's per-point arithmetic (about two thirds of a stencil's and its lean pass's
-/// instructions) is so done once a chunk. Compiled for AVX-512 and AVX2 too.
+///
+/// Nor, where `θ` leaves room, is its quotient: the stencil's combination of its blocks at
+/// each column (`diffs`, [`Diffs`], once for the grid) plus the row's part is within a known
+/// `δ` of it, so a point whose engine value is within θ − 2δ of that combination, and
+/// whose relative error against it is clearly below the known largest, is proven
+/// ([`near_chunk`]). In float32 δ is about 2^-29 of θ and nearly every chunk clears so;
+/// in float64 it is of θ's size and the chunks go on to the next step. There, each point's
+/// quotient is computed as the reference computes it (the same bits), and so its error
+/// and relative error, tested as the lean pass tests them ([`quotient_stretch`]). The
+/// tolerance's per-point arithmetic, and in float32 the quotient's, are so done once a
+/// chunk. Compiled for AVX-512 and AVX2 too.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512dq+avx512vl", "x86_64+avx2+fma"))]
 #[allow(clippy::neg_cmp_op_on_partial_ord)]
+#[allow(clippy::too_many_arguments)]
 fn banded_stencil<T: Real, const N: usize>(
     g: &[T],
     st: AddedStencil<'_, N>,
     bands: &[Bands],
+    diffs: Option<&Diffs>,
     first: usize,
     lim: Limits,
     known: Known,
     th: &mut [f64],
-) -> bool {
+) -> Option<u64> {
     let n = g.len();
-    let Some(rel) = BeatTest::new(known.rel) else {
-        return false;
-    };
+    let rel = BeatTest::new(known.rel)?;
     if n == 0 || bands.len() != N {
-        return false;
+        return None;
     }
     // Thresholds, chunk by chunk.
     let k = if known.ratio < 1.0 { known.ratio } else { 1.0 };
@@ -1693,32 +1703,129 @@ fn banded_stencil<T: Real, const N: usize>(
         decided &= qe_hi[j] <= lim.eps_ill * qs_lo[j];
     }
     if !decided {
-        return false;
+        return None;
     }
-    // The points: each point's chunk's threshold into `th` (a full chunk by one copy), then
-    // every point in one plain loop whose only state is an or of flags (so that it
-    // vectorises): an error not within its threshold (or NaN), or a relative-error margin
-    // that beats (the lean pass's test).
-    let th = &mut th[..n];
-    for (j, &t) in theta[..m].iter().enumerate() {
+    // The points, chunk by chunk: first against the stencil's combination of its blocks
+    // (`diffs`, no quotient computed) where the chunk's threshold leaves room for that
+    // combination's distance from the quotient; then, where that does not clear every point
+    // of the chunk, each point's own quotient. Both loops' only state is an or of flags (so
+    // that they vectorise).
+    let near = match diffs {
+        Some(d) if d.a.len() >= first + n && d.s_hi.len() >= j0 + m => st.row().map(|r| (d, r)),
+        _ => None,
+    };
+    let (down, dabs) = (1.0 - 2f64.powi(-40), st.den_abs());
+    let qs = st.quotients(n);
+    let g = &g[..n];
+    // The points of chunk j: a..b of the run.
+    let span = |j: usize| {
         let a = ((j0 + j) * CHUNK).max(first) - first;
-        let b = ((j0 + j + 1) * CHUNK).min(first + n) - first;
-        match th.get_mut(a..a + CHUNK) {
-            Some(c) if b - a == CHUNK => c.copy_from_slice(&[t; CHUNK]),
-            _ => th[a..b].fill(t),
+        (a, ((j0 + j + 1) * CHUNK).min(first + n) - first)
+    };
+    let mut cleared = [false; MAX_CHUNKS];
+    let mut cleared_near = 0;
+    if let Some((d, (sign, tr, tau))) = near {
+        // δ of each chunk: at least the distance of `sign·a + T/den` and of the quotient
+        // from the exact one ([`reference::Diffs`]); the room θ − 2δ it leaves.
+        let mut delta = [0.0; MAX_CHUNKS];
+        let mut room = [0.0; MAX_CHUNKS];
+        let s_hi = &d.s_hi[j0..j0 + m];
+        for j in 0..m {
+            delta[j] = Diffs::delta(s_hi[j], N, tau, dabs);
+            room[j] = theta[j] - 2.0 * delta[j];
+        }
+        for j in 0..m {
+            if room[j] > 0.0 {
+                let (a, b) = span(j);
+                let c = 2.0 * (1.0 + rel.k) * delta[j] + 2f64.powi(-800);
+                let cols = &d.a[first + a..first + b];
+                let t2 = room[j] * down;
+                cleared[j] = near_chunk(&g[a..b], cols, sign, tr, t2, rel.k * down, c);
+                cleared_near += cleared[j] as u64;
+            }
         }
     }
-    let qs = st.quotients(n);
-    let v = qs.v.map(|v| &v[..n]);
-    let g = &g[..n];
+    // The rest, each stretch of chunks not cleared so in one loop: each point's chunk's
+    // threshold into `th` (a full chunk by one copy), then every point's quotient.
+    let th = &mut th[..n];
+    let mut j = 0;
+    while j < m {
+        if cleared[j] {
+            j += 1;
+            continue;
+        }
+        let j1 = (j..m).find(|&k| cleared[k]).unwrap_or(m);
+        for (k, &t) in theta[..j1].iter().enumerate().skip(j) {
+            let (a, b) = span(k);
+            match th.get_mut(a..a + CHUNK) {
+                Some(c) if b - a == CHUNK => c.copy_from_slice(&[t; CHUNK]),
+                _ => th[a..b].fill(t),
+            }
+        }
+        let (a, b) = (span(j).0, span(j1 - 1).1);
+        let mut v = [&[][..]; N];
+        for (vk, qk) in v.iter_mut().zip(qs.v) {
+            *vk = &qk[a..b];
+        }
+        if !quotient_stretch(&g[a..b], &qs, v, rel, &th[a..b]) {
+            return None;
+        }
+        j = j1;
+    }
+    Some(cleared_near)
+}
+
+/// Whether every point `i` of a chunk, its engine value `g[i]` and the stencil's
+/// combination of blocks `a[i]` ([`reference::Diffs`]), is clear of the thresholds of
+/// [`banded_stencil`] with room for `δ` (the combination's and the quotient's distances from
+/// the exact quotient): `err` = |g − d| rounded, `d = sign·a + T/den` (`tr`), within `t2` ≤
+/// (θ − 2δ)(1 − 2^-40), and below `kr·|d| − c`, `kr` = k(1 − 2^-40) and `c` ≥
+/// 2(1 + k)δ + 2^-800 for the known relative error `k`. Then the error against the
+/// quotient, rounded, is at most θ (a few roundings of (1 + 2^-53) against 2^-40), and
+/// below k(1 − 2^-50) times its magnitude, with the product above 2^-802: the relative
+/// error's margin is negative and normal, so it does not beat `k`.
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn near_chunk<T: Real>(g: &[T], a: &[f64], sign: f64, tr: f64, t2: f64, kr: f64, c: f64) -> bool {
     let mut flags = 0u64;
-    for i in 0..n {
+    for (gi, &ai) in g.iter().zip(a) {
+        let d = sign * ai + tr;
+        let err = (gi.to_f64() - d).abs();
+        let r = kr.mul_add(d.abs(), -c);
+        // (NaN fails both.)
+        flags |= (!(err <= t2) | !(err < r)) as u64;
+    }
+    flags == 0
+}
+
+/// Whether every point of a stretch of chunks, its engine value `g[i]` and its terms'
+/// blocks `v`, is within its threshold `th[i]` of its quotient (computed as the reference
+/// computes it) and no relative-error margin beats (the lean pass's test).
+#[inline(always)]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
+fn quotient_stretch<T: Real, const N: usize>(
+    g: &[T],
+    qs: &reference::Quotients<'_, N>,
+    v: [&[f64]; N],
+    rel: BeatTest,
+    th: &[f64],
+) -> bool {
+    let n = g.len();
+    let th = &th[..n];
+    // (Each block as long as the run, so that the loop has no bounds checks; a loop, not
+    // `map` with a closure, which is not compiled for the caller's targets.)
+    let mut v = v;
+    for vk in v.iter_mut() {
+        *vk = &vk[..n];
+    }
+    let mut flags = 0u64;
+    for (i, gi) in g.iter().enumerate() {
         let mut vi = [0.0; N];
         for k in 0..N {
             vi[k] = v[k][i];
         }
         let q = qs.of(vi);
-        let err = (g[i].to_f64() - q).abs();
+        let err = (gi.to_f64() - q).abs();
         let wa = q.abs();
         let beats = rel.beats(rel.margin(err, wa));
         // (An error not within its threshold, NaN included.)
@@ -2821,10 +2928,24 @@ mod tests {
                 .iter()
                 .map(|(w, _)| w.banded)
                 .sum();
+            let near: u64 = lazy
+                .pool
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(w, _)| w.banded_near)
+                .sum();
             let runs = 2 * 61 * 1500_u64.div_ceil(BLOCK_F64 as u64);
             assert!(banded > 0, "{src}: no run banded");
             if mostly {
                 assert!(banded * 2 > runs, "{src}: {banded} of {runs} runs banded");
+                // In float32 most chunks clear against the blocks' combination; in float64
+                // the tolerance leaves no room for its distance from the quotient.
+                let chunks = banded * (BLOCK_F64 / CHUNK) as u64;
+                eprintln!("{src} {scheme:?} {p:?}: near {near} of about {chunks} chunks");
+                if p == p32 {
+                    assert!(near * 2 > chunks, "{src}: {near} of {chunks} chunks near");
+                }
             }
             if let Some((f, k)) = wrong {
                 let key = if f == Field::FdX {

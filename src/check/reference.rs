@@ -103,6 +103,9 @@ pub(crate) struct RefWork {
     /// Per-point thresholds of a banded comparison ([`super::banded_stencil`]), kept here
     /// so that no run clears a buffer for them.
     pub(crate) thresholds: Vec<f64>,
+    /// Chunks of such runs that the banded comparison cleared against the stencil's
+    /// combination of blocks ([`Diffs`]) without computing their quotients.
+    pub(crate) banded_near: u64,
     /// Runs of a finite difference that a banded comparison decided.
     pub(crate) banded: u64,
 }
@@ -187,6 +190,9 @@ pub(crate) struct Reference {
     /// columns ([`Bands`]), where the stencil is left undone with a column cache and its
     /// blocks are read from it (else empty).
     bands: [Vec<Bands>; 2],
+    /// Per axis, with the bands: the stencil's combination of its terms' blocks at every
+    /// column ([`Diffs`]).
+    diffs: [Option<Diffs>; 2],
 }
 
 /// What a truth evaluates: output k of the main program at (x, y), or a stencil of f over
@@ -249,6 +255,7 @@ impl Reference {
             f_caches: Vec::new(),
             near: false,
             bands: [Vec::new(), Vec::new()],
+            diffs: [None, None],
             deferred,
             deferred_f,
         }
@@ -281,16 +288,23 @@ impl Reference {
             && let Some(block) = self.f_only.add_scalar_cached_block(0)
         {
             for (axis, along_x) in [(0, true), (1, false)] {
-                let bands = self
+                let blocks = self
                     .terms
                     .iter()
                     .map(|&(o, ..)| {
                         let cache = self.f_cache(if along_x { o } else { 0 })?;
                         let (v, e) = cache.node(block);
-                        (v.len() == e.len()).then(|| Bands::new(v, e))
+                        (v.len() == e.len()).then_some((v, e))
                     })
                     .collect::<Option<Vec<_>>>();
-                self.bands[axis] = bands.unwrap_or_default();
+                let Some(blocks) = blocks else {
+                    continue;
+                };
+                let bands = blocks.iter().map(|(v, e)| Bands::new(v, e)).collect();
+                let v: Vec<&[f64]> = blocks.iter().map(|b| b.0).collect();
+                let w: Vec<f64> = self.terms.iter().map(|t| t.2).collect();
+                let diffs = Diffs::new(&v, &w, self.den);
+                (self.bands[axis], self.diffs[axis]) = (bands, Some(diffs));
             }
         }
     }
@@ -317,6 +331,7 @@ impl Reference {
             memo: Vec::new(),
             defer: true,
             thresholds: vec![0.0; BLOCK],
+            banded_near: 0,
             banded: 0,
         }
     }
@@ -713,6 +728,12 @@ impl Reference {
             .then_some((&bands[..], first))
     }
 
+    /// The combination of fd_x's or fd_y's stencil terms' blocks ([`Diffs`]) where
+    /// [`Reference::bands`] gives their bands.
+    pub(crate) fn diffs(&self, field: Field) -> Option<&Diffs> {
+        self.diffs[stencil_axis(field)?].as_ref()
+    }
+
     /// Copies `field` from where [`Reference::field`] reads it into `w.out`'s own buffers,
     /// which may then be changed.
     pub(crate) fn own(&self, w: &mut RefWork, field: Field) {
@@ -881,6 +902,28 @@ impl<'a, const N: usize> AddedStencil<'a, N> {
         q
     }
 
+    /// The run's part of [`Near`]: where every term has the same sign, `(sign, T/den, τ)`
+    /// with `T` = Σ_k w_k·t_k over the terms' scalars `t_k` as floating point sums it, and
+    /// τ = Σ_k |w_k|·|t_k| rounded.
+    pub(crate) fn row(self) -> Option<(f64, f64, f64)> {
+        let Terms { f, w, wabs, .. } = self.terms;
+        let sign = f[0].0.sign;
+        if f.iter().any(|t| t.0.sign != sign) {
+            return None;
+        }
+        let (mut t, mut tau) = (0.0, 0.0);
+        for k in 0..N {
+            t += w[k] * f[k].0.t;
+            tau += wabs[k] * f[k].0.t.abs();
+        }
+        Some((sign, t / self.divide.den, tau))
+    }
+
+    /// The divisor's magnitude.
+    pub(crate) fn den_abs(self) -> f64 {
+        self.divide.den.abs()
+    }
+
     /// Bounds, for every point of each chunk `j0 .. j0 + m` of the run, on what the stencil
     /// written out ([`stencil_terms`]) holds there, from the chunk's extremes of each term's block
     /// (`bands`, one per term): into `qe_lo[j]` and `qe_hi[j]` a lower and an upper bound of
@@ -1009,6 +1052,65 @@ impl<const N: usize> Quotients<'_, N> {
             acc = if k == 0 { term } else { acc + term };
         }
         markstein(acc, self.den, self.r)
+    }
+}
+
+/// A stencil's combination of its terms' blocks at every column (the blocks of a column
+/// cache, [`Reference::bands`]), from which a comparison bounds each point's quotient
+/// without computing it (`banded_stencil` in the check): `a[c]` = (Σ_k w_k·v_k\[c\]) / den
+/// as floating point computes it (the terms in the scheme's order), and per chunk of
+/// [`CHUNK`] columns `s_hi`, at least Σ_k |w_k|·|v_k\[c\]| over its columns (NaN where a value
+/// is not finite).
+///
+/// A point of a row whose terms are `sign·v_k + t_k` has the exact quotient
+/// `D = sign·A/den + T/den` (A = Σ w_k v_k, T = Σ w_k t_k, exactly). `sign·a[c] + T/den`
+/// rounded (a and T/den each 2N roundings deep, one addition more) is within
+/// γ_{2N+1}·(S + τ)/|den| of it, with S = Σ |w_k||v_k| and τ = Σ |w_k||t_k|; the
+/// reference's quotient ([`Quotients::of`]: each term added and weighted, N − 1 additions,
+/// the division) within γ_{N+2}·(S + τ)/|den|, or one ulp more were the division only
+/// faithful. Together that is less than `(4N + 8)·2^-53·(s_hi + τ)/|den|`, which a
+/// comparison takes as its `δ` (with an absolute 2^-900 for underflow, and the division
+/// in its safe range).
+pub(crate) struct Diffs {
+    pub(crate) a: Vec<f64>,
+    pub(crate) s_hi: Vec<f64>,
+}
+
+impl Diffs {
+    /// The combination of the blocks `v` (one per term, every column) with weights `w`.
+    pub(crate) fn new(v: &[&[f64]], w: &[f64], den: f64) -> Diffs {
+        let n = v.first().map_or(0, |b| b.len());
+        let (mut a, mut s) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for c in 0..n {
+            let (mut p, mut m) = (0.0, 0.0);
+            for (vk, wk) in v.iter().zip(w) {
+                p += wk * vk[c];
+                m += wk.abs() * vk[c].abs();
+            }
+            a.push(p / den);
+            s.push(m);
+        }
+        let up = 1.0 + 2f64.powi(-40);
+        let s_hi = s
+            .chunks(CHUNK)
+            .map(|ch| match ch.iter().all(|x| x.is_finite()) {
+                true => ch.iter().fold(0.0f64, |m, &x| m.max(x)) * up,
+                false => f64::NAN,
+            })
+            .collect();
+        Diffs { a, s_hi }
+    }
+
+    /// The `δ` of chunk `j` (see [`Diffs`]) for a stencil of `n` terms whose row has
+    /// τ = `tau` (as [`AddedStencil::row`] gives it) and divisor magnitude `den_abs`:
+    /// above `(4n + 8)·2^-53·(S + τ)/|den|` for every column of the chunk, each rounding of
+    /// its own arithmetic covered by a factor 1 + 2^-40. NaN where the chunk has a value
+    /// that is not finite.
+    #[inline(always)]
+    pub(crate) fn delta(s_hi: f64, n: usize, tau: f64, den_abs: f64) -> f64 {
+        let up = 1.0 + 2f64.powi(-40);
+        let kf = (4 * n + 8) as f64 * 2f64.powi(-53);
+        kf * (s_hi + tau * up) * (up / den_abs) * up + 2f64.powi(-900)
     }
 }
 
@@ -1733,6 +1835,7 @@ mod tests {
             ("exp(30*x) - exp(30*y)", (-30.0, 30.0), c, p64),
         ];
         let (mut decided, mut undecided) = (0, 0);
+        let (mut near, mut worst_off) = (0, 0.0f64);
         for (src, y, scheme, p) in cases {
             let grid = plane(y);
             let spec = FieldSpec::new(src, grid)
@@ -1754,13 +1857,14 @@ mod tests {
                         let mut b = [[0.0; MAX_CHUNKS]; 3];
                         let [lo, hi, qs_lo] = &mut b;
                         let mut q = vec![0.0; len];
-                        match r.added_stencil(&w, fd).unwrap() {
+                        let row_of = match r.added_stencil(&w, fd).unwrap() {
                             Undone::Two(st) => {
                                 st.chunk_bounds(bands, j0, m, lo, hi, qs_lo);
                                 let qs = st.quotients(len);
                                 for (i, q) in q.iter_mut().enumerate() {
                                     *q = qs.of(qs.v.map(|v| v[i]));
                                 }
+                                st.row().map(|r| (r, st.den_abs(), 2))
                             }
                             Undone::Four(st) => {
                                 st.chunk_bounds(bands, j0, m, lo, hi, qs_lo);
@@ -1768,7 +1872,23 @@ mod tests {
                                 for (i, q) in q.iter_mut().enumerate() {
                                     *q = qs.of(qs.v.map(|v| v[i]));
                                 }
+                                st.row().map(|r| (r, st.den_abs(), 4))
                             }
+                        };
+                        // The blocks' combination is within its δ of every quotient.
+                        let diffs = r.diffs(fd).expect("diffs with the bands");
+                        let ((sign, tr, tau), dabs, n) = row_of.expect("terms of one sign");
+                        for (i, &qi) in q.iter().enumerate() {
+                            let c = first + i;
+                            let delta = Diffs::delta(diffs.s_hi[c / CHUNK], n, tau, dabs);
+                            if !delta.is_finite() || !qi.is_finite() {
+                                continue;
+                            }
+                            let d = sign * diffs.a[c] + tr;
+                            let off = (qi - d).abs() / delta;
+                            assert!(off <= 1.0, "{src} {fd:?} row {row} column {c}: {off} of δ");
+                            worst_off = worst_off.max(off);
+                            near += 1;
                         }
                         r.materialize(&mut w, fd);
                         let (v, e) = r.field(&w, fd);
@@ -1792,6 +1912,12 @@ mod tests {
         assert!(
             decided > 100_000 && undecided > 1000,
             "{decided} {undecided}"
+        );
+        // δ is a bound, not far above what is seen.
+        eprintln!("near {near}, worst {worst_off} of δ");
+        assert!(
+            near > 100_000 && worst_off > 1.0 / 64.0,
+            "{near} {worst_off}"
         );
     }
 
