@@ -106,6 +106,8 @@ pub(crate) struct RefWork {
     /// Chunks of such runs that the banded comparison cleared against the stencil's
     /// combination of blocks ([`Diffs`]) without computing their quotients.
     pub(crate) banded_near: u64,
+    /// Chunks of the runs a banded comparison decided.
+    pub(crate) banded_chunks: u64,
     /// Runs of a finite difference that a banded comparison decided.
     pub(crate) banded: u64,
 }
@@ -332,6 +334,7 @@ impl Reference {
             defer: true,
             thresholds: vec![0.0; BLOCK],
             banded_near: 0,
+            banded_chunks: 0,
             banded: 0,
         }
     }
@@ -1914,7 +1917,6 @@ mod tests {
             "{decided} {undecided}"
         );
         // δ is a bound, not far above what is seen.
-        eprintln!("near {near}, worst {worst_off} of δ");
         assert!(
             near > 100_000 && worst_off > 1.0 / 64.0,
             "{near} {worst_off}"
