@@ -905,9 +905,9 @@ impl<'a, const N: usize> AddedStencil<'a, N> {
         q
     }
 
-    /// The run's part of [`Near`]: where every term has the same sign, `(sign, T/den, τ)`
-    /// with `T` = Σ_k w_k·t_k over the terms' scalars `t_k` as floating point sums it, and
-    /// τ = Σ_k |w_k|·|t_k| rounded.
+    /// The row's part of the comparison against [`Diffs`]: where every term has the same
+    /// sign, `(sign, T/den, τ)` with `T` = Σ_k w_k·t_k over the terms' scalars `t_k` as
+    /// floating point sums it, and τ = Σ_k |w_k|·|t_k| rounded.
     pub(crate) fn row(self) -> Option<(f64, f64, f64)> {
         let Terms { f, w, wabs, .. } = self.terms;
         let sign = f[0].0.sign;
